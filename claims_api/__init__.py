@@ -1,0 +1,47 @@
+"""claims-api: checkable factual claims, anchored in their articles, with full history."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, request, send_from_directory
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.wrappers import Response
+
+from claims_api.config import load_config
+from claims_api.errors import register_error_handlers
+from claims_api.extensions import api, init_database
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    init_database(app)
+    api.init_app(app)
+    register_error_handlers(app)
+
+    from claims_api.resources import articles, claims, health, revisions, sources
+
+    for blueprint in (articles.blp, claims.blp, sources.blp, revisions.blp, health.blp):
+        api.register_blueprint(blueprint)
+
+    @app.before_request
+    def require_json_body() -> None:
+        has_body = bool(request.content_length) or "chunked" in request.headers.get(
+            "Transfer-Encoding", ""
+        )
+        if request.method in BODY_METHODS and has_body and not request.is_json:
+            raise UnsupportedMediaType("Send the request body as application/json.")
+
+    @app.get("/docs/assets/<path:filename>")
+    def swagger_ui_assets(filename: str) -> Response:
+        """Swagger UI's files, shipped by swagger-ui-bundle: /docs needs no internet."""
+        return send_from_directory(swagger_ui_path, filename)
+
+    return app

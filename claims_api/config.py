@@ -1,0 +1,53 @@
+"""Defaults, overridden from the environment (``CLAIMS_*`` and ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+
+class DefaultConfig:
+    """Settings a fresh install runs with; every one can be set from the environment."""
+
+    # Ordinary requests are small JSON documents; bulk paths get their own limit.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    PAGE_SIZE_DEFAULT = 50
+    PAGE_SIZE_MAX = 200
+    SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+    API_TITLE = "claims-api"
+    API_VERSION = "1.0"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    # Served from the swagger-ui-bundle package so /docs works without internet access.
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+
+    SQLALCHEMY_RECORD_QUERIES = False
+
+
+def database_url(app: Flask) -> str:
+    """The SQLAlchemy URL: ``DATABASE_URL`` or an SQLite file in the instance folder.
+
+    Plain ``postgres://`` and ``postgresql://`` URLs are pointed at psycopg 3, the
+    only PostgreSQL driver the project installs.
+    """
+    url = app.config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{os.path.join(app.instance_path, 'claims.sqlite3')}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_object(DefaultConfig)
+    if test_config is None:
+        app.config.from_prefixed_env("CLAIMS")
+    else:
+        app.config.from_mapping(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)

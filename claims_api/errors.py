@@ -1,0 +1,182 @@
+"""Domain errors and the one handler that turns every error into problem+json (RFC 9457)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, json
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBLEM_MIMETYPE = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the service was broken; raised by services, which know nothing of HTTP."""
+
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Mapping[str, list[str]] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = dict(errors) if errors else None
+        self.extensions = extensions
+
+
+class NotFound(DomainError):
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Gone(DomainError):
+    status, title, slug = 410, "Gone", "gone"
+
+
+class Conflict(DomainError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class InvalidInput(DomainError):
+    status, title, slug = 422, "Invalid input", "invalid-input"
+
+
+class PreconditionRequired(DomainError):
+    status, title, slug = 428, "Precondition required", "precondition-required"
+
+
+class PreconditionFailed(DomainError):
+    status, title, slug = 412, "Precondition failed", "precondition-failed"
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    slug: str | None = None,
+    errors: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extensions: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"urn:claims-api:problem:{slug}" if slug else "about:blank",
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    body.update(extensions)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    response.headers.extend(headers or {})
+    return response
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested error dict into ``{"quote.start": [...]}``.
+
+    webargs nests messages under the request location ("json", "query",
+    "headers"); that level is dropped, since the field name is what a client
+    needs.
+    """
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = str(key)
+            if not prefix and name in {"json", "query", "querystring", "headers", "form"}:
+                path = ""
+            elif name == "_schema":
+                path = prefix
+            else:
+                path = f"{prefix}.{name}" if prefix else name
+            for field, texts in flatten_messages(value, path).items():
+                flat.setdefault(field, []).extend(texts)
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(item, str) for item in messages):
+            flat[prefix or "_body"] = [str(item) for item in messages]
+        else:
+            for item in messages:
+                for field, texts in flatten_messages(item, prefix).items():
+                    flat.setdefault(field, []).extend(texts)
+    else:
+        flat[prefix or "_body"] = [str(messages)]
+    return flat
+
+
+def http_problem(error: HTTPException) -> Response:
+    """problem+json for an HTTP error raised by Flask, Werkzeug or webargs."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    messages = data.get("errors") or data.get("messages")
+    errors = flatten_messages(messages) if messages else None
+    if status >= 500:
+        detail, errors = "The server could not complete the request.", None
+    elif errors and status == 400:
+        # A body that could not be parsed at all: the message is the detail.
+        detail = "; ".join(text for texts in errors.values() for text in texts)
+        errors = None
+    elif errors:
+        detail = "The request failed validation; see errors."
+    else:
+        detail = data.get("message") or error.description
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
+    return problem_response(status, error.name, detail, errors=errors, headers=headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError) -> Response:
+        return problem_response(
+            error.status,
+            error.title,
+            error.detail,
+            slug=error.slug,
+            errors=error.errors,
+            **error.extensions,
+        )
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale_data(error: StaleDataError) -> Response:
+        return handle_domain_error(
+            PreconditionFailed("The resource was changed by another request; fetch it again.")
+        )
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error: IntegrityError) -> Response:
+        # Services check the rules first; this answers the race where two requests
+        # pass the check at once and the database's constraint stops the second.
+        log.info("integrity error turned into 409: %s", error.orig)
+        return handle_domain_error(
+            Conflict("The change conflicts with data written at the same time; try again.")
+        )
+
+    @app.errorhandler(OperationalError)
+    def handle_operational_error(error: OperationalError) -> Response:
+        log.exception("database error")
+        return problem_response(
+            503,
+            "Service unavailable",
+            "The database is unavailable or busy; try again.",
+            headers={"Retry-After": "1"},
+        )
+
+    @app.errorhandler(InternalServerError)
+    def handle_internal_error(error: InternalServerError) -> Response:
+        if error.original_exception is not None:
+            log.error("unhandled error", exc_info=error.original_exception)
+        return http_problem(error)

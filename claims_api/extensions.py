@@ -1,0 +1,57 @@
+"""Extension instances, bound to the app in ``create_app`` with ``init_app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Engine, event
+from werkzeug.exceptions import HTTPException
+
+from claims_api.errors import http_problem
+from claims_api.models import Base
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api answering every HTTP error with problem+json."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return http_problem(error)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+api = ProblemApi()
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """Make SQLite safe for several concurrent writers.
+
+    WAL lets readers go on while one writer writes; the busy timeout makes a
+    second writer wait instead of failing; and every transaction starts with
+    BEGIN IMMEDIATE, so it takes the write lock up front and can never fail
+    half-way when it upgrades from reading to writing (pysqlite's own implicit
+    BEGIN is turned off so ours is the one that runs).
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_database(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

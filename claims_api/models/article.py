@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from claims_api.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from claims_api.models.claim import Claim
+
+
+class Article(Base):
+    """A news article whose words claims are anchored in.
+
+    ``body`` is optional: a claim reviewed elsewhere may only come with the URL it
+    appeared at. Where a body exists, every claim's quote must match it.
+    """
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str] = mapped_column(String(1000))
+    publisher: Mapped[str | None] = mapped_column(String(300), index=True)
+    authors: Mapped[list[str]] = mapped_column(default=list)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    language: Mapped[str | None] = mapped_column(String(35))
+    body: Mapped[str | None] = mapped_column(Text)
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    claims: Mapped[list[Claim]] = relationship(back_populates="article", lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_articles_created_at_id", "created_at", "id"),
+        Index(
+            "ix_articles_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_articles_body_trgm",
+            "body",
+            postgresql_using="gin",
+            postgresql_ops={"body": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+
+from claims_api.models.article import Article
+from claims_api.models.base import Base, utcnow
+from claims_api.models.vocabulary import (
+    DEFAULT_STATUS,
+    ClaimKind,
+    Stance,
+    enum_column_type,
+)
+
+if TYPE_CHECKING:
+    from claims_api.models.source import Source
+
+
+class Claim(Base):
+    """One checkable factual claim, anchored in its article's words.
+
+    ``revision`` is the number of the claim's latest revision: it is both the
+    counter that keeps revision numbers gapless (it is bumped under a row lock)
+    and the claim's ETag.
+    """
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
+    key: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[ClaimKind] = mapped_column(enum_column_type(ClaimKind, "claim_kind"))
+    quote_exact: Mapped[str | None] = mapped_column(Text)
+    quote_start: Mapped[int | None]
+    quote_end: Mapped[int | None]
+    quote_prefix: Mapped[str | None] = mapped_column(Text)
+    quote_suffix: Mapped[str | None] = mapped_column(Text)
+    # The structured fields of the claim's kind (quantity, membership or statement).
+    details: Mapped[dict[str, Any] | None]
+    # An indexed copy of details["speaker"] for statements, so the speaker filter
+    # does not scan JSON.
+    speaker: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(40), default=DEFAULT_STATUS)
+    revision: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+    article: Mapped[Article] = relationship(back_populates="claims", lazy="raise")
+    tags: Mapped[list[ClaimTag]] = relationship(
+        cascade="all, delete-orphan", order_by="ClaimTag.tag", lazy="raise"
+    )
+    source_links: Mapped[list[ClaimSource]] = relationship(
+        back_populates="claim",
+        cascade="all, delete-orphan",
+        order_by="ClaimSource.source_id",
+        lazy="raise",
+    )
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "key"),
+        Index("ix_claims_created_at_id", "created_at", "id"),
+        Index("ix_claims_updated_at_id", "updated_at", "id"),
+        Index("ix_claims_article_id_created_at_id", "article_id", "created_at", "id"),
+        Index("ix_claims_kind_created_at_id", "kind", "created_at", "id"),
+        Index("ix_claims_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_claims_speaker_created_at_id", "speaker", "created_at", "id"),
+        Index(
+            "ix_claims_text_trgm",
+            "text",
+            postgresql_using="gin",
+            postgresql_ops={"text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_claims_quote_exact_trgm",
+            "quote_exact",
+            postgresql_using="gin",
+            postgresql_ops={"quote_exact": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def quote(self) -> dict[str, Any] | None:
+        if self.quote_exact is None:
+            return None
+        return {
+            "exact": self.quote_exact,
+            "start": self.quote_start,
+            "end": self.quote_end,
+            "prefix": self.quote_prefix,
+            "suffix": self.quote_suffix,
+        }
+
+    def structured(self, kind: ClaimKind) -> dict[str, Any] | None:
+        """The structured object for ``kind``, if this claim is of that kind."""
+        return self.details if self.kind == kind else None
+
+    @property
+    def quantity(self) -> dict[str, Any] | None:
+        return self.structured(ClaimKind.QUANTITY)
+
+    @property
+    def membership(self) -> dict[str, Any] | None:
+        return self.structured(ClaimKind.MEMBERSHIP)
+
+    @property
+    def statement(self) -> dict[str, Any] | None:
+        return self.structured(ClaimKind.STATEMENT)
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [tag.tag for tag in self.tags]
+
+
+class ClaimTag(Base):
+    """An entity a claim is about (NATO, Ukraine, ...), for filtering."""
+
+    __tablename__ = "claim_tags"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    __table_args__ = (Index("ix_claim_tags_tag_claim_id", "tag", "claim_id"),)
+
+
+class ClaimSource(Base):
+    """The link between a claim and a source cited as evidence, with its stance."""
+
+    __tablename__ = "claim_sources"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), primary_key=True)
+    stance: Mapped[Stance] = mapped_column(enum_column_type(Stance, "stance"))
+    excerpt: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    claim: Mapped[Claim] = relationship(back_populates="source_links", lazy="raise")
+    source: Mapped[Source] = relationship(back_populates="claim_links", lazy="raise")
+
+    __table_args__ = (Index("ix_claim_sources_source_id_claim_id", "source_id", "claim_id"),)
+
+
+# Defined here, where both tables are known: the live claims quoting an article,
+# counted in the same statement that reads the article.
+Article.claim_count = column_property(  # type: ignore[attr-defined]
+    select(func.count(Claim.id))
+    .where(Claim.article_id == Article.id, Claim.deleted_at.is_(None))
+    .correlate_except(Claim)
+    .scalar_subquery(),
+    deferred=True,
+)
