@@ -1,0 +1,91 @@
+"""/articles: the texts claims are anchored in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+
+from claims_api.extensions import db
+from claims_api.resources.common import (
+    ETAG_HEADER_DOC,
+    Blueprint,
+    etag,
+    page_request,
+    page_response,
+    precondition,
+)
+from claims_api.schemas.articles import (
+    ArticleCreateSchema,
+    ArticleFieldsSchema,
+    ArticleListArgs,
+    ArticlePageSchema,
+    ArticleSchema,
+)
+from claims_api.schemas.claims import ArticleClaimListArgs, ClaimPageSchema
+from claims_api.schemas.common import WriteHeaders
+from claims_api.services import articles as article_service
+from claims_api.services import claims as claim_service
+
+blp = Blueprint("articles", __name__, url_prefix="/articles", description="Articles.")
+
+Reply = tuple[Any, int, dict[str, str]]
+
+
+def article_reply(article: Any, status: int = 200, **headers: str) -> Reply:
+    return article, status, {**etag(article.version), **headers}
+
+
+@blp.route("")
+class Articles(MethodView):
+    @blp.arguments(ArticleListArgs, location="query", as_kwargs=False)
+    @blp.response(200, ArticlePageSchema)
+    def get(self, args: dict[str, Any]) -> Reply:
+        """List articles (without their bodies), oldest first."""
+        page = page_request(args)
+        return page_response(article_service.list_articles(page, **args))
+
+    @blp.arguments(ArticleCreateSchema)
+    @blp.response(201, ArticleSchema, headers=ETAG_HEADER_DOC)
+    def post(self, data: dict[str, Any]) -> Reply:
+        """Add an article; its URL is normalised and must be new (409 otherwise)."""
+        article = article_service.create_article(data)
+        db.session.commit()
+        location = url_for("articles.ArticleById", article_id=article.id)
+        return article_reply(article, 201, Location=location)
+
+
+@blp.route("/<int:article_id>")
+class ArticleById(MethodView):
+    @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
+    def get(self, article_id: int) -> Reply:
+        """Read an article, its body and how many claims it has."""
+        return article_reply(article_service.get_article(article_id))
+
+    @blp.arguments(ArticleFieldsSchema)
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
+    def patch(self, data: dict[str, Any], headers: dict[str, Any], article_id: int) -> Reply:
+        """Change metadata; needs If-Match. The body cannot change while claims quote it (409)."""
+        article = article_service.update_article(article_id, data, precondition(headers))
+        db.session.commit()
+        return article_reply(article)
+
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(204)
+    def delete(self, headers: dict[str, Any], article_id: int) -> None:
+        """Delete an article that has no claims (409 otherwise); needs If-Match."""
+        article_service.delete_article(article_id, precondition(headers))
+        db.session.commit()
+
+
+@blp.route("/<int:article_id>/claims")
+class ArticleClaims(MethodView):
+    @blp.arguments(ArticleClaimListArgs, location="query", as_kwargs=False)
+    @blp.response(200, ClaimPageSchema)
+    def get(self, args: dict[str, Any], article_id: int) -> Reply:
+        """The article's live claims, with the same filters as /claims."""
+        article_service.get_article(article_id)
+        page = page_request(args)
+        return page_response(claim_service.list_claims(page, article_id=article_id, **args))

@@ -1,0 +1,149 @@
+"""/claims: claims, their source links and their history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+
+from claims_api.extensions import db
+from claims_api.resources.common import (
+    ETAG_HEADER_DOC,
+    Blueprint,
+    change_from,
+    etag,
+    page_request,
+    page_response,
+    precondition,
+)
+from claims_api.schemas.claims import (
+    ClaimCreateSchema,
+    ClaimFieldsSchema,
+    ClaimListArgs,
+    ClaimPageSchema,
+    ClaimSchema,
+    SourceLinkInputSchema,
+)
+from claims_api.schemas.common import PageArgs, WriteHeaders
+from claims_api.schemas.revisions import (
+    DiffArgs,
+    RevisionDiffSchema,
+    RevisionPageSchema,
+    RevisionSchema,
+)
+from claims_api.services import claims as claim_service
+from claims_api.services import revisions as revision_service
+
+blp = Blueprint(
+    "claims", __name__, url_prefix="/claims", description="Claims, their sources and history."
+)
+
+Reply = tuple[Any, int, dict[str, str]]
+
+
+def claim_reply(claim: Any, status: int = 200, **headers: str) -> Reply:
+    return claim, status, {**etag(claim.revision), **headers}
+
+
+@blp.route("")
+class Claims(MethodView):
+    @blp.arguments(ClaimListArgs, location="query", as_kwargs=False)
+    @blp.response(200, ClaimPageSchema)
+    def get(self, args: dict[str, Any]) -> Reply:
+        """List live claims, filtered; newest last unless sorted otherwise."""
+        page = page_request(args)
+        return page_response(claim_service.list_claims(page, **args))
+
+    @blp.arguments(ClaimCreateSchema)
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
+    def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
+        """Create a claim (revision 1), optionally with its source links."""
+        claim = claim_service.create_claim(data, change_from(headers, data.pop("reason", None)))
+        db.session.commit()
+        location = url_for("claims.ClaimById", claim_id=claim.id)
+        return claim_reply(claim, 201, Location=location)
+
+
+@blp.route("/<int:claim_id>")
+class ClaimById(MethodView):
+    @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    def get(self, claim_id: int) -> Reply:
+        """Read a claim with its sources; 410 once deleted."""
+        return claim_reply(claim_service.get_claim(claim_id))
+
+    @blp.arguments(ClaimFieldsSchema)
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    def patch(self, data: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
+        """Change some fields; needs If-Match (428 without it, 412 when stale)."""
+        claim = claim_service.update_claim(
+            claim_id,
+            data,
+            precondition(headers),
+            change_from(headers, data.pop("reason", None)),
+        )
+        db.session.commit()
+        return claim_reply(claim)
+
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(204)
+    def delete(self, headers: dict[str, Any], claim_id: int) -> None:
+        """Soft-delete a claim; needs If-Match. Its history stays readable."""
+        claim_service.delete_claim(claim_id, precondition(headers), change_from(headers))
+        db.session.commit()
+
+
+@blp.route("/<int:claim_id>/sources")
+class ClaimSources(MethodView):
+    @blp.arguments(SourceLinkInputSchema)
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.alt_response(200, schema=ClaimSchema, description="An existing link was updated")
+    def post(self, link: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
+        """Link a source by id or URL (created if new) with a stance; If-Match is optional."""
+        claim, _, created = claim_service.link_source(
+            claim_id, link, precondition(headers, required=False), change_from(headers)
+        )
+        db.session.commit()
+        return claim_reply(claim, 201 if created else 200)
+
+
+@blp.route("/<int:claim_id>/sources/<int:source_id>")
+class ClaimSourceById(MethodView):
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    def delete(self, headers: dict[str, Any], claim_id: int, source_id: int) -> Reply:
+        """Unlink a source from the claim; If-Match is optional."""
+        claim = claim_service.unlink_source(
+            claim_id, source_id, precondition(headers, required=False), change_from(headers)
+        )
+        db.session.commit()
+        return claim_reply(claim)
+
+
+@blp.route("/<int:claim_id>/revisions")
+class ClaimRevisions(MethodView):
+    @blp.arguments(PageArgs, location="query", as_kwargs=False)
+    @blp.response(200, RevisionPageSchema)
+    def get(self, args: dict[str, Any], claim_id: int) -> Reply:
+        """The claim's history, newest first; readable after deletion too."""
+        return page_response(revision_service.list_claim_revisions(claim_id, page_request(args)))
+
+
+@blp.route("/<int:claim_id>/revisions/<int:number>")
+class ClaimRevisionByNumber(MethodView):
+    @blp.response(200, RevisionSchema)
+    def get(self, claim_id: int, number: int) -> Any:
+        """One revision, with the claim's snapshot as it was then."""
+        return revision_service.get_revision(claim_id, number)
+
+
+@blp.route("/<int:claim_id>/revisions/<int:number>/diff")
+class ClaimRevisionDiff(MethodView):
+    @blp.arguments(DiffArgs, location="query", as_kwargs=False)
+    @blp.response(200, RevisionDiffSchema)
+    def get(self, args: dict[str, Any], claim_id: int, number: int) -> Any:
+        """Field-level changes from revision ``against`` (default: the previous) to this one."""
+        return revision_service.diff_revisions(claim_id, number, args.get("against"))

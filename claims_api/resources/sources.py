@@ -1,0 +1,78 @@
+"""/sources: documents cited as evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+
+from claims_api.extensions import db
+from claims_api.resources.common import (
+    ETAG_HEADER_DOC,
+    Blueprint,
+    etag,
+    page_request,
+    page_response,
+    precondition,
+)
+from claims_api.schemas.common import WriteHeaders
+from claims_api.schemas.sources import (
+    SourceCreateSchema,
+    SourceDetailSchema,
+    SourceFieldsSchema,
+    SourceListArgs,
+    SourcePageSchema,
+    SourceSchema,
+)
+from claims_api.services import sources as source_service
+
+blp = Blueprint("sources", __name__, url_prefix="/sources", description="Evidence sources.")
+
+Reply = tuple[Any, int, dict[str, str]]
+SOURCE_FIELDS = tuple(SourceSchema().fields)
+
+
+def source_detail(source: Any, status: int = 200, **headers: str) -> Reply:
+    """The source with the claims citing it, for SourceDetailSchema to dump."""
+    citations, count = source_service.source_citations(source)
+    detail = {name: getattr(source, name) for name in SOURCE_FIELDS}
+    detail.update(citations=citations, citation_count=count)
+    return detail, status, {**etag(source.version), **headers}
+
+
+@blp.route("")
+class Sources(MethodView):
+    @blp.arguments(SourceListArgs, location="query", as_kwargs=False)
+    @blp.response(200, SourcePageSchema)
+    def get(self, args: dict[str, Any]) -> Reply:
+        """List sources, oldest first."""
+        page = page_request(args)
+        return page_response(source_service.list_sources(page, **args))
+
+    @blp.arguments(SourceCreateSchema)
+    @blp.response(201, SourceDetailSchema, headers=ETAG_HEADER_DOC)
+    def post(self, data: dict[str, Any]) -> Reply:
+        """Add a source; its URL is normalised and must be new (409 otherwise)."""
+        source = source_service.create_source(data)
+        db.session.commit()
+        return source_detail(
+            source, 201, Location=url_for("sources.SourceById", source_id=source.id)
+        )
+
+
+@blp.route("/<int:source_id>")
+class SourceById(MethodView):
+    @blp.response(200, SourceDetailSchema, headers=ETAG_HEADER_DOC)
+    def get(self, source_id: int) -> Reply:
+        """Read a source with the claims citing it and their stance."""
+        return source_detail(source_service.get_source(source_id))
+
+    @blp.arguments(SourceFieldsSchema)
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(200, SourceDetailSchema, headers=ETAG_HEADER_DOC)
+    def patch(self, data: dict[str, Any], headers: dict[str, Any], source_id: int) -> Reply:
+        """Change a source's description or URL; needs If-Match."""
+        source = source_service.update_source(source_id, data, precondition(headers))
+        db.session.commit()
+        return source_detail(source)

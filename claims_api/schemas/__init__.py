@@ -1,0 +1,1 @@
+"""marshmallow schemas: what clients send and what they read."""

@@ -1,0 +1,226 @@
+"""Claim schemas: the claim as read, the fields a client writes, and its query arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from claims_api.models.vocabulary import (
+    STATUSES,
+    ClaimKind,
+    MembershipRelation,
+    SourceKind,
+    Stance,
+)
+from claims_api.schemas.common import (
+    ISODate,
+    JSONNumber,
+    PageArgs,
+    StrippedString,
+    Text,
+    Timestamp,
+    page_schema,
+)
+
+MAX_TAGS = 50
+
+
+class QuoteSchema(Schema):
+    """Where the claim sits in the article body, as a W3C Web Annotation selector would say.
+
+    ``start``/``end`` are Unicode code point offsets, end exclusive. Given only
+    ``exact``, the service finds the one place the body says it.
+    """
+
+    exact = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    start = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    end = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    prefix = fields.String(allow_none=True, validate=validate.Length(max=200))
+    suffix = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def check_offsets(self, data: dict[str, Any], **kwargs: Any) -> None:
+        start, end = data.get("start"), data.get("end")
+        if (start is None) != (end is None):
+            raise ValidationError("give both start and end, or neither", "end")
+        if start is not None and end is not None and end <= start:
+            raise ValidationError("must be greater than start", "end")
+
+
+class QuantitySchema(Schema):
+    value = JSONNumber(load_default=None, allow_none=True)
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    approximate = fields.Boolean(load_default=False)
+    lower_bound = JSONNumber(load_default=None, allow_none=True)
+    upper_bound = JSONNumber(load_default=None, allow_none=True)
+    subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    as_of = ISODate(load_default=None, allow_none=True)
+
+    @validates_schema
+    def check_bounds(self, data: dict[str, Any], **kwargs: Any) -> None:
+        value, lower, upper = data.get("value"), data.get("lower_bound"), data.get("upper_bound")
+        if lower is not None and upper is not None and lower > upper:
+            raise ValidationError("must not be below lower_bound", "upper_bound")
+        if value is not None and lower is not None and value < lower:
+            raise ValidationError("must not be below lower_bound", "value")
+        if value is not None and upper is not None and value > upper:
+            raise ValidationError("must not be above upper_bound", "value")
+
+
+class MembershipSchema(Schema):
+    member = Text(300, required=True)
+    organization = Text(300, required=True)
+    # A plain string, since the object is stored as JSON and read back as such.
+    relation = fields.String(
+        required=True, validate=validate.OneOf([relation.value for relation in MembershipRelation])
+    )
+    as_of = ISODate(load_default=None, allow_none=True)
+
+
+class StatementSchema(Schema):
+    speaker = Text(300, required=True)
+    speaker_role = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=300)
+    )
+    audience = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    attribution = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+    verbatim = fields.Boolean(load_default=False)
+
+
+STRUCTURED_SCHEMAS: dict[ClaimKind, type[Schema]] = {
+    ClaimKind.QUANTITY: QuantitySchema,
+    ClaimKind.MEMBERSHIP: MembershipSchema,
+    ClaimKind.STATEMENT: StatementSchema,
+}
+
+
+class SourceLinkInputSchema(Schema):
+    """A source to link: an existing one by ``source_id``, or any by ``url`` (created if new)."""
+
+    source_id = fields.Integer(validate=validate.Range(min=1))
+    url = fields.String(validate=validate.Length(min=1, max=2048))
+    title = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    publisher = fields.String(allow_none=True, validate=validate.Length(max=300))
+    kind = fields.Enum(SourceKind, by_value=True)
+    archived_url = fields.String(allow_none=True, validate=validate.Length(max=2048))
+    accessed_at = Timestamp(allow_none=True)
+    stance = fields.Enum(Stance, by_value=True, required=True)
+    excerpt = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    note = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+
+    @validates_schema
+    def check_reference(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("source_id" in data) == ("url" in data):
+            raise ValidationError("give exactly one of source_id and url", "source_id")
+        if "source_id" in data:
+            described = {"title", "publisher", "kind", "archived_url", "accessed_at"} & set(data)
+            if described:
+                raise ValidationError(
+                    "describes a new source; an existing one is edited at /sources/{id}",
+                    sorted(described)[0],
+                )
+
+
+class ClaimSourceSchema(Schema):
+    """A source linked to a claim, with the link's stance."""
+
+    source_id = fields.Integer()
+    url = fields.String(attribute="source.url")
+    title = fields.String(attribute="source.title", allow_none=True)
+    publisher = fields.String(attribute="source.publisher", allow_none=True)
+    kind = fields.String(attribute="source.kind")
+    stance = fields.String()
+    excerpt = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class ClaimFieldsSchema(Schema):
+    """The claim fields a client writes; none required, so PATCH sends only what changes."""
+
+    key = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "A stable name for the claim, unique within its article."},
+    )
+    text = Text(10_000, metadata={"description": "The claim as one self-contained sentence."})
+    kind = fields.Enum(ClaimKind, by_value=True)
+    quote = fields.Nested(QuoteSchema, allow_none=True)
+    quantity = fields.Nested(QuantitySchema, allow_none=True)
+    membership = fields.Nested(MembershipSchema, allow_none=True)
+    statement = fields.Nested(StatementSchema, allow_none=True)
+    tags = fields.List(
+        StrippedString(validate=validate.Length(min=1, max=100)),
+        validate=validate.Length(max=MAX_TAGS),
+    )
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    reason = fields.String(
+        load_only=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Why; recorded in the revision (or send X-Reason)."},
+    )
+
+
+class DocumentClaimSchema(ClaimFieldsSchema):
+    """A new claim with its source links, as it appears inside an article document."""
+
+    text = Text(10_000, required=True)
+    kind = fields.Enum(ClaimKind, by_value=True, required=True)
+    sources = fields.List(fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=100))
+
+
+class ClaimCreateSchema(DocumentClaimSchema):
+    article_id = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class ClaimSchema(Schema):
+    """A claim as read; also the snapshot stored in each revision."""
+
+    id = fields.Integer()
+    article_id = fields.Integer()
+    key = fields.String(allow_none=True)
+    text = fields.String()
+    kind = fields.String()
+    quote = fields.Nested(QuoteSchema, allow_none=True)
+    quantity = fields.Nested(QuantitySchema, allow_none=True)
+    membership = fields.Nested(MembershipSchema, allow_none=True)
+    statement = fields.Nested(StatementSchema, allow_none=True)
+    tags = fields.List(fields.String(), attribute="tag_names")
+    status = fields.String()
+    sources = fields.List(fields.Nested(ClaimSourceSchema), attribute="source_links")
+    revision = fields.Integer(metadata={"description": "The latest revision number; the ETag."})
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    deleted_at = Timestamp(allow_none=True)
+
+
+CLAIM_SORTS = ("created_at", "-created_at", "updated_at", "-updated_at")
+
+
+class ClaimListArgs(PageArgs):
+    article_id = fields.Integer(validate=validate.Range(min=1))
+    kind = fields.Enum(ClaimKind, by_value=True)
+    status = fields.String(validate=validate.Length(max=40))
+    tag = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        metadata={"description": "Repeat to require several tags."},
+    )
+    speaker = fields.String(validate=validate.Length(min=1, max=300))
+    source_id = fields.Integer(validate=validate.Range(min=1))
+    q = fields.String(
+        validate=validate.Length(min=3, max=200),
+        metadata={"description": "Text searched in the claim and its quote (3+ characters)."},
+    )
+    updated_since = Timestamp()
+    sort = fields.String(load_default="created_at", validate=validate.OneOf(CLAIM_SORTS))
+
+
+class ArticleClaimListArgs(ClaimListArgs):
+    class Meta:
+        exclude = ("article_id",)
+
+
+ClaimPageSchema = page_schema(ClaimSchema, "ClaimPage")

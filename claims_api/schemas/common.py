@@ -1,0 +1,111 @@
+"""Fields, pagination and header schemas shared by every resource."""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+PAGE_SIZE_DEFAULT = 50
+PAGE_SIZE_MAX = 200
+
+
+class JSONNumber(fields.Number):
+    """A JSON number kept as the client wrote it: 130000 stays an int, 1.5 a float."""
+
+    num_type = float
+
+    def _format_num(self, value: Any) -> int | float:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, int):
+            return value
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise self.make_error("invalid")
+        return number
+
+    def _validated(self, value: Any) -> int | float:
+        try:
+            return self._format_num(value)
+        except (TypeError, ValueError) as error:
+            raise self.make_error("invalid") from error
+
+
+class ISODate(fields.String):
+    """A calendar date as an ISO 8601 string, stored as it is dumped."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})["format"] = "date"
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValidationError("Not a valid date (YYYY-MM-DD).") from None
+
+
+def Timestamp(**kwargs: Any) -> fields.AwareDateTime:
+    """An RFC 3339 timestamp; one given without an offset is taken as UTC."""
+    return fields.AwareDateTime(format="iso", default_timezone=UTC, **kwargs)
+
+
+def Text(max_length: int, **kwargs: Any) -> fields.String:
+    """A non-blank string of bounded length, stripped of surrounding white space."""
+    return StrippedString(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class StrippedString(fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class PageArgs(Schema):
+    """Query arguments every list takes: a page size and the cursor of the page."""
+
+    limit = fields.Integer(
+        load_default=PAGE_SIZE_DEFAULT,
+        validate=validate.Range(min=1, max=PAGE_SIZE_MAX),
+        metadata={"description": f"Items per page (1-{PAGE_SIZE_MAX})."},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "The `next_cursor` of the previous page."},
+    )
+
+
+class WriteHeaders(Schema):
+    """Headers a write request may carry."""
+
+    actor = fields.String(
+        data_key="X-Actor",
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Who makes the change; recorded in the revision."},
+    )
+    reason = fields.String(
+        data_key="X-Reason",
+        validate=validate.Length(max=2000),
+        metadata={"description": "Why; recorded in the revision."},
+    )
+    if_match = fields.String(
+        data_key="If-Match",
+        metadata={"description": "The ETag the change is based on (required for edits)."},
+    )
+
+
+def page_schema(item_schema: type[Schema] | Schema, name: str) -> type[Schema]:
+    """The ``{"items": [...], "next_cursor": ...}`` envelope of a list."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema), required=True),
+            "next_cursor": fields.String(
+                allow_none=True,
+                required=True,
+                metadata={"description": "Pass as `cursor` for the next page; null at the end."},
+            ),
+        },
+        name=name,
+    )

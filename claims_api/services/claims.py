@@ -1,0 +1,263 @@
+"""Claims: creation, edits, soft deletion and source links, each with its revision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import selectinload
+
+from claims_api.errors import Conflict, Gone, InvalidInput, NotFound
+from claims_api.extensions import db
+from claims_api.models import Article, Claim, ClaimSource, ClaimTag
+from claims_api.models.base import utcnow
+from claims_api.models.vocabulary import (
+    DEFAULT_STATUS,
+    STRUCTURED_KINDS,
+    ClaimKind,
+    RevisionAction,
+)
+from claims_api.services.anchoring import anchor_quote
+from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
+from claims_api.services.revisions import Change, Precondition, record_revision, snapshot_of
+from claims_api.services.search import contains_text
+from claims_api.services.sources import source_for_link
+
+# What a claim is read with: a fixed number of queries whatever the page size.
+CLAIM_LOAD_OPTIONS = (
+    selectinload(Claim.tags),
+    selectinload(Claim.source_links).joinedload(ClaimSource.source),
+)
+CLAIM_SORT_COLUMNS = {"created_at": Claim.created_at, "updated_at": Claim.updated_at}
+LINK_FIELDS = ("stance", "excerpt", "note")
+
+
+def get_claim(claim_id: int, *, for_update: bool = False) -> Claim:
+    """The live claim ``claim_id``; with ``for_update``, locked until the transaction ends.
+
+    The lock is what serialises writers of one claim on PostgreSQL (SQLite's
+    BEGIN IMMEDIATE serialises all writers already).
+    """
+    statement = select(Claim).where(Claim.id == claim_id).options(*CLAIM_LOAD_OPTIONS)
+    if for_update:
+        statement = statement.with_for_update(of=Claim).execution_options(populate_existing=True)
+    claim = db.session.scalars(statement).one_or_none()
+    if claim is None:
+        raise NotFound(f"There is no claim {claim_id}.")
+    if claim.is_deleted:
+        raise Gone(
+            f"Claim {claim_id} was deleted; its history remains at /claims/{claim_id}/revisions."
+        )
+    return claim
+
+
+def _article(article_id: int) -> Article:
+    article = db.session.get(Article, article_id)
+    if article is None:
+        message = f"there is no article {article_id}"
+        raise InvalidInput(message, errors={"article_id": [message]})
+    return article
+
+
+def _check_key_free(claim: Claim, key: str) -> None:
+    holder = db.session.scalar(
+        select(Claim.id).where(Claim.article_id == claim.article_id, Claim.key == key)
+    )
+    if holder is not None and holder != claim.id:
+        raise Conflict(
+            f"Claim {holder} of this article already has the key {key!r}.", claim_id=holder
+        )
+
+
+def _set_tags(claim: Claim, tags: list[str]) -> None:
+    wanted = set(tags)
+    for tag in [tag for tag in claim.tags if tag.tag not in wanted]:
+        claim.tags.remove(tag)
+    present = set(claim.tag_names)
+    claim.tags.extend(ClaimTag(tag=name) for name in sorted(wanted - present))
+    claim.tags.sort(key=lambda tag: tag.tag)
+
+
+def _set_structured(claim: Claim, data: dict[str, Any], kind_changed: bool) -> None:
+    """Keep the one structured object that belongs to the claim's kind."""
+    misplaced = [
+        kind.value for kind in STRUCTURED_KINDS if kind != claim.kind and data.get(kind.value)
+    ]
+    if misplaced:
+        message = f"a {claim.kind.value} claim cannot carry {misplaced[0]} fields"
+        raise InvalidInput(message, errors={misplaced[0]: [message]})
+    if claim.kind.value in data:
+        claim.details = data[claim.kind.value]
+    elif kind_changed:
+        claim.details = None
+    if claim.kind not in STRUCTURED_KINDS:
+        claim.details = None
+    claim.speaker = (
+        claim.details["speaker"] if claim.kind == ClaimKind.STATEMENT and claim.details else None
+    )
+
+
+def _apply_fields(claim: Claim, article: Article, data: dict[str, Any], *, new: bool) -> None:
+    """Apply the client's fields to ``claim`` and enforce the claim's rules."""
+    if data.get("key") is not None:
+        _check_key_free(claim, data["key"])
+    for name in ("key", "text", "status"):
+        if name in data:
+            setattr(claim, name, data[name])
+    kind_changed = "kind" in data and data["kind"] != claim.kind
+    if "kind" in data:
+        claim.kind = data["kind"]
+    _set_structured(claim, data, kind_changed or new)
+    if "tags" in data:
+        _set_tags(claim, data["tags"])
+    if data.get("quote") is not None:
+        anchored = anchor_quote(article.body, data["quote"])
+        claim.quote_exact = anchored["exact"]
+        claim.quote_start, claim.quote_end = anchored["start"], anchored["end"]
+        claim.quote_prefix, claim.quote_suffix = anchored["prefix"], anchored["suffix"]
+    elif "quote" in data or new:
+        if article.body is not None:
+            message = "required: the claim must be anchored in its article's body"
+            raise InvalidInput(message, errors={"quote": [message]})
+        claim.quote_exact = claim.quote_start = claim.quote_end = None
+        claim.quote_prefix = claim.quote_suffix = None
+
+
+def _link(claim: Claim, link: dict[str, Any]) -> ClaimSource:
+    """Link a source to ``claim``, or update the stance of the existing link."""
+    source = source_for_link(link)
+    existing = next((item for item in claim.source_links if item.source_id == source.id), None)
+    if existing is not None:
+        for name in LINK_FIELDS:
+            if name in link:
+                setattr(existing, name, link[name])
+        return existing
+    created = ClaimSource(
+        source_id=source.id,
+        source=source,
+        stance=link["stance"],
+        excerpt=link.get("excerpt"),
+        note=link.get("note"),
+        created_at=utcnow(),
+    )
+    claim.source_links.append(created)
+    claim.source_links.sort(key=lambda item: item.source_id)
+    return created
+
+
+def create_claim(data: dict[str, Any], change: Change) -> Claim:
+    """Create a claim, its source links and revision 1, in one flush."""
+    article = _article(data["article_id"])
+    now = utcnow()
+    claim = Claim(
+        article_id=article.id,
+        status=DEFAULT_STATUS,
+        revision=0,
+        created_at=now,
+        updated_at=now,
+        tags=[],
+        source_links=[],
+    )
+    _apply_fields(claim, article, data, new=True)
+    db.session.add(claim)
+    db.session.flush()
+    for link in data.get("sources", []):
+        _link(claim, link)
+    record_revision(claim, RevisionAction.CREATE, {}, change, now)
+    return claim
+
+
+def update_claim(
+    claim_id: int, data: dict[str, Any], precondition: Precondition, change: Change
+) -> Claim:
+    """Apply ``data`` to the claim and write one revision if anything changed.
+
+    ``sources`` in ``data`` (used by document loads, not PATCH) adds or updates
+    links and leaves other links alone.
+    """
+    claim = get_claim(claim_id, for_update=True)
+    precondition.check(claim.revision, f"Claim {claim_id}")
+    before = snapshot_of(claim)
+    _apply_fields(claim, _article(claim.article_id), data, new=False)
+    for link in data.get("sources", []):
+        _link(claim, link)
+    only_status = set(data) - {"reason"} == {"status"}
+    action = RevisionAction.STATUS if only_status else RevisionAction.UPDATE
+    record_revision(claim, action, before, change, utcnow())
+    return claim
+
+
+def delete_claim(claim_id: int, precondition: Precondition, change: Change) -> None:
+    """Soft-delete: the claim leaves every list, its history stays readable."""
+    claim = get_claim(claim_id, for_update=True)
+    precondition.check(claim.revision, f"Claim {claim_id}")
+    before = snapshot_of(claim)
+    now = utcnow()
+    claim.deleted_at = now
+    record_revision(claim, RevisionAction.DELETE, before, change, now)
+
+
+def link_source(
+    claim_id: int, link: dict[str, Any], precondition: Precondition, change: Change
+) -> tuple[Claim, ClaimSource, bool]:
+    """Link a source (by id, or by URL, created if new); returns whether the link is new."""
+    claim = get_claim(claim_id, for_update=True)
+    precondition.check(claim.revision, f"Claim {claim_id}")
+    before = snapshot_of(claim)
+    known = {item.source_id for item in claim.source_links}
+    linked = _link(claim, link)
+    record_revision(claim, RevisionAction.LINK, before, change, utcnow())
+    return claim, linked, linked.source_id not in known
+
+
+def unlink_source(
+    claim_id: int, source_id: int, precondition: Precondition, change: Change
+) -> Claim:
+    claim = get_claim(claim_id, for_update=True)
+    precondition.check(claim.revision, f"Claim {claim_id}")
+    link = next((item for item in claim.source_links if item.source_id == source_id), None)
+    if link is None:
+        raise NotFound(f"Claim {claim_id} does not cite source {source_id}.")
+    before = snapshot_of(claim)
+    claim.source_links.remove(link)
+    record_revision(claim, RevisionAction.UNLINK, before, change, utcnow())
+    return claim
+
+
+def list_claims(
+    page: PageRequest,
+    *,
+    sort: str = "created_at",
+    article_id: int | None = None,
+    kind: ClaimKind | None = None,
+    status: str | None = None,
+    tag: list[str] | None = None,
+    speaker: str | None = None,
+    source_id: int | None = None,
+    q: str | None = None,
+    updated_since: datetime | None = None,
+) -> Page[Claim]:
+    """Live claims matching every filter given; each filter is served by an index."""
+    conditions: list[ColumnElement[bool]] = [Claim.deleted_at.is_(None)]
+    if article_id is not None:
+        conditions.append(Claim.article_id == article_id)
+    if kind is not None:
+        conditions.append(Claim.kind == kind)
+    if status is not None:
+        conditions.append(Claim.status == status)
+    if speaker is not None:
+        conditions.append(Claim.speaker == speaker)
+    for name in tag or ():
+        conditions.append(Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == name)))
+    if source_id is not None:
+        conditions.append(
+            Claim.id.in_(select(ClaimSource.claim_id).where(ClaimSource.source_id == source_id))
+        )
+    if q is not None:
+        conditions.append(contains_text(Claim, q))
+    if updated_since is not None:
+        conditions.append(Claim.updated_at >= updated_since)
+    statement = select(Claim).where(*conditions).options(*CLAIM_LOAD_OPTIONS)
+    order = SortOrder.parse(sort, CLAIM_SORT_COLUMNS, Claim.id)
+    return keyset_page(statement, order, page)

@@ -1,0 +1,89 @@
+"""Keyset pagination: pages cost the same wherever they are in the table."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from claims_api.errors import InvalidInput
+from claims_api.extensions import db
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """A total order over rows: one column, then the primary key to break ties."""
+
+    name: str
+    column: InstrumentedAttribute[Any]
+    tiebreak: InstrumentedAttribute[Any]
+    descending: bool = False
+
+    @classmethod
+    def parse(
+        cls, sort: str, columns: dict[str, InstrumentedAttribute[Any]], tiebreak: Any
+    ) -> SortOrder:
+        """``"-updated_at"`` → updated_at, descending."""
+        name = sort.removeprefix("-")
+        return cls(sort, columns[name], tiebreak, descending=sort.startswith("-"))
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    cursor: str | None = None
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(order: SortOrder, item: Any) -> str:
+    value = getattr(item, order.column.key)
+    position = value.isoformat() if isinstance(value, datetime) else value
+    payload = json.dumps([order.name, position, getattr(item, order.tiebreak.key)])
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(order: SortOrder, cursor: str) -> tuple[Any, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        name, position, tiebreak = json.loads(raw)
+        if name != order.name or isinstance(tiebreak, bool) or not isinstance(tiebreak, int):
+            raise ValueError("cursor of another list")
+        if order.column.type.python_type is datetime:
+            position = datetime.fromisoformat(position)
+        elif isinstance(position, bool) or not isinstance(position, int):
+            raise ValueError("bad position")
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput(
+            "The cursor is not one this list gave out.",
+            errors={"cursor": ["Not a cursor of this list with this sort order."]},
+        ) from None
+    return position, tiebreak
+
+
+def keyset_page(statement: Select[tuple[T]], order: SortOrder, request: PageRequest) -> Page[T]:
+    """Run ``statement`` for one page, ordered by ``order``, after ``request.cursor``."""
+    keys = tuple_(order.column, order.tiebreak)
+    if request.cursor:
+        position = decode_cursor(order, request.cursor)
+        statement = statement.where(keys < position if order.descending else keys > position)
+    if order.descending:
+        statement = statement.order_by(order.column.desc(), order.tiebreak.desc())
+    else:
+        statement = statement.order_by(order.column.asc(), order.tiebreak.asc())
+    rows = list(db.session.scalars(statement.limit(request.limit + 1)))
+    items = rows[: request.limit]
+    has_more = len(rows) > request.limit
+    return Page(items, encode_cursor(order, items[-1]) if has_more else None)

@@ -1,0 +1,144 @@
+"""Sources: documents cited as evidence, one per normalised URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from claims_api.errors import Conflict, InvalidInput, NotFound
+from claims_api.extensions import db
+from claims_api.models import Claim, ClaimSource, Source
+from claims_api.models.base import utcnow
+from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
+from claims_api.services.revisions import Precondition
+from claims_api.services.urls import InvalidURL, normalize_url
+
+CITATIONS_SHOWN = 100
+SOURCE_FIELDS = ("title", "publisher", "kind", "archived_url", "accessed_at")
+
+
+def checked_url(url: str, field: str = "url") -> str:
+    try:
+        return normalize_url(url)
+    except InvalidURL as error:
+        raise InvalidInput(f"{field} {error}", errors={field: [str(error)]}) from None
+
+
+def _source_by_url(url: str) -> Source | None:
+    return db.session.scalars(select(Source).where(Source.url == url)).one_or_none()
+
+
+def create_source(data: dict[str, Any]) -> Source:
+    url = checked_url(data["url"])
+    existing = _source_by_url(url)
+    if existing is not None:
+        raise Conflict(
+            f"A source with this URL exists already (source {existing.id}).",
+            source_id=existing.id,
+        )
+    now = utcnow()
+    source = Source(url=url, created_at=now, updated_at=now, **_described(data))
+    db.session.add(source)
+    db.session.flush()
+    return source
+
+
+def _described(data: dict[str, Any]) -> dict[str, Any]:
+    """The descriptive fields present in ``data``, with the archive URL normalised."""
+    values = {name: data[name] for name in SOURCE_FIELDS if name in data}
+    if values.get("archived_url") is not None:
+        values["archived_url"] = checked_url(values["archived_url"], "archived_url")
+    return values
+
+
+def source_for_link(link: dict[str, Any]) -> Source:
+    """The source a claim link names: by id, or by URL, created if new.
+
+    Created with INSERT ... ON CONFLICT DO NOTHING so that two requests citing
+    the same new URL at once both end up with the one row.
+    """
+    if "source_id" in link:
+        source = db.session.get(Source, link["source_id"])
+        if source is None:
+            message = f"there is no source {link['source_id']}"
+            raise InvalidInput(message, errors={"source_id": [message]})
+        return source
+    url = checked_url(link["url"])
+    source = _source_by_url(url)
+    if source is not None:
+        return source
+    now = utcnow()
+    values = {
+        "url": url,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "kind": "other",
+        **_described(link),
+    }
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(dialect.insert(Source).values(values).on_conflict_do_nothing())
+    source = _source_by_url(url)
+    assert source is not None
+    return source
+
+
+def get_source(source_id: int) -> Source:
+    source = db.session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"There is no source {source_id}.")
+    return source
+
+
+def source_citations(source: Source) -> tuple[list[ClaimSource], int]:
+    """The first claims citing ``source`` (by claim id) and how many cite it in all."""
+    live = (ClaimSource.source_id == source.id, Claim.deleted_at.is_(None))
+    citations = db.session.scalars(
+        select(ClaimSource)
+        .join(ClaimSource.claim)
+        .where(*live)
+        .options(selectinload(ClaimSource.claim))
+        .order_by(ClaimSource.claim_id)
+        .limit(CITATIONS_SHOWN)
+    ).all()
+    count = db.session.scalar(
+        select(func.count()).select_from(ClaimSource).join(ClaimSource.claim).where(*live)
+    )
+    return list(citations), count or 0
+
+
+def update_source(source_id: int, data: dict[str, Any], precondition: Precondition) -> Source:
+    source = get_source(source_id)
+    precondition.check(source.version, f"Source {source_id}")
+    if "url" in data:
+        url = checked_url(data["url"])
+        other = _source_by_url(url)
+        if other is not None and other.id != source.id:
+            raise Conflict(f"Another source has this URL (source {other.id}).", source_id=other.id)
+        source.url = url
+    for name, value in _described(data).items():
+        setattr(source, name, value)
+    if db.session.is_modified(source):
+        source.updated_at = utcnow()
+    db.session.flush()
+    return source
+
+
+def list_sources(
+    page: PageRequest,
+    *,
+    url: str | None = None,
+    publisher: str | None = None,
+    kind: str | None = None,
+) -> Page[Source]:
+    statement = select(Source)
+    if url is not None:
+        statement = statement.where(Source.url == checked_url(url))
+    if publisher is not None:
+        statement = statement.where(Source.publisher == publisher)
+    if kind is not None:
+        statement = statement.where(Source.kind == kind)
+    return keyset_page(statement, SortOrder("created_at", Source.created_at, Source.id), page)
