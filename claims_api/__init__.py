@@ -8,13 +8,26 @@ from typing import Any
 from flask import Flask, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from claims_api.config import load_config
 from claims_api.errors import register_error_handlers
 from claims_api.extensions import api, init_database
+from claims_api.schemas.common import MAX_ID
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class IdConverter(IntegerConverter):
+    """Path ids within the database's integer range: a larger one is a 404, not an overflow."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, min=1, max=MAX_ID)
+
+
+def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,7 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     init_database(app)
+    app.url_map.converters["int"] = IdConverter
     api.init_app(app)
+    api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
 
     from claims_api.resources import articles, claims, health, revisions, sources

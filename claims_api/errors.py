@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -164,6 +164,12 @@ def register_error_handlers(app: Flask) -> None:
         return handle_domain_error(
             Conflict("The change conflicts with data written at the same time; try again.")
         )
+
+    @app.errorhandler(DataError)
+    def handle_data_error(error: DataError) -> Response:
+        # Validation bounds what clients send; this catches a value it missed.
+        log.warning("database refused a value: %s", error.orig)
+        return handle_domain_error(InvalidInput("A value is out of range or cannot be stored."))
 
     @app.errorhandler(OperationalError)
     def handle_operational_error(error: OperationalError) -> Response:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
 import flask_smorest
-from flask import request
-from marshmallow import RAISE
+from flask import Request, request
+from marshmallow import RAISE, Schema, ValidationError
 from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
 
 from claims_api.errors import PreconditionRequired
 from claims_api.services.pagination import Page, PageRequest
@@ -17,14 +19,41 @@ from claims_api.services.revisions import ANY_VERSION, Change, Precondition
 ANONYMOUS_ACTOR = "anonymous"
 
 
+def nul_paths(value: Any, path: str = "") -> Iterator[str]:
+    """Where ``value`` holds a NUL character, which no text column can store."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path or "_body"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from nul_paths(key, path)
+            yield from nul_paths(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from nul_paths(item, f"{path}.{index}" if path else str(index))
+
+
 class StrictParser(FlaskParser):
-    """Rejects unknown query parameters: a misspelt filter must not silently match everything."""
+    """Rejects unknown query parameters (a misspelt filter must not silently match
+    everything) and NUL characters anywhere in the input."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
         "query": RAISE,
         "querystring": RAISE,
     }
+
+    def _load_location_data(self, *, schema: Schema, req: Request, location: str) -> Any:
+        data = super()._load_location_data(schema=schema, req=req, location=location)
+        if location in {"json", "query", "querystring"}:
+            if isinstance(data, MultiDictProxy):
+                plain = {key: "".join(data.data.getlist(key)) for key in data.data}
+            else:
+                plain = data
+            bad = sorted(set(nul_paths(plain)))
+            if bad:
+                raise ValidationError({name: ["Must not contain NUL characters."] for name in bad})
+        return data
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -14,6 +14,7 @@ from claims_api.models.vocabulary import (
     Stance,
 )
 from claims_api.schemas.common import (
+    Id,
     ISODate,
     JSONNumber,
     PageArgs,
@@ -101,7 +102,7 @@ STRUCTURED_SCHEMAS: dict[ClaimKind, type[Schema]] = {
 class SourceLinkInputSchema(Schema):
     """A source to link: an existing one by ``source_id``, or any by ``url`` (created if new)."""
 
-    source_id = fields.Integer(validate=validate.Range(min=1))
+    source_id = Id()
     url = fields.String(validate=validate.Length(min=1, max=2048))
     title = fields.String(allow_none=True, validate=validate.Length(max=1000))
     publisher = fields.String(allow_none=True, validate=validate.Length(max=300))
@@ -173,7 +174,7 @@ class DocumentClaimSchema(ClaimFieldsSchema):
 
 
 class ClaimCreateSchema(DocumentClaimSchema):
-    article_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    article_id = Id(required=True)
 
 
 class ClaimSchema(Schema):
@@ -201,7 +202,7 @@ CLAIM_SORTS = ("created_at", "-created_at", "updated_at", "-updated_at")
 
 
 class ClaimListArgs(PageArgs):
-    article_id = fields.Integer(validate=validate.Range(min=1))
+    article_id = Id()
     kind = fields.Enum(ClaimKind, by_value=True)
     status = fields.String(validate=validate.Length(max=40))
     tag = fields.List(
@@ -209,7 +210,7 @@ class ClaimListArgs(PageArgs):
         metadata={"description": "Repeat to require several tags."},
     )
     speaker = fields.String(validate=validate.Length(min=1, max=300))
-    source_id = fields.Integer(validate=validate.Range(min=1))
+    source_id = Id()
     q = fields.String(
         validate=validate.Length(min=3, max=200),
         metadata={"description": "Text searched in the claim and its quote (3+ characters)."},

@@ -9,6 +9,12 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
+MAX_ID = 2**31 - 1
+
+
+def Id(**kwargs: Any) -> fields.Integer:
+    """A row id: a positive integer within the database's integer range."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class JSONNumber(fields.Number):
