@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,11 +29,11 @@ def server(app: Flask, database_url: str, tmp_path: Path) -> Iterator[str]:
     """A gunicorn server on a free port, on the test database (migrated by ``app``)."""
     port = free_port()
     log = tmp_path / "server.log"
-    command = shutil.which("claims-api") or sys.executable
-    args = [command] if command != sys.executable else [command, "-m", "claims_api.cli"]
+    # The console script installed beside this interpreter, as a user runs it.
+    command = str(Path(sys.executable).with_name("claims-api"))
     with log.open("wb") as stderr:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
-            [*args, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+            [command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
             env={**os.environ, "DATABASE_URL": database_url},
             stdout=subprocess.DEVNULL,
             stderr=stderr,
