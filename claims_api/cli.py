@@ -27,7 +27,11 @@ SEEDS_DIR = next(
 def app_context() -> Iterator[Flask]:
     app = create_app()
     with app.app_context():
-        yield app
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,8 +130,7 @@ def seed(paths: tuple[Path, ...], actor: str) -> None:
 
 def _describe(error: Exception) -> str:
     if isinstance(error, DomainError) and error.errors:
-        fields = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in error.errors.items())
-        return f"{error.detail} ({fields})"
+        return "; ".join(f"{name}: {' '.join(texts)}" for name, texts in error.errors.items())
     return str(error)
 
 

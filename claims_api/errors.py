@@ -34,6 +34,11 @@ class DomainError(Exception):
         self.errors = dict(errors) if errors else None
         self.extensions = extensions
 
+    def within(self, prefix: str) -> DomainError:
+        """The same error about a part of a document: ``quote.exact`` → ``claims.3.quote.exact``."""
+        errors = {f"{prefix}.{name}": texts for name, texts in (self.errors or {}).items()}
+        return type(self)(f"{prefix}: {self.detail}", errors=errors or None, **self.extensions)
+
 
 class NotFound(DomainError):
     status, title, slug = 404, "Not found", "not-found"

@@ -5,7 +5,10 @@ The format of seeds/ (docs/seed-format.md); bulk import builds on it.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from collections import Counter
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from claims_api.schemas.articles import ArticleCreateSchema
 from claims_api.schemas.claims import DocumentClaimSchema
@@ -16,3 +19,15 @@ class ArticleDocumentSchema(Schema):
     claims = fields.List(
         fields.Nested(DocumentClaimSchema), load_default=list, validate=validate.Length(max=10_000)
     )
+
+    @validates_schema
+    def check_keys_unique(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """A key names one claim of the article: two entries with one key would merge."""
+        keys = Counter(claim["key"] for claim in data.get("claims", []) if claim.get("key"))
+        errors = {
+            f"claims.{index}.key": [f"the key {claim['key']!r} is used by another claim too"]
+            for index, claim in enumerate(data.get("claims", []))
+            if claim.get("key") and keys[claim["key"]] > 1
+        }
+        if errors:
+            raise ValidationError(errors)

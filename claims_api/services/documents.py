@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from claims_api.errors import InvalidInput, flatten_messages
+from claims_api.errors import DomainError, InvalidInput, flatten_messages
 from claims_api.extensions import db
 from claims_api.models import Article, Claim
 from claims_api.schemas.documents import ArticleDocumentSchema
@@ -30,28 +30,45 @@ def parse_document(document: Any) -> dict[str, Any]:
         ) from None
 
 
-def _existing_claim(article: Article, claim: dict[str, Any]) -> Claim | None:
-    """The claim a document entry stands for: by key, else by kind and quote offsets."""
+def _anchor(entry: dict[str, Any]) -> tuple[str, int, int] | None:
+    quote = entry.get("quote") or {}
+    if entry.get("key") is not None or quote.get("start") is None:
+        return None
+    return (str(entry["kind"]), quote["start"], quote["end"])
+
+
+def _existing_claim(article: Article, entry: dict[str, Any], shared: bool) -> Claim | None:
+    """The claim a document entry stands for.
+
+    By key when it has one; else by kind and quote offsets, and, when several
+    entries of the document share that quote (three Baltic states, one phrase),
+    by text as well.
+    """
     statement = select(Claim).where(Claim.article_id == article.id)
-    if claim.get("key") is not None:
-        statement = statement.where(Claim.key == claim["key"])
+    anchor = _anchor(entry)
+    if entry.get("key") is not None:
+        statement = statement.where(Claim.key == entry["key"])
+    elif anchor is None:
+        return None
     else:
-        quote = claim.get("quote") or {}
-        if quote.get("start") is None:
-            return None
+        kind, start, end = anchor
         statement = statement.where(
-            Claim.kind == claim["kind"],
-            Claim.quote_start == quote["start"],
-            Claim.quote_end == quote["end"],
+            Claim.key.is_(None),
+            Claim.kind == kind,
+            Claim.quote_start == start,
+            Claim.quote_end == end,
         )
-    return db.session.scalars(statement.limit(1)).one_or_none()
+        if shared:
+            statement = statement.where(Claim.text == entry["text"])
+    return db.session.scalars(statement.order_by(Claim.id).limit(1)).one_or_none()
 
 
 def load_document(document: Any, change: Change) -> Counter[str]:
     """Create or update the article and each claim; what is already there stays as it is.
 
     Returns counts: article_created / article_updated / article_unchanged, and
-    created / updated / unchanged for claims. Nothing is ever removed.
+    created / updated / unchanged / deleted (left deleted) for claims. Nothing
+    is ever removed. A rule broken by claim N is reported as ``claims.N.<field>``.
     """
     data = parse_document(document)
     report: Counter[str] = Counter()
@@ -64,16 +81,22 @@ def load_document(document: Any, change: Change) -> Counter[str]:
         version = article.version
         article = article_service.update_article(article.id, fields, ANY_VERSION)
         report["article_updated" if article.version != version else "article_unchanged"] += 1
-    for entry in data["claims"]:
-        existing = _existing_claim(article, entry)
-        if existing is None:
-            claim_service.create_claim({**entry, "article_id": article.id}, change)
-            report["created"] += 1
-            continue
-        if existing.is_deleted:
-            report["deleted"] += 1
-            continue
-        revision = existing.revision
-        claim = claim_service.update_claim(existing.id, entry, ANY_VERSION, change)
-        report["updated" if claim.revision != revision else "unchanged"] += 1
+    anchors = Counter(_anchor(entry) for entry in data["claims"])
+    for index, entry in enumerate(data["claims"]):
+        try:
+            report[_load_claim(article, entry, anchors[_anchor(entry)] > 1, change)] += 1
+        except DomainError as error:
+            raise error.within(f"claims.{index}") from None
     return report
+
+
+def _load_claim(article: Article, entry: dict[str, Any], shared: bool, change: Change) -> str:
+    existing = _existing_claim(article, entry, shared)
+    if existing is None:
+        claim_service.create_claim({**entry, "article_id": article.id}, change)
+        return "created"
+    if existing.is_deleted:
+        return "deleted"
+    revision = existing.revision
+    claim = claim_service.update_claim(existing.id, entry, ANY_VERSION, change)
+    return "updated" if claim.revision != revision else "unchanged"

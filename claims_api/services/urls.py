@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -39,15 +39,34 @@ def normalize_url(url: str) -> str:
     """The canonical form of an http(s) URL.
 
     Scheme and host are lower-cased (and the host IDNA-encoded), the default
-    port, the fragment, tracking parameters and a trailing slash are dropped,
+    port, the fragment, tracking parameters and trailing slashes are dropped,
     percent-encoding is normalised and the remaining query parameters sorted.
+    Dropping one part can expose another (``/page;/`` → ``/page;`` → ``/page``),
+    so the steps repeat until the URL stops changing: the result is a fixed point.
     """
-    stripped = url.strip()
-    parts = urlsplit(stripped)
+    current = url.strip()
+    parts = urlsplit(current)
     if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname:
         raise InvalidURL("must be an absolute http or https URL")
+    for _ in range(MAX_PASSES):
+        normalized = _normalize_once(current)
+        if normalized == current:
+            return normalized
+        current = normalized
+    return current
+
+
+MAX_PASSES = 8
+
+
+def _is_tracking(parameter: str) -> bool:
+    name = parameter.split("=", 1)[0].lower()
+    return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
+
+
+def _normalize_once(url: str) -> str:
     try:
-        canonical = urlsplit(canonicalize_url(stripped))
+        canonical = urlsplit(canonicalize_url(url))
         port = canonical.port
     except ValueError as error:
         raise InvalidURL(f"is not a valid URL ({error})") from None
@@ -56,12 +75,11 @@ def normalize_url(url: str) -> str:
         host = f"[{host}]"
     if port is not None and port != DEFAULT_PORTS[canonical.scheme]:
         host = f"{host}:{port}"
-    query = urlencode(
-        [
-            (name, value)
-            for name, value in parse_qsl(canonical.query, keep_blank_values=True)
-            if name.lower() not in TRACKING_PARAMETERS
-            and not name.lower().startswith(TRACKING_PREFIXES)
-        ]
+    # Filtered as raw text: decoding and re-encoding would turn escapes that are
+    # not UTF-8 (%FC) into U+FFFD and merge distinct URLs.
+    query = "&".join(
+        parameter
+        for parameter in canonical.query.split("&")
+        if parameter and not _is_tracking(parameter)
     )
     return urlunsplit((canonical.scheme, host, canonical.path.rstrip("/"), query, ""))
