@@ -1,0 +1,97 @@
+"""The ``claims-api`` command: its help, and the migration state it reports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+
+from claims_api import cli, create_app, migrations
+from claims_api.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def dispose_cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close the connections of the apps the CLI builds (a real process would exit)."""
+    apps: list[Flask] = []
+
+    def recording_create_app(*args: Any, **kwargs: Any) -> Flask:
+        apps.append(create_app(*args, **kwargs))
+        return apps[-1]
+
+    monkeypatch.setattr(cli, "create_app", recording_create_app)
+    yield
+    for app in apps:
+        with app.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli.main, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("command", "phrases"),
+    [
+        pytest.param((), ["claims-api", "db upgrade", "seed", "serve", "DATABASE_URL"], id="main"),
+        pytest.param(("db",), ["Alembic", "upgrade", "downgrade", "current"], id="db"),
+        pytest.param(("db", "upgrade"), ["REVISION", "latest"], id="db-upgrade"),
+        pytest.param(("db", "downgrade"), ["REVISION", "base", "data is lost"], id="db-downgrade"),
+        pytest.param(("db", "current"), ["migration", "latest"], id="db-current"),
+        pytest.param(("seed",), ["seed", "PATHS", "--actor", "seeds/"], id="seed"),
+        pytest.param(
+            ("serve",),
+            ["gunicorn", "--host", "--port", "--workers", "--threads", "--dev"],
+            id="serve",
+        ),
+    ],
+)
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_every_command_describes_itself_in_its_help(
+    command: tuple[str, ...], phrases: list[str], flag: str
+) -> None:
+    result = invoke(*command, flag)
+    name = " ".join(("claims-api", *command, flag))
+    assert result.exit_code == 0, f"`{name}` exited {result.exit_code}: {result.output}"
+    assert "Usage:" in result.stdout, f"`{name}` printed no usage line: {result.stdout!r}"
+    missing = [phrase for phrase in phrases if phrase not in result.stdout]
+    assert not missing, f"`{name}` does not mention {missing}: {result.stdout!r}"
+
+
+def test_installed_claims_api_script_prints_its_help() -> None:
+    script = Path(sys.executable).with_name("claims-api")
+    if not script.exists():
+        pytest.skip(f"the claims-api console script is not installed beside {sys.executable}")
+    completed = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert completed.returncode == 0, f"claims-api --help failed: {completed.stderr}"
+    assert "Usage: claims-api" in completed.stdout, completed.stdout
+
+
+def test_db_current_reports_the_migrated_test_database_at_the_latest_migration(
+    app: Flask, database_url: str
+) -> None:
+    result = invoke("db", "current", env={"DATABASE_URL": database_url})
+    assert result.exit_code == 0, f"db current failed: {result.output}"
+    lines = dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line)
+    current, latest = lines.get("current", "").strip(), lines.get("latest", "").strip()
+    assert latest == migrations.head_revision(), f"latest is not the head: {result.stdout!r}"
+    assert current == latest, f"the migrated database is not at the latest: {result.stdout!r}"
+
+
+def test_db_upgrade_of_an_up_to_date_database_leaves_it_at_the_latest_migration(
+    app: Flask, database_url: str
+) -> None:
+    result = invoke("db", "upgrade", env={"DATABASE_URL": database_url})
+    assert result.exit_code == 0, f"db upgrade failed: {result.output}"
+    assert f"database at {migrations.head_revision()}" in result.stderr, result.stderr
+    with app.app_context():
+        assert migrations.current_revision(db.engine) == migrations.head_revision()
