@@ -1,0 +1,55 @@
+"""Generated requests from the OpenAPI document: no client input produces a 5xx.
+
+schemathesis builds requests (valid and invalid) for every documented operation;
+each answer must be below 500 and, when it is a success, match the documented
+response schema.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.factories import create_article, create_claim
+
+UNDOCUMENTED_ENDPOINTS = {"static", "swagger_ui_assets"}
+
+
+def routed_operations(app: Flask) -> set[str]:
+    """``"GET /claims/{claim_id}"`` for every route the app serves, docs aside."""
+    operations = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in UNDOCUMENTED_ENDPOINTS or rule.endpoint.startswith("api-docs."):
+            continue
+        path = rule.rule.replace("<int:", "{").replace(">", "}")
+        operations |= {f"{method} {path}" for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return operations
+
+
+@pytest.fixture
+def api_schema(app: Flask) -> schemathesis.BaseSchema:
+    client = app.test_client()
+    article = create_article(client)
+    create_claim(
+        client, article["id"], sources=[{"url": "https://example.org/a", "stance": "supports"}]
+    )
+    return schemathesis.openapi.from_wsgi("/openapi.json", app)
+
+
+def test_generated_requests_never_get_a_server_error(
+    app: Flask, api_schema: schemathesis.BaseSchema
+) -> None:
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert {operation.label for operation in operations} == routed_operations(app)
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        def call(case: schemathesis.Case) -> None:
+            case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+
+        call()
