@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import flask_smorest
 from flask import Request, request
 from marshmallow import RAISE, Schema, ValidationError
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, abort
 from webargs.multidictproxy import MultiDictProxy
 
 from claims_api.errors import PreconditionRequired
@@ -42,6 +42,13 @@ class StrictParser(FlaskParser):
         "query": RAISE,
         "querystring": RAISE,
     }
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            # JSON nested deeper than the parser's stack: unparseable, like any bad JSON.
+            abort(400, messages={"json": ["The JSON body is nested too deeply."]})
 
     def _load_location_data(self, *, schema: Schema, req: Request, location: str) -> Any:
         data = super()._load_location_data(schema=schema, req=req, location=location)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -54,9 +54,16 @@ class ISODate(fields.String):
             raise ValidationError("Not a valid date (YYYY-MM-DD).") from None
 
 
+class UTCTimestamp(fields.AwareDateTime):
+    """An RFC 3339 timestamp read as UTC: without an offset it is taken as UTC, with
+    another offset it is converted, so that it reads back exactly as it is stored."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+
+
 def Timestamp(**kwargs: Any) -> fields.AwareDateTime:
-    """An RFC 3339 timestamp; one given without an offset is taken as UTC."""
-    return fields.AwareDateTime(format="iso", default_timezone=UTC, **kwargs)
+    return UTCTimestamp(format="iso", default_timezone=UTC, **kwargs)
 
 
 def Text(max_length: int, **kwargs: Any) -> fields.String:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from claims_api.errors import InvalidInput
 from claims_api.extensions import db
+from claims_api.schemas.common import MAX_ID
 
 T = TypeVar("T")
 
@@ -56,21 +57,28 @@ def encode_cursor(order: SortOrder, item: Any) -> str:
 
 
 def decode_cursor(order: SortOrder, cursor: str) -> tuple[Any, Any]:
+    """The position a cursor of this list and sort order points after; 422 for any other."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         name, position, tiebreak = json.loads(raw)
-        if name != order.name or isinstance(tiebreak, bool) or not isinstance(tiebreak, int):
+        if name != order.name or not _is_id(tiebreak):
             raise ValueError("cursor of another list")
         if order.column.type.python_type is datetime:
             position = datetime.fromisoformat(position)
-        elif isinstance(position, bool) or not isinstance(position, int):
+            if position.tzinfo is None:
+                raise ValueError("naive timestamp")
+        elif not _is_id(position):
             raise ValueError("bad position")
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise InvalidInput(
             "The cursor is not one this list gave out.",
             errors={"cursor": ["Not a cursor of this list with this sort order."]},
         ) from None
     return position, tiebreak
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
 def keyset_page(statement: Select[tuple[T]], order: SortOrder, request: PageRequest) -> Page[T]:
