@@ -45,6 +45,8 @@ class Claim(Base):
     # does not scan JSON.
     speaker: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(40), default=DEFAULT_STATUS)
+    # A rating given elsewhere (ClaimReview), kept with its own scale and wording.
+    rating: Mapped[dict[str, Any] | None]
     revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

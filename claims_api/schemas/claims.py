@@ -92,6 +92,29 @@ class StatementSchema(Schema):
     verbatim = fields.Boolean(load_default=False)
 
 
+class RatingSchema(Schema):
+    """A rating given by another fact-checker (schema.org Rating), on its own scale and words."""
+
+    value = JSONNumber(load_default=None, allow_none=True)
+    best = JSONNumber(load_default=None, allow_none=True)
+    worst = JSONNumber(load_default=None, allow_none=True)
+    alternate_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=300)
+    )
+    explanation = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=10_000)
+    )
+    review_url = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2048)
+    )
+    reviewed_by = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=300)
+    )
+    reviewed_at = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=40)
+    )
+
+
 STRUCTURED_SCHEMAS: dict[ClaimKind, type[Schema]] = {
     ClaimKind.QUANTITY: QuantitySchema,
     ClaimKind.MEMBERSHIP: MembershipSchema,
@@ -170,6 +193,7 @@ class DocumentClaimSchema(ClaimFieldsSchema):
 
     text = Text(10_000, required=True)
     kind = fields.Enum(ClaimKind, by_value=True, required=True)
+    rating = fields.Nested(RatingSchema, allow_none=True)
     sources = fields.List(fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=100))
 
 
@@ -191,6 +215,7 @@ class ClaimSchema(Schema):
     statement = fields.Nested(StatementSchema, allow_none=True)
     tags = fields.List(fields.String(), attribute="tag_names")
     status = fields.String()
+    rating = fields.Nested(RatingSchema, allow_none=True)
     sources = fields.List(fields.Nested(ClaimSourceSchema), attribute="source_links")
     revision = fields.Integer(metadata={"description": "The latest revision number; the ETag."})
     created_at = Timestamp()

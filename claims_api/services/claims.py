@@ -98,11 +98,13 @@ def _set_structured(claim: Claim, data: dict[str, Any], kind_changed: bool) -> N
     )
 
 
-def _apply_fields(claim: Claim, article: Article, data: dict[str, Any], *, new: bool) -> None:
-    """Apply the client's fields to ``claim`` and enforce the claim's rules."""
-    if data.get("key") is not None:
-        _check_key_free(claim, data["key"])
-    for name in ("key", "text", "status"):
+def apply_claim_fields(claim: Claim, article: Article, data: dict[str, Any], *, new: bool) -> None:
+    """Apply the client's fields to ``claim`` and enforce the rules a claim keeps on its own.
+
+    Runs no query, so the bulk importer checks new claims with it before inserting
+    them set-wise; the key's uniqueness is the caller's to check.
+    """
+    for name in ("key", "text", "status", "rating"):
         if name in data:
             setattr(claim, name, data[name])
     kind_changed = "kind" in data and data["kind"] != claim.kind
@@ -159,7 +161,9 @@ def create_claim(data: dict[str, Any], change: Change) -> Claim:
         tags=[],
         source_links=[],
     )
-    _apply_fields(claim, article, data, new=True)
+    if data.get("key") is not None:
+        _check_key_free(claim, data["key"])
+    apply_claim_fields(claim, article, data, new=True)
     db.session.add(claim)
     db.session.flush()
     for link in data.get("sources", []):
@@ -179,7 +183,9 @@ def update_claim(
     claim = get_claim(claim_id, for_update=True)
     precondition.check(claim.revision, f"Claim {claim_id}")
     before = snapshot_of(claim)
-    _apply_fields(claim, _article(claim.article_id), data, new=False)
+    if data.get("key") is not None:
+        _check_key_free(claim, data["key"])
+    apply_claim_fields(claim, _article(claim.article_id), data, new=False)
     for link in data.get("sources", []):
         _link(claim, link)
     only_status = set(data) - {"reason"} == {"status"}

@@ -12,6 +12,7 @@ from claims_api.errors import Conflict, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import Claim, ClaimSource, Source
 from claims_api.models.base import utcnow
+from claims_api.models.vocabulary import SourceKind
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Precondition
 from claims_api.services.urls import InvalidURL, normalize_url
@@ -55,11 +56,7 @@ def _described(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def source_for_link(link: dict[str, Any]) -> Source:
-    """The source a claim link names: by id, or by URL, created if new.
-
-    Created with INSERT ... ON CONFLICT DO NOTHING so that two requests citing
-    the same new URL at once both end up with the one row.
-    """
+    """The source a claim link names: by id, or by URL, created if new."""
     if "source_id" in link:
         source = db.session.get(Source, link["source_id"])
         if source is None:
@@ -67,23 +64,43 @@ def source_for_link(link: dict[str, Any]) -> Source:
             raise InvalidInput(message, errors={"source_id": [message]})
         return source
     url = checked_url(link["url"])
-    source = _source_by_url(url)
-    if source is not None:
-        return source
-    now = utcnow()
-    values = {
-        "url": url,
-        "created_at": now,
-        "updated_at": now,
-        "version": 1,
-        "kind": "other",
-        **_described(link),
+    return sources_for_urls({url: link})[url]
+
+
+def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
+    """The sources at these (normalised) URLs, creating those that are new.
+
+    New ones are written with one INSERT ... ON CONFLICT DO NOTHING, so that two
+    requests citing the same new URL at once both end up with the one row; the
+    description given with a URL only applies when the source is created.
+    """
+    found = {
+        source.url: source
+        for source in db.session.scalars(select(Source).where(Source.url.in_(described)))
     }
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    db.session.execute(dialect.insert(Source).values(values).on_conflict_do_nothing())
-    source = _source_by_url(url)
-    assert source is not None
-    return source
+    missing = [url for url in described if url not in found]
+    if missing:
+        now = utcnow()
+        rows = []
+        for url in missing:
+            values = _described(described[url])
+            rows.append(
+                {
+                    "url": url,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                    **{name: values.get(name) for name in SOURCE_FIELDS},
+                    "kind": values.get("kind") or SourceKind.OTHER,
+                }
+            )
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(Source).on_conflict_do_nothing(), rows)
+        found.update(
+            (source.url, source)
+            for source in db.session.scalars(select(Source).where(Source.url.in_(missing)))
+        )
+    return found
 
 
 def get_source(source_id: int) -> Source:

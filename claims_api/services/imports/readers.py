@@ -1,0 +1,189 @@
+"""Reading import inputs as a stream of records, whatever their format.
+
+JSON Lines are read line by line; JSON arrays, ``@graph`` lists and DataFeeds
+item by item with ijson, so memory does not grow with the file. HTML pages give
+their ``<script type="application/ld+json">`` blocks. Each record carries where
+it came from (``line 12``, a JSON pointer such as ``/@graph/3``) for the report.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import IO, Any
+
+import ijson
+
+HTML_CHUNK = 64 * 1024
+FORMATS = ("jsonl", "json", "html")
+MEDIA_TYPES = {
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/json": "json",
+    "application/ld+json": "json",
+    "text/html": "html",
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    location: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class ReadError:
+    location: str
+    reason: str
+
+
+def detect_format(name: str, head: bytes) -> str:
+    """The format of an input, from its name's extension or else its first bytes."""
+    lowered = name.lower()
+    for suffixes, found in (
+        ((".jsonl", ".ndjson"), "jsonl"),
+        ((".html", ".htm"), "html"),
+        ((".json", ".jsonld"), "json"),
+    ):
+        if lowered.endswith(suffixes):
+            return found
+    text = head.lstrip()
+    if text.startswith(b"<"):
+        return "html"
+    first_line, _, rest = text.partition(b"\n")
+    if rest.strip():
+        try:
+            json.loads(first_line)
+        except ValueError:
+            return "json"
+        return "jsonl"
+    return "json"
+
+
+def read_records(stream: IO[bytes], input_format: str) -> Iterator[Record | ReadError]:
+    if input_format == "jsonl":
+        yield from _json_lines(stream)
+    elif input_format == "html":
+        yield from _html(stream)
+    else:
+        yield from _json(stream)
+
+
+def _json_lines(stream: IO[bytes]) -> Iterator[Record | ReadError]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield Record(f"line {number}", json.loads(line))
+        except (ValueError, RecursionError) as error:
+            yield ReadError(f"line {number}", f"invalid JSON: {error}")
+
+
+def _top_level_keys(stream: IO[bytes]) -> set[str]:
+    """The keys of the top-level object, read as events (no values are built)."""
+    keys: set[str] = set()
+    for prefix, event, value in ijson.parse(stream):
+        if prefix == "" and event == "map_key":
+            keys.add(value)
+    return keys
+
+
+def _json(stream: IO[bytes]) -> Iterator[Record | ReadError]:
+    """A JSON document: one object, an array of them, an @graph or a DataFeed."""
+    head = stream.peek(64) if hasattr(stream, "peek") else b""
+    try:
+        if head.lstrip()[:1] == b"[":
+            yield from _items(stream, "item", "")
+            return
+        keys = _top_level_keys(stream)
+        stream.seek(0)
+        if "@graph" in keys:
+            yield from _items(stream, "@graph.item", "/@graph")
+        elif "dataFeedElement" in keys:
+            yield from _data_feed(ijson.items(stream, "dataFeedElement.item"), "")
+        else:
+            yield Record("/", json.load(stream))
+    except (ijson.JSONError, ValueError, RecursionError) as error:
+        yield ReadError("/", f"invalid JSON: {error}")
+
+
+def _items(stream: IO[bytes], prefix: str, pointer: str) -> Iterator[Record]:
+    for index, item in enumerate(ijson.items(stream, prefix, use_float=True)):
+        yield Record(f"{pointer}/{index}", item)
+
+
+def _data_feed(elements: Iterator[Any], pointer: str) -> Iterator[Record]:
+    """The items of a schema.org DataFeed: each element, or the item(s) it wraps."""
+    for index, element in enumerate(elements):
+        location = f"{pointer}/dataFeedElement/{index}"
+        wrapped = element.get("item") if isinstance(element, dict) else None
+        if wrapped is None:
+            yield Record(location, element)
+        elif isinstance(wrapped, list):
+            for position, item in enumerate(wrapped):
+                yield Record(f"{location}/item/{position}", item)
+        else:
+            yield Record(f"{location}/item", wrapped)
+
+
+def expand_json_ld(value: Any, pointer: str) -> Iterator[Record]:
+    """Records of an in-memory JSON-LD value: an object, an array, an @graph, a DataFeed."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from expand_json_ld(item, f"{pointer}/{index}")
+    elif isinstance(value, dict) and isinstance(value.get("@graph"), list):
+        yield from expand_json_ld(value["@graph"], f"{pointer}/@graph")
+    elif isinstance(value, dict) and isinstance(value.get("dataFeedElement"), list):
+        yield from _data_feed(iter(value["dataFeedElement"]), pointer)
+    else:
+        yield Record(pointer or "/", value)
+
+
+class _LdJsonScripts(HTMLParser):
+    """Collects the text of each ``<script type="application/ld+json">`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[int, str]] = []
+        self._current: list[str] | None = None
+        self._line = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        kind = (dict(attrs).get("type") or "").split(";")[0].strip().lower()
+        if tag == "script" and kind == "application/ld+json":
+            self._current, self._line = [], self.getpos()[0]
+
+    def handle_data(self, data: str) -> None:
+        if self._current is not None:
+            self._current.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._current is not None:
+            self.blocks.append((self._line, "".join(self._current)))
+            self._current = None
+
+
+def _html(stream: IO[bytes]) -> Iterator[Record | ReadError]:
+    parser = _LdJsonScripts()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    count = 0
+    while chunk := stream.read(HTML_CHUNK):
+        parser.feed(decoder.decode(chunk))
+        blocks, parser.blocks = parser.blocks, []
+        for line, text in blocks:
+            count += 1
+            where = f"script {count} (line {line})"
+            try:
+                value = json.loads(text)
+            except (ValueError, RecursionError) as error:
+                yield ReadError(where, f"invalid JSON-LD: {error}")
+                continue
+            for record in expand_json_ld(value, ""):
+                pointer = "" if record.location == "/" else record.location
+                yield Record(f"{where}{pointer}", record.data)
+    parser.close()
+    if count == 0:
+        yield ReadError("/", 'no <script type="application/ld+json"> block in the page')
