@@ -33,7 +33,8 @@ def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///" + app.instance_path):
+        os.makedirs(app.instance_path, exist_ok=True)
 
     init_database(app)
     app.url_map.converters["int"] = IdConverter

@@ -13,7 +13,6 @@ import click
 from flask import Flask
 
 from claims_api import create_app
-from claims_api.errors import DomainError
 from claims_api.extensions import db
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -88,50 +87,21 @@ def db_current() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--actor", default="seed", show_default=True, help="Recorded in the revisions.")
 def seed(paths: tuple[Path, ...], actor: str) -> None:
     """Load the seed article documents (default: the seeds/ folder).
 
-    Each file is loaded in one transaction through the same service code as the
-    API, so seeded claims have revisions. Loading again changes nothing that is
-    already there.
+    Seeds go through the same import code as `claims-api import` (one
+    transaction per file, a revision for every claim); loading again changes
+    nothing that is already there.
     """
-    from claims_api.services.documents import load_document
-    from claims_api.services.revisions import Change
-
-    files = sorted(
-        file
-        for path in (paths or (SEEDS_DIR,))
-        for file in ([path] if path.is_file() else path.glob("*.json"))
-    )
-    if not files:
-        raise click.ClickException("no seed files (*.json) found")
-    failed = False
-    with app_context():
-        for file in files:
-            try:
-                document = json.loads(file.read_text(encoding="utf-8"))
-                report = load_document(document, Change(actor, f"seed {file.name}"))
-                db.session.commit()
-            except (DomainError, ValueError) as error:
-                db.session.rollback()
-                failed = True
-                click.echo(f"{file}: not loaded: {_describe(error)}", err=True)
-                continue
-            click.echo(
-                f"{file.name}: claims {report['created']} created, {report['updated']} updated, "
-                f"{report['unchanged']} unchanged",
-                err=True,
-            )
-    if failed:
+    inputs = _import_inputs(tuple(str(path) for path in paths or (SEEDS_DIR,)))
+    if not inputs:
+        raise click.ClickException("no seed files found")
+    reports = _run_imports(inputs, verb="seed", actor=actor)
+    if any(report["error_count"] for report in reports):
         sys.exit(1)
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, DomainError) and error.errors:
-        return "; ".join(f"{name}: {' '.join(texts)}" for name, texts in error.errors.items())
-    return str(error)
 
 
 IMPORTABLE = ("*.json", "*.jsonl", "*.ndjson", "*.jsonld", "*.html", "*.htm")
@@ -185,6 +155,32 @@ def import_command(
     --partial. Importing the same input again changes nothing. The exit status
     is 1 when any file had errors.
     """
+    reports = _run_imports(
+        _import_inputs(paths),
+        verb="import",
+        actor=actor,
+        partial=partial,
+        dry_run=dry_run,
+        input_format=input_format,
+        quiet=as_json,
+    )
+    if as_json:
+        click.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+    if any(report["error_count"] for report in reports):
+        sys.exit(1)
+
+
+def _run_imports(
+    inputs: list[Path | None],
+    *,
+    verb: str,
+    actor: str,
+    partial: bool = False,
+    dry_run: bool = False,
+    input_format: str | None = None,
+    quiet: bool = False,
+) -> list[dict[str, Any]]:
+    """Import each input in its own transaction, with a progress bar; the reports."""
     from claims_api.services.imports import ImportReport, import_stream
     from claims_api.services.imports.progress import counting, input_size, spooled_stdin
     from claims_api.services.imports.readers import detect_format
@@ -192,52 +188,47 @@ def import_command(
 
     reports = []
     with app_context():
-        for path in _import_inputs(paths):
+        for path in inputs:
             name = "-" if path is None else str(path)
             raw = spooled_stdin() if path is None else path.open("rb")
-            with raw, click.progressbar(
-                length=input_size(path, raw),
-                label=name,
-                file=sys.stderr,
-                show_eta=True,
-            ) as bar:
+            with (
+                raw,
+                click.progressbar(
+                    length=input_size(path, raw), label=name, file=sys.stderr, show_eta=True
+                ) as bar,
+            ):
                 stream = counting(raw, bar.update)
                 fmt = input_format or detect_format(name, stream.peek(4096))
                 report = ImportReport(name)
-                import_stream(
-                    stream, fmt, report, Change(actor, f"import {Path(name).name}"), partial=partial
-                )
+                change = Change(actor, f"{verb} {Path(name).name}")
+                import_stream(stream, fmt, report, change, partial=partial)
             written = not dry_run and (partial or report.error_count == 0)
             if written:
                 db.session.commit()
             else:
                 db.session.rollback()
             reports.append({**report.as_dict(), "written": written, "dry_run": dry_run})
-            if not as_json:
+            if not quiet:
                 _print_import_summary(reports[-1])
-    if as_json:
-        click.echo(json.dumps(reports, indent=2, ensure_ascii=False))
-    if any(report["error_count"] for report in reports):
-        sys.exit(1)
+    return reports
 
 
 def _print_import_summary(report: dict[str, Any]) -> None:
     counts = report["counts"]
-    verb = "would be" if report["dry_run"] else "were"
-    parts = [
-        f"{counts.get(name, 0)} {label}"
-        for name, label in (
-            ("claims_created", "created"),
-            ("claims_updated", "updated"),
-            ("claims_unchanged", "unchanged"),
-        )
-    ]
-    outcome = "" if report["written"] or report["dry_run"] else " — nothing was imported"
-    click.echo(
-        f"{report['file']}: {counts.get('records', 0)} records; claims {verb}: "
-        f"{', '.join(parts)}; {report['error_count']} errors{outcome}",
-        err=True,
+    tally = (
+        f"({counts.get('records', 0)} records, {report['error_count']} errors, "
+        f"{report['warning_count']} warnings)"
     )
+    if not report["written"] and not report["dry_run"]:
+        click.echo(f"{report['file']}: nothing was imported {tally}", err=True)
+    else:
+        would = " (dry run: nothing written)" if report["dry_run"] else ""
+        click.echo(
+            f"{report['file']}: claims {counts.get('claims_created', 0)} created, "
+            f"{counts.get('claims_updated', 0)} updated, "
+            f"{counts.get('claims_unchanged', 0)} unchanged {tally}{would}",
+            err=True,
+        )
     for problem in report["errors"][:20]:
         where = problem["location"] + (f" {problem['field']}" if problem.get("field") else "")
         click.echo(f"  error at {where}: {problem['reason']}", err=True)

@@ -13,8 +13,6 @@ class DefaultConfig:
 
     # Ordinary requests are small JSON documents; bulk paths get their own limit.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
-    PAGE_SIZE_DEFAULT = 50
-    PAGE_SIZE_MAX = 200
     SQLITE_BUSY_TIMEOUT_MS = 30_000
 
     API_TITLE = "claims-api"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, has_request_context, request
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, event
@@ -12,6 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from claims_api.errors import http_problem
 from claims_api.models import Base
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ProblemApi(Api):
@@ -29,10 +31,11 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Make SQLite safe for several concurrent writers.
 
     WAL lets readers go on while one writer writes; the busy timeout makes a
-    second writer wait instead of failing; and every transaction starts with
-    BEGIN IMMEDIATE, so it takes the write lock up front and can never fail
-    half-way when it upgrades from reading to writing (pysqlite's own implicit
-    BEGIN is turned off so ours is the one that runs).
+    second writer wait instead of failing; and every transaction that may write
+    starts with BEGIN IMMEDIATE, so it takes the write lock up front and can never
+    fail half-way when it upgrades from reading to writing. Requests that only
+    read (GET, HEAD) begin deferred and never wait for writers. pysqlite's own
+    implicit BEGIN is turned off so ours is the one that runs.
     """
 
     @event.listens_for(engine, "connect")
@@ -47,7 +50,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = has_request_context() and request.method in READ_ONLY_METHODS
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def init_database(app: Flask) -> None:

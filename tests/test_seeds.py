@@ -319,7 +319,7 @@ def test_broken_seed_file_exits_non_zero_naming_the_file_and_field(
     broken = write_document(tmp_path / "broken.json", broken_document())
     result = run_seed(database_url, broken)
     assert result.exit_code != 0, "a file with mis-anchored quotes was reported as loaded"
-    assert "broken.json" in result.stderr and "not loaded" in result.stderr, result.stderr
+    assert "broken.json" in result.stderr and "nothing was imported" in result.stderr, result.stderr
     assert "quote.exact" in result.stderr, f"the error does not name the field: {result.stderr!r}"
 
 
@@ -420,5 +420,5 @@ def test_seed_file_that_is_not_an_article_document_exits_non_zero(
     bad.write_text(content, encoding="utf-8")
     result = run_seed(database_url, bad)
     assert result.exit_code != 0, f"{content!r} was accepted as a seed file"
-    assert "bad.json: not loaded" in result.stderr, result.stderr
+    assert "bad.json: nothing was imported" in result.stderr, result.stderr
     assert all_claims(client) == []

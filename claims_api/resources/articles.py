@@ -11,10 +11,11 @@ from claims_api.extensions import db
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
     Blueprint,
-    etag,
+    Reply,
     page_request,
     page_response,
     precondition,
+    versioned,
 )
 from claims_api.schemas.articles import (
     ArticleCreateSchema,
@@ -29,12 +30,6 @@ from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
 
 blp = Blueprint("articles", __name__, url_prefix="/articles", description="Articles.")
-
-Reply = tuple[Any, int, dict[str, str]]
-
-
-def article_reply(article: Any, status: int = 200, **headers: str) -> Reply:
-    return article, status, {**etag(article.version), **headers}
 
 
 @blp.route("")
@@ -53,7 +48,7 @@ class Articles(MethodView):
         article = article_service.create_article(data)
         db.session.commit()
         location = url_for("articles.ArticleById", article_id=article.id)
-        return article_reply(article, 201, Location=location)
+        return versioned(article, article.version, 201, Location=location)
 
 
 @blp.route("/<int:article_id>")
@@ -61,7 +56,8 @@ class ArticleById(MethodView):
     @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
     def get(self, article_id: int) -> Reply:
         """Read an article, its body and how many claims it has."""
-        return article_reply(article_service.get_article(article_id))
+        article = article_service.get_article(article_id)
+        return versioned(article, article.version)
 
     @blp.arguments(ArticleFieldsSchema)
     @blp.arguments(WriteHeaders, location="headers")
@@ -70,7 +66,7 @@ class ArticleById(MethodView):
         """Change metadata; needs If-Match. The body cannot change while claims quote it (409)."""
         article = article_service.update_article(article_id, data, precondition(headers))
         db.session.commit()
-        return article_reply(article)
+        return versioned(article, article.version)
 
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(204)

@@ -11,11 +11,12 @@ from claims_api.extensions import db
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
     Blueprint,
+    Reply,
     change_from,
-    etag,
     page_request,
     page_response,
     precondition,
+    versioned,
 )
 from claims_api.schemas.claims import (
     ClaimCreateSchema,
@@ -39,12 +40,6 @@ blp = Blueprint(
     "claims", __name__, url_prefix="/claims", description="Claims, their sources and history."
 )
 
-Reply = tuple[Any, int, dict[str, str]]
-
-
-def claim_reply(claim: Any, status: int = 200, **headers: str) -> Reply:
-    return claim, status, {**etag(claim.revision), **headers}
-
 
 @blp.route("")
 class Claims(MethodView):
@@ -63,7 +58,7 @@ class Claims(MethodView):
         claim = claim_service.create_claim(data, change_from(headers, data.pop("reason", None)))
         db.session.commit()
         location = url_for("claims.ClaimById", claim_id=claim.id)
-        return claim_reply(claim, 201, Location=location)
+        return versioned(claim, claim.revision, 201, Location=location)
 
 
 @blp.route("/<int:claim_id>")
@@ -71,7 +66,8 @@ class ClaimById(MethodView):
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
     def get(self, claim_id: int) -> Reply:
         """Read a claim with its sources; 410 once deleted."""
-        return claim_reply(claim_service.get_claim(claim_id))
+        claim = claim_service.get_claim(claim_id)
+        return versioned(claim, claim.revision)
 
     @blp.arguments(ClaimFieldsSchema)
     @blp.arguments(WriteHeaders, location="headers")
@@ -85,7 +81,7 @@ class ClaimById(MethodView):
             change_from(headers, data.pop("reason", None)),
         )
         db.session.commit()
-        return claim_reply(claim)
+        return versioned(claim, claim.revision)
 
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(204)
@@ -107,7 +103,7 @@ class ClaimSources(MethodView):
             claim_id, link, precondition(headers, required=False), change_from(headers)
         )
         db.session.commit()
-        return claim_reply(claim, 201 if created else 200)
+        return versioned(claim, claim.revision, 201 if created else 200)
 
 
 @blp.route("/<int:claim_id>/sources/<int:source_id>")
@@ -120,7 +116,7 @@ class ClaimSourceById(MethodView):
             claim_id, source_id, precondition(headers, required=False), change_from(headers)
         )
         db.session.commit()
-        return claim_reply(claim)
+        return versioned(claim, claim.revision)
 
 
 @blp.route("/<int:claim_id>/revisions")

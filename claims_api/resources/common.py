@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +18,8 @@ from claims_api.services.pagination import Page, PageRequest
 from claims_api.services.revisions import ANY_VERSION, Change, Precondition
 
 ANONYMOUS_ACTOR = "anonymous"
+Reply = tuple[Any, int, dict[str, str]]
+ETAG = re.compile(r'"[0-9]{1,10}"')
 
 
 def nul_paths(value: Any, path: str = "") -> Iterator[str]:
@@ -72,7 +75,7 @@ def page_request(args: dict[str, Any]) -> PageRequest:
     return PageRequest(limit=args.pop("limit"), cursor=args.pop("cursor", None))
 
 
-def page_response(page: Page[Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+def page_response(page: Page[Any]) -> Reply:
     """The list envelope, with a ``Link: rel="next"`` header carrying the same filters."""
     headers = {}
     if page.next_cursor is not None:
@@ -84,6 +87,11 @@ def page_response(page: Page[Any]) -> tuple[dict[str, Any], int, dict[str, str]]
 
 def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
+
+
+def versioned(resource: Any, version: int, status: int = 200, **headers: str) -> Reply:
+    """A view's reply: the resource, its status, and its ETag (plus any other headers)."""
+    return resource, status, {**etag(version), **headers}
 
 
 def precondition(headers: dict[str, Any], *, required: bool = True) -> Precondition:
@@ -101,7 +109,7 @@ def precondition(headers: dict[str, Any], *, required: bool = True) -> Precondit
     versions = set()
     for tag in value.split(","):
         tag = tag.strip()
-        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
+        if ETAG.fullmatch(tag):
             versions.add(int(tag[1:-1]))
     return Precondition(frozenset(versions))
 

@@ -11,10 +11,11 @@ from claims_api.extensions import db
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
     Blueprint,
-    etag,
+    Reply,
     page_request,
     page_response,
     precondition,
+    versioned,
 )
 from claims_api.schemas.common import WriteHeaders
 from claims_api.schemas.sources import (
@@ -23,22 +24,10 @@ from claims_api.schemas.sources import (
     SourceFieldsSchema,
     SourceListArgs,
     SourcePageSchema,
-    SourceSchema,
 )
 from claims_api.services import sources as source_service
 
 blp = Blueprint("sources", __name__, url_prefix="/sources", description="Evidence sources.")
-
-Reply = tuple[Any, int, dict[str, str]]
-SOURCE_FIELDS = tuple(SourceSchema().fields)
-
-
-def source_detail(source: Any, status: int = 200, **headers: str) -> Reply:
-    """The source with the claims citing it, for SourceDetailSchema to dump."""
-    citations, count = source_service.source_citations(source)
-    detail = {name: getattr(source, name) for name in SOURCE_FIELDS}
-    detail.update(citations=citations, citation_count=count)
-    return detail, status, {**etag(source.version), **headers}
 
 
 @blp.route("")
@@ -55,10 +44,10 @@ class Sources(MethodView):
     def post(self, data: dict[str, Any]) -> Reply:
         """Add a source; its URL is normalised and must be new (409 otherwise)."""
         source = source_service.create_source(data)
+        detail = source_service.describe_source(source)
         db.session.commit()
-        return source_detail(
-            source, 201, Location=url_for("sources.SourceById", source_id=source.id)
-        )
+        location = url_for("sources.SourceById", source_id=source.id)
+        return versioned(detail, source.version, 201, Location=location)
 
 
 @blp.route("/<int:source_id>")
@@ -66,7 +55,8 @@ class SourceById(MethodView):
     @blp.response(200, SourceDetailSchema, headers=ETAG_HEADER_DOC)
     def get(self, source_id: int) -> Reply:
         """Read a source with the claims citing it and their stance."""
-        return source_detail(source_service.get_source(source_id))
+        source = source_service.get_source(source_id)
+        return versioned(source_service.describe_source(source), source.version)
 
     @blp.arguments(SourceFieldsSchema)
     @blp.arguments(WriteHeaders, location="headers")
@@ -74,5 +64,6 @@ class SourceById(MethodView):
     def patch(self, data: dict[str, Any], headers: dict[str, Any], source_id: int) -> Reply:
         """Change a source's description or URL; needs If-Match."""
         source = source_service.update_source(source_id, data, precondition(headers))
+        detail = source_service.describe_source(source)
         db.session.commit()
-        return source_detail(source)
+        return versioned(detail, source.version)

@@ -115,13 +115,6 @@ class RatingSchema(Schema):
     )
 
 
-STRUCTURED_SCHEMAS: dict[ClaimKind, type[Schema]] = {
-    ClaimKind.QUANTITY: QuantitySchema,
-    ClaimKind.MEMBERSHIP: MembershipSchema,
-    ClaimKind.STATEMENT: StatementSchema,
-}
-
-
 class SourceLinkInputSchema(Schema):
     """A source to link: an existing one by ``source_id``, or any by ``url`` (created if new)."""
 

@@ -59,7 +59,10 @@ class UTCTimestamp(fields.AwareDateTime):
     another offset it is converted, so that it reads back exactly as it is stored."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        try:
+            return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("Out of the range of dates this service stores.") from None
 
 
 def Timestamp(**kwargs: Any) -> fields.AwareDateTime:

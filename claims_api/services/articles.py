@@ -57,13 +57,17 @@ def create_article(data: dict[str, Any]) -> Article:
     return get_article(article.id)
 
 
-def get_article(article_id: int) -> Article:
-    article = db.session.scalars(
+def get_article(article_id: int, *, for_update: bool = False) -> Article:
+    """The article; with ``for_update``, locked so that no claim is anchored in it meanwhile."""
+    statement = (
         select(Article)
         .where(Article.id == article_id)
         .options(undefer(Article.claim_count))
         .execution_options(populate_existing=True)
-    ).one_or_none()
+    )
+    if for_update:
+        statement = statement.with_for_update(of=Article)
+    article = db.session.scalars(statement).one_or_none()
     if article is None:
         raise NotFound(f"There is no article {article_id}.")
     return article
@@ -82,7 +86,7 @@ def update_article(article_id: int, data: dict[str, Any], precondition: Precondi
     Claims' offsets point into the body, so changing it under them would leave
     quotes pointing at the wrong words.
     """
-    article = get_article(article_id)
+    article = get_article(article_id, for_update=True)
     precondition.check(article.version, f"Article {article_id}")
     if "body" in data and data["body"] != article.body:
         anchored = _claims_citing(article, include_deleted=False)
@@ -109,7 +113,7 @@ def update_article(article_id: int, data: dict[str, Any], precondition: Precondi
 
 def delete_article(article_id: int, precondition: Precondition) -> None:
     """Delete an article no claim refers to; one with claims (even deleted ones) stays."""
-    article = get_article(article_id)
+    article = get_article(article_id, for_update=True)
     precondition.check(article.version, f"Article {article_id}")
     referring = _claims_citing(article, include_deleted=True)
     if referring:

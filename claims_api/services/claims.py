@@ -53,7 +53,13 @@ def get_claim(claim_id: int, *, for_update: bool = False) -> Claim:
 
 
 def _article(article_id: int) -> Article:
-    article = db.session.get(Article, article_id)
+    """The claim's article, share-locked: its body cannot change while a quote is anchored."""
+    article = db.session.scalars(
+        select(Article)
+        .where(Article.id == article_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
     if article is None:
         message = f"there is no article {article_id}"
         raise InvalidInput(message, errors={"article_id": [message]})
@@ -188,9 +194,7 @@ def update_claim(
     apply_claim_fields(claim, _article(claim.article_id), data, new=False)
     for link in data.get("sources", []):
         _link(claim, link)
-    only_status = set(data) - {"reason"} == {"status"}
-    action = RevisionAction.STATUS if only_status else RevisionAction.UPDATE
-    record_revision(claim, action, before, change, utcnow())
+    record_revision(claim, RevisionAction.UPDATE, before, change, utcnow())
     return claim
 
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, tuple_
@@ -67,9 +67,17 @@ def decode_cursor(order: SortOrder, cursor: str) -> tuple[Any, Any]:
             position = datetime.fromisoformat(position)
             if position.tzinfo is None:
                 raise ValueError("naive timestamp")
+            position = position.astimezone(UTC)
         elif not _is_id(position):
             raise ValueError("bad position")
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        binascii.Error,
+        UnicodeDecodeError,
+        RecursionError,
+    ):
         raise InvalidInput(
             "The cursor is not one this list gave out.",
             errors={"cursor": ["Not a cursor of this list with this sort order."]},

@@ -71,12 +71,15 @@ def record_revision(
 
     The caller holds the claim's row lock (or, for a new claim, created it), so
     ``claim.revision + 1`` is free: numbers stay gapless and unique. The unique
-    constraint on (claim_id, number) backs this up.
+    constraint on (claim_id, number) backs this up. An update that turns out to
+    change the status alone is recorded as a status change.
     """
     db.session.flush()
     changes = changed_fields(before, snapshot_of(claim))
     if not changes:
         return None
+    if action == RevisionAction.UPDATE and set(changes) == {"status"}:
+        action = RevisionAction.STATUS
     claim.revision += 1
     claim.updated_at = now
     db.session.flush()

@@ -21,25 +21,36 @@ CITATIONS_SHOWN = 100
 SOURCE_FIELDS = ("title", "publisher", "kind", "archived_url", "accessed_at")
 
 
+MAX_URL_LENGTH = 2048
+
+
 def checked_url(url: str, field: str = "url") -> str:
+    """``url`` normalised, or a 422 naming ``field``."""
     try:
-        return normalize_url(url)
+        normalized = normalize_url(url)
     except InvalidURL as error:
         raise InvalidInput(f"{field} {error}", errors={field: [str(error)]}) from None
+    if len(normalized) > MAX_URL_LENGTH:
+        message = f"is longer than {MAX_URL_LENGTH} characters once normalised"
+        raise InvalidInput(f"{field} {message}", errors={field: [message]})
+    return normalized
 
 
 def _source_by_url(url: str) -> Source | None:
     return db.session.scalars(select(Source).where(Source.url == url)).one_or_none()
 
 
+def _check_url_free(url: str, source: Source | None = None) -> None:
+    holder = _source_by_url(url)
+    if holder is not None and holder is not source:
+        raise Conflict(
+            f"A source with this URL exists already (source {holder.id}).", source_id=holder.id
+        )
+
+
 def create_source(data: dict[str, Any]) -> Source:
     url = checked_url(data["url"])
-    existing = _source_by_url(url)
-    if existing is not None:
-        raise Conflict(
-            f"A source with this URL exists already (source {existing.id}).",
-            source_id=existing.id,
-        )
+    _check_url_free(url)
     now = utcnow()
     source = Source(url=url, created_at=now, updated_at=now, **_described(data))
     db.session.add(source)
@@ -103,15 +114,18 @@ def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
     return found
 
 
-def get_source(source_id: int) -> Source:
-    source = db.session.get(Source, source_id)
+def get_source(source_id: int, *, for_update: bool = False) -> Source:
+    statement = select(Source).where(Source.id == source_id)
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    source = db.session.scalars(statement).one_or_none()
     if source is None:
         raise NotFound(f"There is no source {source_id}.")
     return source
 
 
-def source_citations(source: Source) -> tuple[list[ClaimSource], int]:
-    """The first claims citing ``source`` (by claim id) and how many cite it in all."""
+def describe_source(source: Source) -> dict[str, Any]:
+    """The source with the first claims citing it (by claim id) and how many cite it in all."""
     live = (ClaimSource.source_id == source.id, Claim.deleted_at.is_(None))
     citations = db.session.scalars(
         select(ClaimSource)
@@ -124,17 +138,16 @@ def source_citations(source: Source) -> tuple[list[ClaimSource], int]:
     count = db.session.scalar(
         select(func.count()).select_from(ClaimSource).join(ClaimSource.claim).where(*live)
     )
-    return list(citations), count or 0
+    described = {column.key: getattr(source, column.key) for column in Source.__table__.columns}
+    return {**described, "citations": list(citations), "citation_count": count or 0}
 
 
 def update_source(source_id: int, data: dict[str, Any], precondition: Precondition) -> Source:
-    source = get_source(source_id)
+    source = get_source(source_id, for_update=True)
     precondition.check(source.version, f"Source {source_id}")
     if "url" in data:
         url = checked_url(data["url"])
-        other = _source_by_url(url)
-        if other is not None and other.id != source.id:
-            raise Conflict(f"Another source has this URL (source {other.id}).", source_id=other.id)
+        _check_url_free(url, source)
         source.url = url
     for name, value in _described(data).items():
         setattr(source, name, value)

@@ -45,8 +45,12 @@ def normalize_url(url: str) -> str:
     so the steps repeat until the URL stops changing: the result is a fixed point.
     """
     current = url.strip()
-    parts = urlsplit(current)
-    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname:
+    try:
+        parts = urlsplit(current)
+        hostname = parts.hostname
+    except ValueError as error:
+        raise InvalidURL(f"is not a valid URL ({error})") from None
+    if parts.scheme.lower() not in DEFAULT_PORTS or not hostname:
         raise InvalidURL("must be an absolute http or https URL")
     for _ in range(MAX_PASSES):
         normalized = _normalize_once(current)

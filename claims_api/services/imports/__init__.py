@@ -118,6 +118,8 @@ def import_stream(
             _flush(pending, report, change, partial)
             pending, pending_claims = [], 0
     _flush(pending, report, change, partial)
+    if report.counts["records"] == 0:
+        report.add_error("/", "the input holds no records")
     return report
 
 

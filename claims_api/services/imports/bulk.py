@@ -91,14 +91,15 @@ def write_batch(pending: list[PendingDocument], report: ImportReport, change: Ch
         article = articles[item.location]
         anchors = Counter(_natural_key(entry) for entry in item.document["claims"])
         for index, entry in enumerate(item.document["claims"]):
-            where = f"{item.location} claims/{index}"
+            where = item.location
             natural = _natural_key(entry)
-            if natural is not None and (article.id, natural, entry["text"]) in seen:
-                report.add_error(where, "the same claim appears twice in this input", "key")
+            if (article.id, natural, entry["text"]) in seen:
+                report.add_error(
+                    where, "the same claim appears twice in this input", f"claims.{index}.key"
+                )
                 continue
-            if natural is not None:
-                seen.add((article.id, natural, entry["text"]))
-            links = _links(entry, sources, report, where)
+            seen.add((article.id, natural, entry["text"]))
+            links = _links(entry, sources, report, where, f"claims.{index}")
             if links is None:
                 continue
             found = _match(existing[article.id], entry, natural, anchors[natural] > 1)
@@ -114,14 +115,15 @@ def write_batch(pending: list[PendingDocument], report: ImportReport, change: Ch
     _insert_claims(new_claims, report, change, now)
 
 
-def _natural_key(entry: dict[str, Any]) -> Any:
-    """A claim's identity in its article: its key, else its kind and quote offsets."""
+def _natural_key(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """A claim's identity in its article: its key, else its kind and quote offsets,
+    else (no offsets given, as for claims reviewed elsewhere) its kind and text."""
     if entry.get("key") is not None:
         return ("key", entry["key"])
     quote = entry.get("quote") or {}
-    if quote.get("start") is None:
-        return None
-    return ("anchor", str(entry["kind"]), quote["start"], quote["end"])
+    if quote.get("start") is not None:
+        return ("anchor", str(entry["kind"]), quote["start"], quote["end"])
+    return ("text", str(entry["kind"]), entry["text"])
 
 
 def _resolve_articles(
@@ -206,7 +208,11 @@ def _resolve_sources(documents: list[PendingDocument]) -> dict[Any, Source]:
 
 
 def _links(
-    entry: dict[str, Any], sources: dict[Any, Source], report: ImportReport, where: str
+    entry: dict[str, Any],
+    sources: dict[Any, Source],
+    report: ImportReport,
+    where: str,
+    field_prefix: str,
 ) -> list[dict[str, Any]] | None:
     """The entry's source links with their sources resolved; None after reporting a bad one."""
     links = []
@@ -214,12 +220,14 @@ def _links(
         try:
             reference = link["source_id"] if "source_id" in link else _normalized(link["url"])
         except InvalidURL as error:
-            report.add_error(where, str(error), f"sources.{position}.url")
+            report.add_error(where, str(error), f"{field_prefix}.sources.{position}.url")
             return None
         source = sources.get(reference)
         if source is None:
             report.add_error(
-                where, f"there is no source {reference}", f"sources.{position}.source_id"
+                where,
+                f"there is no source {reference}",
+                f"{field_prefix}.sources.{position}.source_id",
             )
             return None
         links.append({**link, "source": source})
@@ -230,23 +238,19 @@ def _existing_claims(
     documents: list[PendingDocument], articles: dict[str, Article]
 ) -> dict[int, list[Claim]]:
     """Claims already stored under the natural keys of the batch, by article id."""
-    keyed, anchored = set(), set()
+    wanted: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
     for item in documents:
         article_id = articles[item.location].id
         for entry in item.document["claims"]:
-            natural = _natural_key(entry)
-            if natural and natural[0] == "key":
-                keyed.add((article_id, natural[1]))
-            elif natural:
-                anchored.add((article_id, natural[1], natural[2], natural[3]))
+            kind, *values = _natural_key(entry)
+            wanted[kind].add((article_id, *values))
     found: dict[int, list[Claim]] = defaultdict(list)
-    conditions = []
-    if keyed:
-        conditions.append(tuple_(Claim.article_id, Claim.key).in_(keyed))
-    if anchored:
-        conditions.append(
-            tuple_(Claim.article_id, Claim.kind, Claim.quote_start, Claim.quote_end).in_(anchored)
-        )
+    columns = {
+        "key": (Claim.article_id, Claim.key),
+        "anchor": (Claim.article_id, Claim.kind, Claim.quote_start, Claim.quote_end),
+        "text": (Claim.article_id, Claim.kind, Claim.text),
+    }
+    conditions = [tuple_(*columns[kind]).in_(keys) for kind, keys in wanted.items()]
     for condition in conditions:
         statement = select(Claim).where(condition).options(*claim_service.CLAIM_LOAD_OPTIONS)
         for claim in db.session.scalars(statement.order_by(Claim.id)):
@@ -255,18 +259,23 @@ def _existing_claims(
 
 
 def _match(
-    candidates: list[Claim], entry: dict[str, Any], natural: Any, shared: bool
+    candidates: list[Claim], entry: dict[str, Any], natural: tuple[Any, ...], shared: bool
 ) -> Claim | None:
     """The stored claim an entry stands for; keyless entries sharing a quote match by text."""
-    if natural is None:
-        return None
+    kind, *values = natural
     for claim in candidates:
-        if natural[0] == "key":
-            if claim.key == natural[1]:
+        if kind == "key":
+            if claim.key == values[0]:
                 return claim
-        elif (
+            continue
+        identity = (
+            (str(claim.kind), claim.quote_start, claim.quote_end)
+            if kind == "anchor"
+            else (str(claim.kind), claim.text)
+        )
+        if (
             claim.key is None
-            and (str(claim.kind), claim.quote_start, claim.quote_end) == natural[1:]
+            and identity == tuple(values)
             and (not shared or claim.text == entry["text"])
         ):
             return claim

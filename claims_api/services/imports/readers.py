@@ -40,6 +40,11 @@ class ReadError:
     reason: str
 
 
+def first_line(error: Exception) -> str:
+    """A parser's message without the excerpt some parsers draw below it."""
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
 def detect_format(name: str, head: bytes) -> str:
     """The format of an input, from its name's extension or else its first bytes."""
     lowered = name.lower()
@@ -79,7 +84,7 @@ def _json_lines(stream: IO[bytes]) -> Iterator[Record | ReadError]:
         try:
             yield Record(f"line {number}", json.loads(line))
         except (ValueError, RecursionError) as error:
-            yield ReadError(f"line {number}", f"invalid JSON: {error}")
+            yield ReadError(f"line {number}", f"invalid JSON: {first_line(error)}")
 
 
 def _top_level_keys(stream: IO[bytes]) -> set[str]:
@@ -107,7 +112,7 @@ def _json(stream: IO[bytes]) -> Iterator[Record | ReadError]:
         else:
             yield Record("/", json.load(stream))
     except (ijson.JSONError, ValueError, RecursionError) as error:
-        yield ReadError("/", f"invalid JSON: {error}")
+        yield ReadError("/", f"invalid JSON: {first_line(error)}")
 
 
 def _items(stream: IO[bytes], prefix: str, pointer: str) -> Iterator[Record]:
@@ -179,7 +184,7 @@ def _html(stream: IO[bytes]) -> Iterator[Record | ReadError]:
             try:
                 value = json.loads(text)
             except (ValueError, RecursionError) as error:
-                yield ReadError(where, f"invalid JSON-LD: {error}")
+                yield ReadError(where, f"invalid JSON-LD: {first_line(error)}")
                 continue
             for record in expand_json_ld(value, ""):
                 pointer = "" if record.location == "/" else record.location
