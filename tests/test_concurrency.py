@@ -110,3 +110,55 @@ def test_writers_citing_the_same_new_source_share_one_source_row(app: Flask) -> 
     assert Counter(run_together(len(claims), link)) == Counter({201: len(claims)})
     sources = check(client.get("/sources?url=https://example.org/shared"), 200)["items"]
     assert len(sources) == 1
+
+
+def test_a_body_change_racing_a_new_claim_never_leaves_a_quote_pointing_elsewhere(
+    app: Flask,
+) -> None:
+    client = app.test_client()
+    exact = "Ukraine has not joined NATO"
+    for round_number in range(6):
+        article = create_article(client, url=f"https://example.org/race/{round_number}")
+
+        def write(index: int, article_id: int = article["id"]) -> int:
+            worker = app.test_client()
+            if index == 0:
+                response = worker.patch(
+                    f"/articles/{article_id}",
+                    json={"body": "A different text altogether."},
+                    headers={"If-Match": "*"},
+                )
+            else:
+                response = worker.post(
+                    "/claims",
+                    json={
+                        "article_id": article_id,
+                        "text": "Ukraine is not in NATO.",
+                        "kind": "other",
+                        "quote": {"exact": exact},
+                    },
+                )
+            return response.status_code
+
+        statuses = run_together(2, write)
+        assert all(status < 500 for status in statuses), statuses
+        body = check(client.get(f"/articles/{article['id']}"), 200)["body"]
+        for claim in check(client.get(f"/articles/{article['id']}/claims"), 200)["items"]:
+            quote = claim["quote"]
+            assert body[quote["start"] : quote["end"]] == quote["exact"], (round_number, statuses)
+
+
+def test_unconditional_edits_of_one_article_all_apply(app: Flask) -> None:
+    client = app.test_client()
+    article = create_article(client)
+
+    def retitle(index: int) -> int:
+        response = app.test_client().patch(
+            f"/articles/{article['id']}",
+            json={"title": f"Title {index}"},
+            headers={"If-Match": "*"},
+        )
+        return response.status_code
+
+    assert Counter(run_together(10, retitle)) == Counter({200: 10})
+    assert check(client.get(f"/articles/{article['id']}"), 200)["version"] == 11

@@ -567,3 +567,25 @@ def test_cursor_keeps_the_filters_in_the_link_header(
 def test_cursor_from_another_sort_order_is_422(client: FlaskClient, three_claims: list) -> None:
     cursor = check(client.get("/claims?limit=1"), 200)["next_cursor"]
     assert "cursor" in check(client.get(f"/claims?sort=-updated_at&cursor={cursor}"), 422)["errors"]
+
+
+def test_a_status_change_sent_with_unchanged_fields_is_recorded_as_a_status_change(
+    client: FlaskClient, article: dict
+) -> None:
+    claim = create_claim(client, article["id"])
+    check(patch_claim(client, claim, status="in_review", text=claim["text"]), 200)
+    assert check(client.get(f"/claims/{claim['id']}/revisions/2"), 200)["action"] == "status"
+
+
+def test_sqlite_reads_go_on_while_a_writer_holds_the_lock(app, client: FlaskClient) -> None:
+    from claims_api.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's database-wide write lock only")
+        create_claim(client, create_article(client)["id"])
+        with db.engine.connect() as writer:
+            writer.exec_driver_sql("UPDATE claims SET text = 'held' WHERE id = 1")
+            page = check(client.get("/claims"), 200)
+            assert [item["text"] for item in page["items"]] != ["held"]
+            writer.rollback()

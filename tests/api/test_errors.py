@@ -534,3 +534,29 @@ def test_unexpected_error_is_500_problem_without_traceback_or_message(
     problem = assert_problem(response, 500)
     assert "hunter2" not in response.get_data(as_text=True), "the exception's text leaked"
     assert problem["detail"] == "The server could not complete the request."
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/articles?published_after=0001-01-01T00:00:00%2B01:00", "published_after"),
+        ("/claims?updated_since=9999-12-31T23:30:00-01:00", "updated_since"),
+        ("/sources?url=http://[::1", "url"),
+    ],
+)
+def test_inputs_at_the_edge_of_what_parsers_take_are_422_not_500(
+    client: FlaskClient, url: str, field: str
+) -> None:
+    problem = check(client.get(url), 422)
+    assert field in problem["errors"], problem
+
+
+def test_if_match_with_an_odd_digit_is_a_stale_etag_not_a_server_error(
+    client: FlaskClient,
+) -> None:
+    article = create_article(client)
+    for value in ('"²"', '"' + "9" * 5000 + '"'):
+        response = client.patch(
+            f"/articles/{article['id']}", json={"title": "x"}, headers={"If-Match": value}
+        )
+        assert response.status_code == 412, value
