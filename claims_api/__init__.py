@@ -17,6 +17,8 @@ from claims_api.extensions import api, init_database
 from claims_api.schemas.common import MAX_ID
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Views that read their body themselves, in formats of their own.
+RAW_BODY_ENDPOINTS = frozenset({"imports.Imports"})
 
 
 class IdConverter(IntegerConverter):
@@ -42,17 +44,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
 
-    from claims_api.resources import articles, claims, health, revisions, sources
+    from claims_api.resources import (
+        articles,
+        claims,
+        exports,
+        health,
+        imports,
+        revisions,
+        sources,
+    )
 
-    for blueprint in (articles.blp, claims.blp, sources.blp, revisions.blp, health.blp):
-        api.register_blueprint(blueprint)
+    for module in (articles, claims, sources, revisions, imports, exports, health):
+        api.register_blueprint(module.blp)
 
     @app.before_request
     def require_json_body() -> None:
         has_body = bool(request.content_length) or "chunked" in request.headers.get(
             "Transfer-Encoding", ""
         )
-        if request.method in BODY_METHODS and has_body and not request.is_json:
+        raw_body = request.endpoint in RAW_BODY_ENDPOINTS
+        if request.method in BODY_METHODS and has_body and not request.is_json and not raw_body:
             raise UnsupportedMediaType("Send the request body as application/json.")
 
     @app.get("/docs/assets/<path:filename>")

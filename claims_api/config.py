@@ -14,6 +14,13 @@ class DefaultConfig:
     # Ordinary requests are small JSON documents; bulk paths get their own limit.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     SQLITE_BUSY_TIMEOUT_MS = 30_000
+    # Bulk imports stream to disk and are allowed far more than ordinary requests.
+    IMPORT_MAX_BYTES = 256 * 1024 * 1024
+    # An import still "running" after this long died with its process.
+    IMPORT_STALE_SECONDS = 3600
+    # Named as the author of exported ClaimReviews; PUBLIC_URL makes their URLs.
+    PUBLISHER_NAME = "claims-api"
+    PUBLIC_URL = None
 
     API_TITLE = "claims-api"
     API_VERSION = "1.0"

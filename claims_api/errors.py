@@ -52,6 +52,10 @@ class Conflict(DomainError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class PayloadTooLarge(DomainError):
+    status, title, slug = 413, "Payload too large", "payload-too-large"
+
+
 class InvalidInput(DomainError):
     status, title, slug = 422, "Invalid input", "invalid-input"
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import url_for
+from flask import Response, current_app, url_for
 from flask.views import MethodView
 
 from claims_api.extensions import db
@@ -18,6 +19,7 @@ from claims_api.resources.common import (
     precondition,
     versioned,
 )
+from claims_api.resources.exports import public_url
 from claims_api.schemas.claims import (
     ClaimCreateSchema,
     ClaimFieldsSchema,
@@ -35,6 +37,7 @@ from claims_api.schemas.revisions import (
 )
 from claims_api.services import claims as claim_service
 from claims_api.services import revisions as revision_service
+from claims_api.services.exports import claimreview_of_claim
 
 blp = Blueprint(
     "claims", __name__, url_prefix="/claims", description="Claims, their sources and history."
@@ -117,6 +120,17 @@ class ClaimSourceById(MethodView):
         )
         db.session.commit()
         return versioned(claim, claim.revision)
+
+
+@blp.route("/<int:claim_id>/claimreview")
+class ClaimReviewOfClaim(MethodView):
+    @blp.response(200, content_type="application/ld+json", description="schema.org ClaimReview")
+    def get(self, claim_id: int) -> Response:
+        """The claim's verdict as schema.org ClaimReview JSON-LD; 409 while it has none."""
+        review = claimreview_of_claim(
+            claim_id, base_url=public_url(), publisher=current_app.config["PUBLISHER_NAME"]
+        )
+        return Response(json.dumps(review, ensure_ascii=False), mimetype="application/ld+json")
 
 
 @blp.route("/<int:claim_id>/revisions")

@@ -1,0 +1,43 @@
+"""/export: everything (or a filtered part) as JSON Lines or ClaimReview, streamed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request, stream_with_context
+from flask.views import MethodView
+
+from claims_api.resources.common import Blueprint
+from claims_api.schemas.transfers import ExportArgs
+from claims_api.services.exports import MEDIA_TYPES, ExportFilter, export_chunks
+
+blp = Blueprint("export", __name__, url_prefix="/export", description="Bulk export.")
+
+
+def public_url() -> str:
+    return current_app.config["PUBLIC_URL"] or request.url_root
+
+
+@blp.route("")
+class Export(MethodView):
+    @blp.arguments(ExportArgs, location="query", as_kwargs=False)
+    @blp.response(
+        200,
+        content_type="application/x-ndjson",
+        description="JSON Lines of article documents, or a DataFeed of ClaimReviews",
+    )
+    def get(self, args: dict[str, Any]) -> Response:
+        """Stream articles with their claims (format=jsonl) or ClaimReviews (format=claimreview)."""
+        export_format = args.pop("format")
+        chunks = export_chunks(
+            export_format,
+            ExportFilter(**args),
+            base_url=public_url(),
+            publisher=current_app.config["PUBLISHER_NAME"],
+        )
+        extension = "jsonl" if export_format == "jsonl" else "jsonld"
+        return Response(
+            stream_with_context(chunks),
+            mimetype=MEDIA_TYPES[export_format],
+            headers={"Content-Disposition": f'attachment; filename="claims.{extension}"'},
+        )

@@ -1,0 +1,111 @@
+"""/imports: bulk loads over HTTP, streamed to disk, with Idempotency-Key retries."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from datetime import timedelta
+from typing import IO, Any
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+
+from claims_api.errors import PayloadTooLarge, problem_response
+from claims_api.extensions import db
+from claims_api.resources.common import ANONYMOUS_ACTOR, Blueprint, Reply
+from claims_api.schemas.transfers import ImportArgs, ImportHeaders, ImportRunSchema
+from claims_api.services.imports import ImportReport, import_stream
+from claims_api.services.imports import runs as run_service
+from claims_api.services.imports.readers import MEDIA_TYPES
+from claims_api.services.revisions import Change
+
+blp = Blueprint("imports", __name__, url_prefix="/imports", description="Bulk imports.")
+
+CHUNK = 1024 * 1024
+BODY_DOC = {
+    "required": True,
+    "description": "Article documents (JSON, JSON Lines) or ClaimReview (JSON-LD, HTML).",
+    "content": {media_type: {"schema": {"type": "string"}} for media_type in MEDIA_TYPES},
+}
+
+
+def _spool_body(limit: int) -> tuple[IO[bytes], str]:
+    """The request body in a temporary file, and its SHA-256; 413 past ``limit`` bytes."""
+    request.max_content_length = limit
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - returned to the caller, who closes it
+    digest = hashlib.sha256()
+    try:
+        while chunk := request.stream.read(CHUNK):
+            digest.update(chunk)
+            spool.write(chunk)
+    except RequestEntityTooLarge:
+        spool.close()
+        raise PayloadTooLarge(f"An import may hold at most {limit} bytes.", limit=limit) from None
+    spool.seek(0)
+    return spool, digest.hexdigest()
+
+
+def _run_reply(run: Any) -> Any:
+    if run.status == run_service.FAILED:
+        return problem_response(
+            422,
+            "Import failed",
+            f"The import found {run.error_count} errors; nothing was written."
+            if not run.partial
+            else f"The import found {run.error_count} errors.",
+            slug="import-failed",
+            import_id=run.id,
+            import_errors=ImportRunSchema().dump(run)["errors"],
+            headers={"Location": url_for("imports.ImportById", import_id=run.id)},
+        )
+    return run, 201, {"Location": url_for("imports.ImportById", import_id=run.id)}
+
+
+@blp.route("")
+class Imports(MethodView):
+    @blp.arguments(ImportArgs, location="query", as_kwargs=False)
+    @blp.arguments(ImportHeaders, location="headers", as_kwargs=False)
+    @blp.doc(requestBody=BODY_DOC)
+    @blp.response(201, ImportRunSchema)
+    @blp.alt_response(422, description="The input had errors (nothing written unless partial)")
+    def post(self, args: dict[str, Any], headers: dict[str, Any]) -> Reply:
+        """Import a file sent as the body: its format comes from the Content-Type."""
+        input_format = MEDIA_TYPES.get(request.mimetype)
+        if input_format is None:
+            raise UnsupportedMediaType(f"Send one of: {', '.join(MEDIA_TYPES)}.")
+        config = current_app.config
+        spool, digest = _spool_body(config["IMPORT_MAX_BYTES"])
+        with spool:
+            actor = headers.get("actor") or ANONYMOUS_ACTOR
+            run, replay = run_service.begin_run(
+                idempotency_key=headers.get("idempotency_key"),
+                request_sha256=digest,
+                actor=actor,
+                source_name=args["name"],
+                dry_run=args["dry_run"],
+                partial=args["partial"],
+                stale_after=timedelta(seconds=config["IMPORT_STALE_SECONDS"]),
+            )
+            db.session.commit()  # others retrying with the key now see it running
+            if replay:
+                return _run_reply(run)
+            report = ImportReport(args["name"])
+            change = Change(actor, f"import {args['name']} (import {run.id})")
+            import_stream(spool, input_format, report, change, partial=args["partial"])
+        written = not args["dry_run"] and (args["partial"] or report.error_count == 0)
+        if written:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        run = run_service.finish_run(run.id, report, written)
+        db.session.commit()
+        return _run_reply(run)
+
+
+@blp.route("/<int:import_id>")
+class ImportById(MethodView):
+    @blp.response(200, ImportRunSchema)
+    def get(self, import_id: int) -> Any:
+        """An import's status, counts and errors."""
+        return run_service.get_run(import_id)

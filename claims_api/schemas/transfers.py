@@ -1,0 +1,59 @@
+"""Schemas of bulk imports and exports."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from claims_api.schemas.common import Id, Timestamp
+from claims_api.services.exports import FORMATS
+
+
+class ImportArgs(Schema):
+    dry_run = fields.Boolean(
+        load_default=False, metadata={"description": "Report what would change; write nothing."}
+    )
+    partial = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Keep the valid records when some are invalid."},
+    )
+    name = fields.String(
+        load_default="upload",
+        validate=validate.Length(min=1, max=300),
+        metadata={"description": "A name for the input, used in the report and revisions."},
+    )
+
+
+class ImportHeaders(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Retrying with the same key and body replays the result."},
+    )
+    actor = fields.String(data_key="X-Actor", validate=validate.Length(min=1, max=200))
+
+
+class ImportProblemSchema(Schema):
+    file = fields.String()
+    location = fields.String(metadata={"description": "A line (JSON Lines) or JSON pointer."})
+    field = fields.String()
+    reason = fields.String()
+
+
+class ImportRunSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "running, succeeded or failed"})
+    source_name = fields.String()
+    dry_run = fields.Boolean()
+    partial = fields.Boolean()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    error_count = fields.Integer()
+    errors = fields.List(fields.Nested(ImportProblemSchema))
+    created_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
+
+
+class ExportArgs(Schema):
+    format = fields.String(load_default="jsonl", validate=validate.OneOf(FORMATS))
+    since = Timestamp(metadata={"description": "Only claims changed since then."})
+    article_id = Id()
+    status = fields.String(validate=validate.Length(min=1, max=40))
