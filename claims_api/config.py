@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from claims_api.models.base import json_text
+
 
 class DefaultConfig:
     """Settings a fresh install runs with; every one can be set from the environment."""
@@ -32,6 +34,7 @@ class DefaultConfig:
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
 
     SQLALCHEMY_RECORD_QUERIES = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"json_serializer": json_text}
 
 
 def database_url(app: Flask) -> str:

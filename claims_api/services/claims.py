@@ -31,6 +31,7 @@ CLAIM_LOAD_OPTIONS = (
 )
 CLAIM_SORT_COLUMNS = {"created_at": Claim.created_at, "updated_at": Claim.updated_at}
 LINK_FIELDS = ("stance", "excerpt", "note")
+QUOTE_COLUMNS = ("quote_exact", "quote_start", "quote_end", "quote_prefix", "quote_suffix")
 
 
 def get_claim(claim_id: int, *, for_update: bool = False) -> Claim:
@@ -85,51 +86,56 @@ def _set_tags(claim: Claim, tags: list[str]) -> None:
     claim.tags.sort(key=lambda tag: tag.tag)
 
 
-def _set_structured(claim: Claim, data: dict[str, Any], kind_changed: bool) -> None:
-    """Keep the one structured object that belongs to the claim's kind."""
+def claim_values(
+    current_kind: ClaimKind | None,
+    current_details: dict[str, Any] | None,
+    body: str | None,
+    data: dict[str, Any],
+    *,
+    new: bool,
+) -> dict[str, Any]:
+    """The column values that applying ``data`` gives a claim, checked against the claim's rules.
+
+    Pure (no query, no ORM), so the bulk importer builds new claims' rows with it;
+    uniqueness of the key is the caller's to check, tags are set separately.
+    """
+    values = {name: data[name] for name in ("key", "text", "status", "rating") if name in data}
+    kind = ClaimKind(data.get("kind", current_kind))
+    values["kind"] = kind
     misplaced = [
-        kind.value for kind in STRUCTURED_KINDS if kind != claim.kind and data.get(kind.value)
+        other.value for other in STRUCTURED_KINDS if other != kind and data.get(other.value)
     ]
     if misplaced:
-        message = f"a {claim.kind.value} claim cannot carry {misplaced[0]} fields"
+        message = f"a {kind.value} claim cannot carry {misplaced[0]} fields"
         raise InvalidInput(message, errors={misplaced[0]: [message]})
-    if claim.kind.value in data:
-        claim.details = data[claim.kind.value]
-    elif kind_changed:
-        claim.details = None
-    if claim.kind not in STRUCTURED_KINDS:
-        claim.details = None
-    claim.speaker = (
-        claim.details["speaker"] if claim.kind == ClaimKind.STATEMENT and claim.details else None
-    )
+    details = current_details
+    if kind.value in data:
+        details = data[kind.value]
+    elif new or kind != current_kind:
+        details = None
+    if kind not in STRUCTURED_KINDS:
+        details = None
+    values["details"] = details
+    # An indexed copy of the statement's speaker, for the speaker filter.
+    values["speaker"] = details["speaker"] if kind == ClaimKind.STATEMENT and details else None
+    if data.get("quote") is not None:
+        anchored = anchor_quote(body, data["quote"])
+        values.update({f"quote_{name}": value for name, value in anchored.items()})
+    elif "quote" in data or new:
+        if body is not None:
+            message = "required: the claim must be anchored in its article's body"
+            raise InvalidInput(message, errors={"quote": [message]})
+        values.update(dict.fromkeys(QUOTE_COLUMNS))
+    return values
 
 
 def apply_claim_fields(claim: Claim, article: Article, data: dict[str, Any], *, new: bool) -> None:
-    """Apply the client's fields to ``claim`` and enforce the rules a claim keeps on its own.
-
-    Runs no query, so the bulk importer checks new claims with it before inserting
-    them set-wise; the key's uniqueness is the caller's to check.
-    """
-    for name in ("key", "text", "status", "rating"):
-        if name in data:
-            setattr(claim, name, data[name])
-    kind_changed = "kind" in data and data["kind"] != claim.kind
-    if "kind" in data:
-        claim.kind = data["kind"]
-    _set_structured(claim, data, kind_changed or new)
+    """Apply the client's fields to ``claim`` and enforce the claim's rules."""
+    values = claim_values(claim.kind, claim.details, article.body, data, new=new)
+    for name, value in values.items():
+        setattr(claim, name, value)
     if "tags" in data:
         _set_tags(claim, data["tags"])
-    if data.get("quote") is not None:
-        anchored = anchor_quote(article.body, data["quote"])
-        claim.quote_exact = anchored["exact"]
-        claim.quote_start, claim.quote_end = anchored["start"], anchored["end"]
-        claim.quote_prefix, claim.quote_suffix = anchored["prefix"], anchored["suffix"]
-    elif "quote" in data or new:
-        if article.body is not None:
-            message = "required: the claim must be anchored in its article's body"
-            raise InvalidInput(message, errors={"quote": [message]})
-        claim.quote_exact = claim.quote_start = claim.quote_end = None
-        claim.quote_prefix = claim.quote_suffix = None
 
 
 def _link(claim: Claim, link: dict[str, Any]) -> ClaimSource:

@@ -53,10 +53,21 @@ def snapshot_of(claim: Claim) -> dict[str, Any]:
 
 
 def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    if not old:
+        return creation_changes(new)
     return {
         name: {"old": old.get(name), "new": new.get(name)}
         for name in sorted(old.keys() | new.keys())
         if name not in BOOKKEEPING_FIELDS and old.get(name) != new.get(name)
+    }
+
+
+def creation_changes(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The changes of a claim's creation: every field it was created with."""
+    return {
+        name: {"old": None, "new": value}
+        for name, value in sorted(snapshot.items())
+        if value is not None and name not in BOOKKEEPING_FIELDS
     }
 
 

@@ -13,10 +13,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from claims_api.errors import DomainError
+import msgspec
+
+from claims_api.errors import DomainError, InvalidInput
 from claims_api.services.claimreview import ClaimReviewError, document_from_claimreview
-from claims_api.services.documents import parse_document
 from claims_api.services.imports.bulk import BATCH_CLAIMS, PendingDocument, write_batch
+from claims_api.services.imports.decoding import decode_document
 from claims_api.services.imports.readers import ReadError, Record, read_records
 from claims_api.services.revisions import Change
 
@@ -71,6 +73,19 @@ class ImportReport:
 def _document(record: Record, report: ImportReport) -> dict[str, Any] | None:
     """The validated article document a record stands for, or None after reporting why not."""
     data = record.data
+    if isinstance(data, bytes):
+        try:
+            return decode_document(data)
+        except InvalidInput as error:
+            # Not an article document: it may still be a ClaimReview.
+            try:
+                data = msgspec.json.decode(data)
+            except msgspec.DecodeError:
+                report.add_domain_error(record.location, error)
+                return None
+            if not isinstance(data, dict) or "article" in data:
+                report.add_domain_error(record.location, error)
+                return None
     if not isinstance(data, dict):
         report.add_error(record.location, "expected a JSON object")
         return None
@@ -83,8 +98,8 @@ def _document(record: Record, report: ImportReport) -> dict[str, Any] | None:
         for warning in warnings:
             report.add_warning(record.location, warning)
     try:
-        return parse_document(data)
-    except DomainError as error:
+        return decode_document(data)
+    except InvalidInput as error:
         report.add_domain_error(record.location, error)
         return None
 

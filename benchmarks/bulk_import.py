@@ -1,0 +1,196 @@
+"""Bulk import against the raw driver, on SQLite and PostgreSQL.
+
+    python -m benchmarks.bulk_import [--articles 5000] [--claims-per-article 20]
+
+For each database: import a generated corpus (two source links per claim) with
+the service's import code, then load exactly the rows it wrote into the same
+(freshly migrated) tables with the raw driver alone (sqlite3 executemany;
+psycopg COPY), and print raw_time / import_time. Also: SQL statements issued
+per 1,000 claims, and the peak RSS of `claims-api import` for 10,000 and
+100,000 claims. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import create_engine, event, make_url, text
+
+from benchmarks.corpus import write_jsonl
+from claims_api import create_app, migrations
+from claims_api.extensions import db
+from claims_api.services.imports import ImportReport, import_stream
+from claims_api.services.revisions import Change
+
+TABLES = ["articles", "sources", "claims", "claim_tags", "claim_sources", "revisions"]
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/claims_bench"
+
+
+def fresh_database(kind: str, folder: Path, name: str, postgres_url: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / f'{name}.sqlite3'}"
+    target = make_url(postgres_url).set(database=f"{make_url(postgres_url).database}_{name}")
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+    return target.render_as_string(hide_password=False)
+
+
+def timed_import(url: str, corpus: Path) -> tuple[float, int, int]:
+    """Seconds the import (with its commit) took, statements issued, claims created."""
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        migrations.upgrade(db.engine)
+        statements = 0
+
+        def count(*_: Any) -> None:
+            nonlocal statements
+            statements += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        report = ImportReport(corpus.name)
+        started = time.perf_counter()
+        with corpus.open("rb") as stream:
+            import_stream(stream, "jsonl", report, Change("benchmark", "benchmark"))
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+        event.remove(db.engine, "before_cursor_execute", count)
+        assert report.error_count == 0, report.errors[:3]
+        db.engine.dispose()
+    return elapsed, statements, report.counts["claims_created"]
+
+
+def table_rows(url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
+    """Every row the import wrote, as the raw driver reads it back."""
+    rows = {}
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(make_url(url).database)
+        for table in TABLES:
+            cursor = connection.execute(f"SELECT * FROM {table}")
+            rows[table] = ([column[0] for column in cursor.description], cursor.fetchall())
+        connection.close()
+        return rows
+    with psycopg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(False)
+    ) as connection:
+        for table in TABLES:
+            cursor = connection.execute(f"SELECT * FROM {table}")
+            rows[table] = ([column.name for column in cursor.description], cursor.fetchall())
+    return rows
+
+
+def timed_raw_load(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
+    """Seconds the raw driver takes to load ``rows`` into freshly migrated tables."""
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        migrations.upgrade(db.engine)
+        db.engine.dispose()
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(make_url(url).database, isolation_level=None)
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        started = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        for table in TABLES:
+            columns, values = rows[table]
+            marks = ", ".join("?" * len(columns))
+            connection.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values
+            )
+        connection.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return elapsed
+    from psycopg.types.json import Jsonb
+
+    with psycopg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(False)
+    ) as connection:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                columns, values = rows[table]
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in values:
+                        copy.write_row([Jsonb(v) if isinstance(v, dict | list) else v for v in row])
+        connection.commit()
+        return time.perf_counter() - started
+
+
+def peak_rss_mb(url: str, corpus: Path) -> float:
+    """Peak resident memory of a `claims-api import` process on an empty database."""
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        migrations.upgrade(db.engine)
+        db.engine.dispose()
+    script = str(Path(sys.executable).with_name("claims-api"))
+    process = subprocess.Popen(
+        [script, "import", str(corpus)],
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    assert status == 0, f"import exited with {status}"
+    return usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--claims-per-article", type=int, default=20)
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("CLAIMS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+    )
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--skip-memory", action="store_true")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        corpus = write_jsonl(folder / "corpus.jsonl", options.articles, options.claims_per_article)
+        total = options.articles * options.claims_per_article
+        print(
+            f"corpus: {options.articles} articles x {options.claims_per_article} claims = {total:,} claims, "
+            f"{corpus.stat().st_size / 1e6:.0f} MB of JSON Lines"
+        )
+        for kind in options.databases.split(","):
+            imported = fresh_database(kind, folder, "import", options.postgres_url)
+            seconds, statements, created = timed_import(imported, corpus)
+            raw = timed_raw_load(
+                fresh_database(kind, folder, "raw", options.postgres_url), table_rows(imported)
+            )
+            print(
+                f"{kind:10} import {seconds:7.2f} s ({created / seconds:,.0f} claims/s)  raw {raw:6.2f} s  "
+                f"raw/import {raw / seconds:.2f}  statements per 1,000 claims {statements / (created / 1000):.1f}"
+            )
+            if options.skip_memory:
+                continue
+            small = write_jsonl(
+                folder / "small.jsonl", max(1, options.articles // 10), options.claims_per_article
+            )
+            small_rss = peak_rss_mb(
+                fresh_database(kind, folder, "rss_small", options.postgres_url), small
+            )
+            large_rss = peak_rss_mb(
+                fresh_database(kind, folder, "rss_large", options.postgres_url), corpus
+            )
+            print(
+                f"{kind:10} peak RSS: {total // 10:,} claims {small_rss:.0f} MB, {total:,} claims "
+                f"{large_rss:.0f} MB (ratio {large_rss / small_rss:.2f})"
+            )
+
+
+if __name__ == "__main__":
+    main()
