@@ -41,9 +41,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
 
-    from claims_api.resources import articles, claims, health, revisions, sources
+    from claims_api.resources import articles, claims, extraction, health, revisions, sources
 
-    for blueprint in (articles.blp, claims.blp, sources.blp, revisions.blp, health.blp):
+    blueprints = (articles.blp, extraction.blp, claims.blp, sources.blp, revisions.blp, health.blp)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
 
     @app.before_request
