@@ -16,6 +16,7 @@ KIND_WEIGHTS = {
     ClaimKind.MEMBERSHIP: ("membership fact", 0.3),
     ClaimKind.STATEMENT: ("attributed to a speaker", 0.2),
     ClaimKind.EVENT: ("reported event", 0.15),
+    ClaimKind.OTHER: ("factual assertion", 0.0),
 }
 HEDGES = re.compile(
     r"\b(?:perhaps|appears?|appeared|seems?|seemed|likely|arguably|possibly|might|expects?"

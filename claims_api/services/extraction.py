@@ -115,25 +115,25 @@ def extract_article(
     if not save:
         return proposals
     existing = db.session.execute(
-        select(Claim.id, Claim.kind, Claim.quote_start, Claim.quote_end).where(
+        select(Claim.id, Claim.kind, Claim.quote_start, Claim.quote_end, Claim.text).where(
             Claim.article_id == article.id, Claim.deleted_at.is_(None)
         )
     ).all()
     actor_change = Change(change.actor if change else "anonymous", EXTRACTED_REASON)
     for proposal in proposals:
-        covering = next(
-            (
-                claim_id
-                for claim_id, kind, start, end in existing
-                if kind == proposal.candidate.kind
-                and start is not None
-                and end is not None
-                and Span(start, end).overlaps(proposal.candidate.span)
-            ),
-            None,
-        )
-        if covering is not None:
-            proposal.outcome, proposal.claim_id = "exists", covering
+        candidate = proposal.candidate
+        covering = [
+            (text != candidate.text, claim_id)
+            for claim_id, kind, start, end, text in existing
+            if kind == candidate.kind
+            and start is not None
+            and end is not None
+            and Span(start, end).overlaps(candidate.span)
+        ]
+        # Of the claims covering it, the one with the candidate's own text names it best.
+        covering_id = min(covering)[1] if covering else None
+        if covering_id is not None:
+            proposal.outcome, proposal.claim_id = "exists", covering_id
             continue
         claim = create_claim({**proposal.claim_fields, "article_id": article.id}, actor_change)
         proposal.outcome, proposal.claim_id = "saved", claim.id
