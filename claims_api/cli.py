@@ -181,7 +181,7 @@ def extract(
         with app_context():
             try:
                 proposals = extraction_service.extract_article(
-                    article_id, min_score=threshold, save=save, change=Change(actor)
+                    article_id, Change(actor), min_score=threshold, save=save
                 )
                 db.session.commit()
             except DomainError as error:

@@ -33,7 +33,7 @@ class ArticleExtraction(MethodView):
         "exists"), so extracting twice never duplicates a claim.
         """
         proposals = extraction_service.extract_article(
-            article_id, min_score=args["min_score"], save=args["save"], change=change_from(headers)
+            article_id, change_from(headers), min_score=args["min_score"], save=args["save"]
         )
         if args["save"]:
             db.session.commit()

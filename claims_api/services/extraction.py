@@ -84,7 +84,7 @@ def propose(body: str, min_score: float) -> list[Proposal]:
     ]
 
 
-def _article_with_body(article_id: int, *, for_update: bool) -> Article:
+def _article_body(article_id: int, *, for_update: bool) -> tuple[Article, str]:
     statement = select(Article).where(Article.id == article_id)
     if for_update:
         # Serialises two saves of one article, so neither duplicates the other's claims.
@@ -97,11 +97,11 @@ def _article_with_body(article_id: int, *, for_update: bool) -> Article:
             f"Article {article_id} has no body text to extract claims from.",
             errors={"body": ["the article has no body text"]},
         )
-    return article
+    return article, article.body
 
 
 def extract_article(
-    article_id: int, *, min_score: float, save: bool = False, change: Change | None = None
+    article_id: int, change: Change, *, min_score: float, save: bool = False
 ) -> list[Proposal]:
     """Propose the article's claims; with ``save``, store each that no live claim covers.
 
@@ -109,9 +109,8 @@ def extract_article(
     the same kind already quotes an overlapping span, so extracting again never
     duplicates a claim, whether it was extracted, seeded or written by hand.
     """
-    article = _article_with_body(article_id, for_update=save)
-    assert article.body is not None
-    proposals = propose(article.body, min_score)
+    article, body = _article_body(article_id, for_update=save)
+    proposals = propose(body, min_score)
     if not save:
         return proposals
     existing = db.session.execute(
@@ -119,7 +118,7 @@ def extract_article(
             Claim.article_id == article.id, Claim.deleted_at.is_(None)
         )
     ).all()
-    actor_change = Change(change.actor if change else "anonymous", EXTRACTED_REASON)
+    extracted = Change(change.actor, EXTRACTED_REASON)
     for proposal in proposals:
         candidate = proposal.candidate
         covering = [
@@ -135,6 +134,6 @@ def extract_article(
         if covering_id is not None:
             proposal.outcome, proposal.claim_id = "exists", covering_id
             continue
-        claim = create_claim({**proposal.claim_fields, "article_id": article.id}, actor_change)
+        claim = create_claim({**proposal.claim_fields, "article_id": article.id}, extracted)
         proposal.outcome, proposal.claim_id = "saved", claim.id
     return proposals
