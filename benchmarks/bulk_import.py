@@ -161,9 +161,10 @@ def main() -> None:
         folder = Path(folder_name)
         corpus = write_jsonl(folder / "corpus.jsonl", options.articles, options.claims_per_article)
         total = options.articles * options.claims_per_article
+        size = corpus.stat().st_size / 1e6
         print(
-            f"corpus: {options.articles} articles x {options.claims_per_article} claims = {total:,} claims, "
-            f"{corpus.stat().st_size / 1e6:.0f} MB of JSON Lines"
+            f"corpus: {options.articles} articles x {options.claims_per_article} claims"
+            f" = {total:,} claims, {size:.0f} MB of JSON Lines"
         )
         for kind in options.databases.split(","):
             imported = fresh_database(kind, folder, "import", options.postgres_url)
@@ -171,9 +172,11 @@ def main() -> None:
             raw = timed_raw_load(
                 fresh_database(kind, folder, "raw", options.postgres_url), table_rows(imported)
             )
+            per_thousand = statements / (created / 1000)
             print(
-                f"{kind:10} import {seconds:7.2f} s ({created / seconds:,.0f} claims/s)  raw {raw:6.2f} s  "
-                f"raw/import {raw / seconds:.2f}  statements per 1,000 claims {statements / (created / 1000):.1f}"
+                f"{kind:10} import {seconds:7.2f} s ({created / seconds:,.0f} claims/s)"
+                f"  raw {raw:6.2f} s  raw/import {raw / seconds:.2f}"
+                f"  statements per 1,000 claims {per_thousand:.1f}"
             )
             if options.skip_memory:
                 continue

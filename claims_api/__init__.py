@@ -48,13 +48,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         articles,
         claims,
         exports,
+        extraction,
         health,
         imports,
         revisions,
         sources,
     )
 
-    for module in (articles, claims, sources, revisions, imports, exports, health):
+    for module in (articles, extraction, claims, sources, revisions, imports, exports, health):
         api.register_blueprint(module.blp)
 
     @app.before_request

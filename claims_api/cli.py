@@ -13,6 +13,7 @@ import click
 from flask import Flask
 
 from claims_api import create_app
+from claims_api.errors import DomainError
 from claims_api.extensions import db
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -102,6 +103,12 @@ def seed(paths: tuple[Path, ...], actor: str) -> None:
     reports = _run_imports(inputs, verb="seed", actor=actor)
     if any(report["error_count"] for report in reports):
         sys.exit(1)
+
+
+def _describe(error: DomainError) -> str:
+    if error.errors:
+        return "; ".join(f"{name}: {' '.join(texts)}" for name, texts in error.errors.items())
+    return error.detail
 
 
 IMPORTABLE = ("*.json", "*.jsonl", "*.ndjson", "*.jsonld", "*.html", "*.htm")
@@ -234,6 +241,64 @@ def _print_import_summary(report: dict[str, Any]) -> None:
         click.echo(f"  error at {where}: {problem['reason']}", err=True)
     for problem in report["warnings"][:20]:
         click.echo(f"  warning at {problem['location']}: {problem['reason']}", err=True)
+
+
+@main.command()
+@click.argument("article_id", required=False, type=click.IntRange(min=1))
+@click.option(
+    "--file",
+    "text_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Extract from this text file (- for standard input) instead of a stored article.",
+)
+@click.option("--save", is_flag=True, help="Store the new candidates of the stored article.")
+@click.option(
+    "--min-score",
+    default=None,
+    type=click.FloatRange(0, 1),
+    help="Leave out candidates less check-worthy than this (default 0.4).",
+)
+@click.option("--actor", default="extractor", show_default=True, help="Recorded with --save.")
+def extract(
+    article_id: int | None,
+    text_file: Any,
+    save: bool,
+    min_score: float | None,
+    actor: str,
+) -> None:
+    """Propose the checkable claims of ARTICLE_ID, or of --file; JSON on stdout.
+
+    Each candidate has its kind, a self-contained text, the quote anchoring it
+    (exact, start, end, prefix, suffix), its structured fields, a check-worthiness
+    score and the features behind it. --save stores the candidates of a stored
+    article as claims (revision reason "extracted"), skipping any that a live
+    claim of the same kind already covers.
+    """
+    from claims_api.extraction import DEFAULT_MIN_SCORE
+    from claims_api.schemas.extraction import ExtractionSchema
+    from claims_api.services import extraction as extraction_service
+    from claims_api.services.revisions import Change
+
+    if (article_id is None) == (text_file is None):
+        raise click.UsageError("give either ARTICLE_ID or --file, not both")
+    if save and text_file is not None:
+        raise click.UsageError("--save stores claims of a stored article; it needs ARTICLE_ID")
+    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
+    if text_file is not None:
+        proposals = extraction_service.propose(text_file.read(), threshold)
+    else:
+        with app_context():
+            try:
+                proposals = extraction_service.extract_article(
+                    article_id, Change(actor), min_score=threshold, save=save
+                )
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                raise click.ClickException(_describe(error)) from None
+    saved = sum(proposal.outcome == "saved" for proposal in proposals)
+    result = ExtractionSchema().dump({"article_id": article_id, "items": proposals, "saved": saved})
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,9 +12,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
+from flask.testing import FlaskClient
 
 from claims_api import cli, create_app, migrations
 from claims_api.extensions import db
+from tests.factories import check, create_article
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +49,11 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
         pytest.param(("db", "downgrade"), ["REVISION", "base", "data is lost"], id="db-downgrade"),
         pytest.param(("db", "current"), ["migration", "latest"], id="db-current"),
         pytest.param(("seed",), ["seed", "PATHS", "--actor", "seeds/"], id="seed"),
+        pytest.param(
+            ("extract",),
+            ["ARTICLE_ID", "--file", "--save", "--min-score", "JSON", "extracted"],
+            id="extract",
+        ),
         pytest.param(
             ("serve",),
             ["gunicorn", "--host", "--port", "--workers", "--threads", "--dev"],
@@ -95,3 +103,52 @@ def test_db_upgrade_of_an_up_to_date_database_leaves_it_at_the_latest_migration(
     assert f"database at {migrations.head_revision()}" in result.stderr, result.stderr
     with app.app_context():
         assert migrations.current_revision(db.engine) == migrations.head_revision()
+
+
+# ------------------------------------------------------------ claims-api extract
+
+
+def test_extract_file_prints_anchored_candidates_as_json(tmp_path: Path) -> None:
+    body = "Ukraine is not a member of NATO. Around 130,000 Russian troops are on the border."
+    text_file = tmp_path / "article.txt"
+    text_file.write_text(body, encoding="utf-8")
+    result = invoke("extract", "--file", str(text_file))
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)["items"]
+    assert [item["kind"] for item in items] == ["membership", "quantity"], items
+    for item in items:
+        assert body[item["quote"]["start"] : item["quote"]["end"]] == item["quote"]["exact"]
+    assert items[1]["quantity"]["value"] == 130000
+
+
+def test_extract_article_id_saves_once_and_reports_existing_claims_after(
+    client: FlaskClient, database_url: str
+) -> None:
+    article = create_article(client)
+    env = {"DATABASE_URL": database_url}
+    first = invoke("extract", str(article["id"]), "--save", env=env)
+    assert first.exit_code == 0, first.output
+    saved = json.loads(first.stdout)
+    assert saved["saved"] == len(saved["items"]) > 0
+    again = json.loads(invoke("extract", str(article["id"]), "--save", env=env).stdout)
+    assert again["saved"] == 0 and {item["outcome"] for item in again["items"]} == {"exists"}
+    revisions = check(client.get(f"/claims/{saved['items'][0]['claim_id']}/revisions"), 200)
+    assert revisions["items"][0]["reason"] == "extracted"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "either ARTICLE_ID or --file"),
+        (("1", "--file", "-"), "either ARTICLE_ID or --file"),
+        (("--file", "-", "--save"), "needs ARTICLE_ID"),
+    ],
+)
+def test_extract_refuses_ambiguous_arguments(args: tuple[str, ...], message: str) -> None:
+    result = CliRunner().invoke(cli.main, ["extract", *args], input="text")
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_extract_of_an_unknown_article_fails_with_a_message(app: Flask, database_url: str) -> None:
+    result = invoke("extract", "999", env={"DATABASE_URL": database_url})
+    assert result.exit_code == 1 and "no article 999" in result.output, result.output

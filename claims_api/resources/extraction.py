@@ -1,0 +1,41 @@
+"""/articles/{id}/extract: the article's claims as proposed by the extractor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from claims_api.extensions import db
+from claims_api.resources.common import Blueprint, change_from
+from claims_api.schemas.common import WriteHeaders
+from claims_api.schemas.extraction import ExtractArgs, ExtractionSchema
+from claims_api.services import extraction as extraction_service
+
+blp = Blueprint(
+    "extraction",
+    __name__,
+    url_prefix="/articles",
+    description="Candidate claims proposed from an article's text.",
+)
+
+
+@blp.route("/<int:article_id>/extract")
+class ArticleExtraction(MethodView):
+    @blp.arguments(ExtractArgs, location="query", as_kwargs=False)
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(200, ExtractionSchema)
+    def post(self, args: dict[str, Any], headers: dict[str, Any], article_id: int) -> Any:
+        """Propose the article's checkable claims; `save=true` stores the new ones.
+
+        Saved candidates become claims with revision reason "extracted". A candidate
+        that overlaps a live claim of the same kind is not stored again (outcome
+        "exists"), so extracting twice never duplicates a claim.
+        """
+        proposals = extraction_service.extract_article(
+            article_id, change_from(headers), min_score=args["min_score"], save=args["save"]
+        )
+        if args["save"]:
+            db.session.commit()
+        saved = sum(proposal.outcome == "saved" for proposal in proposals)
+        return {"article_id": article_id, "items": proposals, "saved": saved}

@@ -1,0 +1,139 @@
+"""Proposing an article's claims, and storing the ones a client accepts.
+
+Extraction itself (claims_api.extraction) knows nothing of the database; this
+module anchors its candidates in a stored article and saves them through
+create_claim, so that every saved candidate has its revision like any claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from claims_api.errors import InvalidInput, NotFound
+from claims_api.extensions import db
+from claims_api.extraction import Candidate, Span, extract_claims
+from claims_api.models import Article, Claim
+from claims_api.models.vocabulary import STRUCTURED_KINDS, ClaimKind
+from claims_api.services.anchoring import anchor_quote
+from claims_api.services.claims import create_claim
+from claims_api.services.revisions import Change
+
+EXTRACTED_REASON = "extracted"
+
+
+@dataclass
+class Proposal:
+    """A candidate as a client reads it, and what became of it when saving was asked."""
+
+    candidate: Candidate
+    quote: dict[str, Any]
+    # "proposed" (not saved), "saved" (claim_id is the new claim) or "exists"
+    # (claim_id is a live claim of the same kind whose quote overlaps this one).
+    outcome: str = "proposed"
+    claim_id: int | None = None
+
+    @property
+    def claim_fields(self) -> dict[str, Any]:
+        """The fields create_claim takes (article_id aside)."""
+        candidate = self.candidate
+        fields: dict[str, Any] = {
+            "kind": candidate.kind,
+            "text": candidate.text,
+            "quote": {key: self.quote[key] for key in ("exact", "start", "end")},
+            "tags": candidate.tags,
+        }
+        if candidate.kind in STRUCTURED_KINDS:
+            fields[candidate.kind.value] = candidate.details
+        return fields
+
+    def structured(self, kind: ClaimKind) -> dict[str, Any] | None:
+        """The structured object for ``kind``, if the candidate is of that kind."""
+        return self.candidate.details if self.candidate.kind == kind else None
+
+    @property
+    def quantity(self) -> dict[str, Any] | None:
+        return self.structured(ClaimKind.QUANTITY)
+
+    @property
+    def membership(self) -> dict[str, Any] | None:
+        return self.structured(ClaimKind.MEMBERSHIP)
+
+    @property
+    def statement(self) -> dict[str, Any] | None:
+        return self.structured(ClaimKind.STATEMENT)
+
+
+def propose(body: str, min_score: float) -> list[Proposal]:
+    """The candidates of ``body``, each with its anchored quote (prefix and suffix)."""
+    return [
+        Proposal(
+            candidate,
+            anchor_quote(
+                body,
+                {
+                    "exact": body[candidate.span.start : candidate.span.end],
+                    "start": candidate.span.start,
+                    "end": candidate.span.end,
+                },
+            ),
+        )
+        for candidate in extract_claims(body, min_score)
+    ]
+
+
+def _article_body(article_id: int, *, for_update: bool) -> tuple[Article, str]:
+    statement = select(Article).where(Article.id == article_id)
+    if for_update:
+        # Serialises two saves of one article, so neither duplicates the other's claims.
+        statement = statement.with_for_update()
+    article = db.session.scalars(statement).one_or_none()
+    if article is None:
+        raise NotFound(f"There is no article {article_id}.")
+    if article.body is None:
+        raise InvalidInput(
+            f"Article {article_id} has no body text to extract claims from.",
+            errors={"body": ["the article has no body text"]},
+        )
+    return article, article.body
+
+
+def extract_article(
+    article_id: int, change: Change, *, min_score: float, save: bool = False
+) -> list[Proposal]:
+    """Propose the article's claims; with ``save``, store each that no live claim covers.
+
+    A candidate is left out of the save (outcome "exists") when a live claim of
+    the same kind already quotes an overlapping span, so extracting again never
+    duplicates a claim, whether it was extracted, seeded or written by hand.
+    """
+    article, body = _article_body(article_id, for_update=save)
+    proposals = propose(body, min_score)
+    if not save:
+        return proposals
+    existing = db.session.execute(
+        select(Claim.id, Claim.kind, Claim.quote_start, Claim.quote_end, Claim.text).where(
+            Claim.article_id == article.id, Claim.deleted_at.is_(None)
+        )
+    ).all()
+    extracted = Change(change.actor, EXTRACTED_REASON)
+    for proposal in proposals:
+        candidate = proposal.candidate
+        covering = [
+            (text != candidate.text, claim_id)
+            for claim_id, kind, start, end, text in existing
+            if kind == candidate.kind
+            and start is not None
+            and end is not None
+            and Span(start, end).overlaps(candidate.span)
+        ]
+        # Of the claims covering it, the one with the candidate's own text names it best.
+        covering_id = min(covering)[1] if covering else None
+        if covering_id is not None:
+            proposal.outcome, proposal.claim_id = "exists", covering_id
+            continue
+        claim = create_claim({**proposal.claim_fields, "article_id": article.id}, extracted)
+        proposal.outcome, proposal.claim_id = "saved", claim.id
+    return proposals

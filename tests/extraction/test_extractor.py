@@ -1,0 +1,133 @@
+"""The extractor's rules on short texts: lists, negation, speakers, bylines, evaluation."""
+
+from __future__ import annotations
+
+from claims_api.extraction import Candidate, extract_claims
+from claims_api.extraction.segments import sentences
+
+
+def of_kind(body: str, kind: str) -> list[Candidate]:
+    return [candidate for candidate in extract_claims(body) if candidate.kind.value == kind]
+
+
+def quote(body: str, candidate: Candidate) -> str:
+    return body[candidate.span.start : candidate.span.end]
+
+
+def test_a_list_of_members_gives_one_claim_per_member_and_expands_named_groups() -> None:
+    body = "NATO today has extended to include the three Baltic states, Poland, and Romania."
+    members = [candidate.details["member"] for candidate in of_kind(body, "membership")]
+    assert members == ["Estonia", "Latvia", "Lithuania", "Poland", "Romania"]
+    assert {quote(body, candidate) for candidate in of_kind(body, "membership")} == {
+        "the three Baltic states",
+        "Poland",
+        "Romania",
+    }
+
+
+def test_negated_membership_is_not_member_for_each_organisation() -> None:
+    body = "Ukraine is not a member of NATO or the European Union."
+    facts = [
+        (c.details["member"], c.details["organization"], c.details["relation"])
+        for c in of_kind(body, "membership")
+    ]
+    assert facts == [
+        ("Ukraine", "NATO", "not_member"),
+        ("Ukraine", "European Union", "not_member"),
+    ]
+    assert of_kind(body, "membership")[1].text == "Ukraine is not a member of the European Union."
+
+
+def test_has_not_joined_is_a_not_member_fact() -> None:
+    body = "Although Ukraine has not joined NATO, most Ukrainians support its entry."
+    (fact,) = of_kind(body, "membership")
+    assert (fact.details["member"], fact.details["relation"]) == ("Ukraine", "not_member")
+    assert quote(body, fact) == "Ukraine has not joined NATO"
+
+
+def test_short_name_after_a_quote_resolves_to_the_full_name_and_role() -> None:
+    body = (
+        "Chinese foreign minister Wang Yi spoke to Secretary of State Antony Blinken.\n\n"
+        "“Concerns should be resolved,” Wang told Blinken, according to Chinese sources."
+    )
+    (statement,) = of_kind(body, "statement")
+    assert statement.details == {
+        "speaker": "Wang Yi",
+        "speaker_role": "Chinese foreign minister",
+        "audience": "Antony Blinken",
+        "attribution": "according to Chinese sources",
+        "verbatim": True,
+    }
+    assert statement.text == "Wang Yi told Antony Blinken: “Concerns should be resolved.”"
+
+
+def test_pronoun_speaker_is_the_person_speaking_before() -> None:
+    body = (
+        "Kremlin spokesman Dmitry Peskov said Russia had no plans to attack. "
+        "He said the troops were on Russian soil and that their movements were nobody's business."
+    )
+    statements = of_kind(body, "statement")
+    assert [s.details["speaker"] for s in statements] == ["Dmitry Peskov"] * 3
+    assert statements[1].text == "Dmitry Peskov said the troops were on Russian soil."
+
+
+def test_reported_speech_with_elided_subject_keeps_the_subject() -> None:
+    body = "U.S. officials have refused to block it, claiming that the decision is Kyiv's alone."
+    (statement,) = of_kind(body, "statement")
+    assert statement.details["speaker"] == "U.S. officials"
+    assert statement.text.startswith("U.S. officials claims that")
+    assert [c.kind.value for c in extract_claims(body)] == ["event", "statement"]
+
+
+def test_trailing_attribution_is_a_statement_and_its_figure_a_quantity() -> None:
+    body = "Three in four of them are women and children, the UN refugee agency says."
+    kinds = {c.kind.value: c for c in extract_claims(body)}
+    assert kinds["statement"].details["speaker"] == "UN refugee agency"
+    assert quote(body, kinds["quantity"]) == "Three in four of them are women and children"
+
+
+def test_advice_to_citizens_is_an_event_not_a_statement() -> None:
+    body = "The White House has urged all U.S. citizens to leave Ukraine."
+    assert [c.kind.value for c in extract_claims(body)] == ["event"]
+
+
+def test_bylines_credits_headlines_and_datelines_are_not_claims() -> None:
+    body = (
+        "Embassies move staff out of Kyiv\n\n"
+        "By Marta Kovalenko and Piotr Nowak\n\n"
+        "KYIV, Feb 14 (Northgate Wire) - Dutch airline KLM suspended flights to Ukraine.\n\n"
+        "Marta Kovalenko is a correspondent for Northgate Wire.\n\n"
+        "(Reporting by Marta Kovalenko; Editing by Ian Reed)\n\n"
+        "Image: Reuters."
+    )
+    assert [s.text for s in sentences(body)] == ["Dutch airline KLM suspended flights to Ukraine."]
+    (event,) = extract_claims(body)
+    assert quote(body, event) == "Dutch airline KLM suspended flights to Ukraine"
+
+
+def test_hedged_or_evaluative_sentences_score_low_and_are_left_out() -> None:
+    body = (
+        "Beijing appears sympathetic to Moscow's concerns. "
+        "Wang's statement was perhaps China's most pointed statement yet. "
+        "Few expect the meeting to produce a breakthrough."
+    )
+    assert extract_claims(body) == []
+    low = extract_claims(body, min_score=0)
+    assert low and all(c.score < 0.4 for c in low)
+    assert all("hedged or speculative" in c.features for c in low)
+
+
+def test_every_candidate_quote_reads_exact_in_the_body_and_scores_within_0_and_1() -> None:
+    body = (
+        "With around 130,000 troops on the border and thousands more in Belarus, China urged calm."
+    )
+    for candidate in extract_claims(body, min_score=0):
+        assert 0 <= candidate.score <= 1
+        assert 0 <= candidate.span.start < candidate.span.end <= len(body)
+
+
+def test_extraction_is_deterministic() -> None:
+    body = (
+        "Ukraine is not a member of NATO. Russia has massed up to 130,000 troops, officials said."
+    )
+    assert extract_claims(body) == extract_claims(body)
