@@ -61,5 +61,6 @@ class Base(DeclarativeBase):
             datetime: UTCDateTime(),
             dict[str, Any]: JSONDocument,
             list[str]: JSONDocument,
+            list[dict[str, Any]]: JSONDocument,
         },
     )
