@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from tests.factories import check, create_article, create_claim
+from tests.factories import check, client_for, create_article, create_claim
 
 WRITERS = 20
 
@@ -37,14 +37,15 @@ def revision_numbers(app: Flask, claim_id: int) -> list[int]:
 
 
 def test_writers_with_the_same_etag_one_wins_the_rest_get_412(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     claim = create_claim(client, create_article(client)["id"])
+    writers = [client_for(app, f"writer-{index}", "contributor") for index in range(WRITERS)]
 
     def patch(index: int) -> int:
-        response = app.test_client().patch(
+        response = writers[index].patch(
             f"/claims/{claim['id']}",
             json={"text": f"Edit by writer {index}."},
-            headers={"If-Match": '"1"', "X-Actor": f"writer-{index}"},
+            headers={"If-Match": '"1"'},
         )
         return response.status_code
 
@@ -56,18 +57,19 @@ def test_writers_with_the_same_etag_one_wins_the_rest_get_412(app: Flask) -> Non
 
 
 def test_writers_with_fresh_etags_all_land_with_gapless_numbers(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     claim = create_claim(client, create_article(client)["id"])
+    writers = [client_for(app, f"writer-{index}", "contributor") for index in range(WRITERS)]
 
     def edit_until_applied(index: int) -> list[int]:
-        worker = app.test_client()
+        worker = writers[index]
         seen = []
         while True:
             current = worker.get(f"/claims/{claim['id']}")
             response = worker.patch(
                 f"/claims/{claim['id']}",
                 json={"text": f"Edit by writer {index}."},
-                headers={"If-Match": current.headers["ETag"], "X-Actor": f"writer-{index}"},
+                headers={"If-Match": current.headers["ETag"]},
             )
             seen.append(response.status_code)
             if response.status_code != 412:
@@ -80,11 +82,12 @@ def test_writers_with_fresh_etags_all_land_with_gapless_numbers(app: Flask) -> N
 
 
 def test_unconditional_links_from_many_writers_are_all_kept(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     claim = create_claim(client, create_article(client)["id"])
+    writers = [client_for(app, f"writer-{index}", "contributor") for index in range(WRITERS)]
 
     def link(index: int) -> int:
-        response = app.test_client().post(
+        response = writers[index].post(
             f"/claims/{claim['id']}/sources",
             json={"url": f"https://example.org/evidence/{index}", "stance": "supports"},
         )
@@ -96,12 +99,13 @@ def test_unconditional_links_from_many_writers_are_all_kept(app: Flask) -> None:
 
 
 def test_writers_citing_the_same_new_source_share_one_source_row(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     article = create_article(client)
     claims = [create_claim(client, article["id"], key=f"claim-{index}") for index in range(8)]
+    writers = [client_for(app, f"writer-{index}", "contributor") for index in range(len(claims))]
 
     def link(index: int) -> int:
-        response = app.test_client().post(
+        response = writers[index].post(
             f"/claims/{claims[index]['id']}/sources",
             json={"url": "https://example.org/shared", "stance": "context"},
         )

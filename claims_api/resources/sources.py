@@ -7,7 +7,9 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 
+from claims_api.auth import requires
 from claims_api.extensions import db
+from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
     Blueprint,
@@ -50,6 +52,7 @@ class Sources(MethodView):
         page = page_request(args)
         return page_response(source_service.list_sources(page, **args))
 
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(SourceCreateSchema)
     @blp.response(201, SourceDetailSchema, headers=ETAG_HEADER_DOC)
     def post(self, data: dict[str, Any]) -> Reply:
@@ -68,6 +71,7 @@ class SourceById(MethodView):
         """Read a source with the claims citing it and their stance."""
         return source_detail(source_service.get_source(source_id))
 
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(SourceFieldsSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, SourceDetailSchema, headers=ETAG_HEADER_DOC)

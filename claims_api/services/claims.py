@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
+from claims_api import workflow
 from claims_api.errors import Conflict, Gone, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import Article, Claim, ClaimSource, ClaimTag
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import (
-    DEFAULT_STATUS,
     STRUCTURED_KINDS,
     ClaimKind,
     RevisionAction,
@@ -99,10 +99,17 @@ def _set_structured(claim: Claim, data: dict[str, Any], kind_changed: bool) -> N
 
 
 def _apply_fields(claim: Claim, article: Article, data: dict[str, Any], *, new: bool) -> None:
-    """Apply the client's fields to ``claim`` and enforce the claim's rules."""
+    """Apply the client's fields to ``claim`` and enforce the claim's rules.
+
+    ``status`` comes only from trusted callers (seed and import documents): the
+    API changes it through reviews, which check the workflow's transitions.
+    """
     if data.get("key") is not None:
         _check_key_free(claim, data["key"])
-    for name in ("key", "text", "status"):
+    if "status" in data and data["status"] not in workflow.current().statuses:
+        message = f"{data['status']!r} is not a status of the workflow"
+        raise InvalidInput(message, errors={"status": [message]})
+    for name in ("key", "text", "status", "review_priority"):
         if name in data:
             setattr(claim, name, data[name])
     kind_changed = "kind" in data and data["kind"] != claim.kind
@@ -124,7 +131,7 @@ def _apply_fields(claim: Claim, article: Article, data: dict[str, Any], *, new: 
         claim.quote_prefix = claim.quote_suffix = None
 
 
-def _link(claim: Claim, link: dict[str, Any]) -> ClaimSource:
+def link_to(claim: Claim, link: dict[str, Any]) -> ClaimSource:
     """Link a source to ``claim``, or update the stance of the existing link."""
     source = source_for_link(link)
     existing = next((item for item in claim.source_links if item.source_id == source.id), None)
@@ -152,7 +159,7 @@ def create_claim(data: dict[str, Any], change: Change) -> Claim:
     now = utcnow()
     claim = Claim(
         article_id=article.id,
-        status=DEFAULT_STATUS,
+        status=workflow.current().initial,
         revision=0,
         created_at=now,
         updated_at=now,
@@ -163,7 +170,7 @@ def create_claim(data: dict[str, Any], change: Change) -> Claim:
     db.session.add(claim)
     db.session.flush()
     for link in data.get("sources", []):
-        _link(claim, link)
+        link_to(claim, link)
     record_revision(claim, RevisionAction.CREATE, {}, change, now)
     return claim
 
@@ -181,7 +188,7 @@ def update_claim(
     before = snapshot_of(claim)
     _apply_fields(claim, _article(claim.article_id), data, new=False)
     for link in data.get("sources", []):
-        _link(claim, link)
+        link_to(claim, link)
     only_status = set(data) - {"reason"} == {"status"}
     action = RevisionAction.STATUS if only_status else RevisionAction.UPDATE
     record_revision(claim, action, before, change, utcnow())
@@ -206,7 +213,7 @@ def link_source(
     precondition.check(claim.revision, f"Claim {claim_id}")
     before = snapshot_of(claim)
     known = {item.source_id for item in claim.source_links}
-    linked = _link(claim, link)
+    linked = link_to(claim, link)
     record_revision(claim, RevisionAction.LINK, before, change, utcnow())
     return claim, linked, linked.source_id not in known
 
