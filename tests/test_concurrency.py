@@ -1,7 +1,8 @@
 """Concurrent writers: nobody's update is lost, revision numbers stay gapless.
 
 Runs on PostgreSQL (row locks) and on an SQLite file (BEGIN IMMEDIATE + busy timeout),
-with real threads sharing the app's connection pool.
+with real threads sharing the app's connection pool: writers of one claim, reviewers
+racing on one verdict, and reviewers taking from the queue at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from tests.factories import check, client_for, create_article, create_claim
+from tests.factories import check, client_for, create_article, create_claim, review_claim
 
 WRITERS = 20
 
@@ -114,3 +115,69 @@ def test_writers_citing_the_same_new_source_share_one_source_row(app: Flask) -> 
     assert Counter(run_together(len(claims), link)) == Counter({201: len(claims)})
     sources = check(client.get("/sources?url=https://example.org/shared"), 200)["items"]
     assert len(sources) == 1
+
+
+REVIEWERS = 16
+
+
+def test_reviewers_with_the_same_etag_one_verdict_lands_the_rest_get_412(app: Flask) -> None:
+    client = client_for(app)
+    claim = create_claim(client, create_article(client)["id"])
+    check(review_claim(client, claim, "in_review"), 201)
+    reviewers = [client_for(app, f"reviewer-{index}", "reviewer") for index in range(REVIEWERS)]
+
+    def review(index: int) -> int:
+        response = reviewers[index].post(
+            f"/claims/{claim['id']}/reviews",
+            json={
+                "status": "false",
+                "rationale": f"Reviewer {index} checked it.",
+                "evidence": [{"url": f"https://example.org/proof/{index}", "stance": "refutes"}],
+            },
+            headers={"If-Match": '"2"'},
+        )
+        return response.status_code
+
+    statuses = Counter(run_together(REVIEWERS, review))
+    assert statuses == Counter({201: 1, 412: REVIEWERS - 1}), statuses
+    assert revision_numbers(app, claim["id"]) == [1, 2, 3]
+    reviews = check(client.get(f"/claims/{claim['id']}/reviews"), 200)["items"]
+    assert [item["to_status"] for item in reviews] == ["false", "in_review"]
+    winner = reviews[0]
+    after = check(client.get(f"/claims/{claim['id']}"), 200)
+    assert after["status"] == "false"
+    assert [source["url"] for source in after["sources"]] == [winner["evidence"][0]["url"]]
+    stored = [item["url"] for item in check(client.get("/sources?limit=200"), 200)["items"]]
+    assert stored == [winner["evidence"][0]["url"]], "a losing reviewer's evidence was stored"
+
+
+def test_reviewers_taking_from_the_queue_never_get_the_same_claim(app: Flask) -> None:
+    client = client_for(app)
+    article = create_article(client)
+    claims = [
+        create_claim(client, article["id"], key=f"q{index}") for index in range(REVIEWERS + 4)
+    ]
+    reviewers = [client_for(app, f"reviewer-{index}", "reviewer") for index in range(REVIEWERS)]
+
+    def take(index: int) -> tuple[int, int | None]:
+        response = reviewers[index].post("/review-queue/claims", json={})
+        return response.status_code, (response.get_json() or {}).get("claim_id")
+
+    outcomes = run_together(REVIEWERS, take)
+    assert Counter(status for status, _ in outcomes) == Counter({201: REVIEWERS}), outcomes
+    taken = [claim_id for _, claim_id in outcomes]
+    assert len(set(taken)) == REVIEWERS, f"a claim was assigned twice: {sorted(taken)}"
+    assert set(taken) == {claim["id"] for claim in claims[:REVIEWERS]}
+    left = [item["id"] for item in check(app.test_client().get("/review-queue"), 200)["items"]]
+    assert left == [claim["id"] for claim in claims[REVIEWERS:]]
+
+
+def test_reviewers_asking_for_the_same_claim_only_one_gets_it(app: Flask) -> None:
+    client = client_for(app)
+    claim = create_claim(client, create_article(client)["id"])
+    reviewers = [client_for(app, f"reviewer-{index}", "reviewer") for index in range(REVIEWERS)]
+
+    def lease(index: int) -> int:
+        return reviewers[index].post(f"/claims/{claim['id']}/assignment", json={}).status_code
+
+    assert Counter(run_together(REVIEWERS, lease)) == Counter({201: 1, 409: REVIEWERS - 1})

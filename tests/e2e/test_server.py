@@ -59,9 +59,9 @@ def server(app: Flask, database_url: str, tmp_path: Path) -> Iterator[str]:
 
 def create_key(database_url: str, name: str, role: str) -> str:
     """`claims-api keys create`, as the README runs it: the token is all it prints."""
+    script = str(Path(sys.executable).with_name("claims-api"))
     completed = subprocess.run(
-        [str(Path(sys.executable).with_name("claims-api")), "keys", "create"]
-        + ["--name", name, "--role", role],
+        [script, "keys", "create", "--name", name, "--role", role],
         env={**os.environ, "DATABASE_URL": database_url},
         capture_output=True,
         text=True,
