@@ -38,7 +38,8 @@ def create_key(name: str, role: Role, expires_at: datetime | None = None) -> tup
     """A new key and its token; the token is returned this once and never stored."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise InvalidInput("A key needs a name of 1 to 200 characters.", errors={"name": ["1-200"]})
+        message = "must be 1 to 200 characters"
+        raise InvalidInput(f"The key's name {message}.", errors={"name": [message]})
     now = utcnow()
     if expires_at is not None and expires_at <= now:
         message = "must be in the future"
