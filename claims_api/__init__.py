@@ -11,10 +11,12 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
+from claims_api.auth import PUBLIC, init_auth, requires
 from claims_api.config import load_config
 from claims_api.errors import register_error_handlers
 from claims_api.extensions import api, init_database
 from claims_api.schemas.common import MAX_ID
+from claims_api.workflow import load_workflow
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Views that read their body themselves, in formats of their own.
@@ -33,8 +35,10 @@ def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The app; raises WorkflowError if the configured workflow is not usable."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, test_config)
+    app.extensions["claims_workflow"] = load_workflow(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///" + app.instance_path):
         os.makedirs(app.instance_path, exist_ok=True)
 
@@ -43,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
+    init_auth(app)
 
     from claims_api.resources import (
         articles,
@@ -51,11 +56,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         extraction,
         health,
         imports,
+        keys,
+        review_queue,
+        reviews,
         revisions,
         sources,
     )
 
-    for module in (articles, extraction, claims, sources, revisions, imports, exports, health):
+    for module in (
+        articles,
+        extraction,
+        claims,
+        reviews,
+        review_queue,
+        sources,
+        revisions,
+        imports,
+        exports,
+        keys,
+        health,
+    ):
         api.register_blueprint(module.blp)
 
     @app.before_request
@@ -68,6 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             raise UnsupportedMediaType("Send the request body as application/json.")
 
     @app.get("/docs/assets/<path:filename>")
+    @requires(PUBLIC)
     def swagger_ui_assets(filename: str) -> Response:
         """Swagger UI's files, shipped by swagger-ui-bundle: /docs needs no internet."""
         return send_from_directory(swagger_ui_path, filename)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from flask import Flask
 from claims_api import create_app
 from claims_api.errors import DomainError
 from claims_api.extensions import db
+from claims_api.models.vocabulary import Role
 
 _PACKAGE = Path(__file__).resolve().parent
 SEEDS_DIR = next(
@@ -44,6 +47,8 @@ def main() -> None:
     \b
     First run:
       claims-api db upgrade && claims-api seed && claims-api serve
+    Then a key for writing (the token alone is printed):
+      claims-api keys create --name alice --role admin
     """
 
 
@@ -85,6 +90,92 @@ def db_current() -> None:
     with app_context():
         click.echo(f"current: {migrations.current_revision(db.engine)}")
         click.echo(f"latest:  {migrations.head_revision()}")
+
+
+@main.group()
+def keys() -> None:
+    """Issue, list and revoke API keys (Authorization: Bearer <token>)."""
+
+
+class Expiry(click.ParamType):
+    """When a key expires: an RFC 3339 time or date, or a span from now (30d, 12h)."""
+
+    name = "expiry"
+    SPAN = re.compile(r"(\d+)([dh])")
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        span = self.SPAN.fullmatch(value.strip())
+        if span:
+            unit = "days" if span.group(2) == "d" else "hours"
+            return datetime.now(UTC) + timedelta(**{unit: int(span.group(1))})
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a time (2027-01-31, 2027-01-31T12:00Z) or a span (30d)")
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@keys.command("create")
+@click.option("--name", required=True, help="Who holds the key; recorded as the actor of changes.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="reader < contributor < reviewer < admin.",
+)
+@click.option(
+    "--expires", type=Expiry(), help="2027-01-31, 2027-01-31T12:00Z or 90d; never by default."
+)
+def keys_create(name: str, role: str, expires: datetime | None) -> None:
+    """Issue a key and print its token, alone on standard output; it is not shown again."""
+    from claims_api.services.keys import create_key
+
+    with app_context():
+        try:
+            key, token = create_key(name, Role(role), expires)
+        except DomainError as error:
+            raise click.ClickException(_describe(error)) from None
+        db.session.commit()
+        click.echo(f"key {key.id} ({key.prefix}) for {key.name}, role {key.role.value}", err=True)
+    click.echo(token)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List every key: id, prefix, name, role, created, expires, revoked (never tokens)."""
+    from claims_api.services.keys import list_keys
+    from claims_api.services.pagination import PageRequest
+
+    with app_context():
+        cursor = None
+        while True:
+            page = list_keys(PageRequest(limit=200, cursor=cursor))
+            for key in page.items:
+                dates = (key.created_at, key.expires_at, key.revoked_at)
+                shown = [
+                    moment.isoformat(timespec="seconds") if moment else "-" for moment in dates
+                ]
+                click.echo("\t".join([str(key.id), key.prefix, key.name, key.role.value, *shown]))
+            if page.next_cursor is None:
+                break
+            cursor = page.next_cursor
+
+
+@keys.command("revoke")
+@click.argument("key")
+def keys_revoke(key: str) -> None:
+    """Revoke KEY (its id or prefix, as `keys list` shows them): it stops working at once."""
+    from claims_api.services.keys import revoke_key
+
+    with app_context():
+        try:
+            revoked = revoke_key(int(key) if key.isdigit() else key)
+        except DomainError as error:
+            raise click.ClickException(error.detail) from None
+        db.session.commit()
+        click.echo(f"key {revoked.id} ({revoked.prefix}) of {revoked.name} revoked", err=True)
 
 
 @main.command()

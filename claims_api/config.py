@@ -24,6 +24,20 @@ class DefaultConfig:
     PUBLISHER_NAME = "claims-api"
     PUBLIC_URL = None
 
+    # Access: reads without a key unless turned off; failed authentications per
+    # client address and window before 429.
+    ANONYMOUS_READS = True
+    AUTH_FAILURE_LIMIT = 10
+    AUTH_FAILURE_WINDOW_SECONDS = 60
+
+    # Review: the workflow document (JSON) or a file holding it, replacing the
+    # default; four-eyes keeps verdicts away from a claim's creator and last editor.
+    WORKFLOW: dict[str, Any] | str | None = None
+    WORKFLOW_FILE: str | None = None
+    FOUR_EYES = False
+    REVIEW_LEASE_MINUTES = 30
+    REVIEW_LEASE_MAX_MINUTES = 8 * 60
+
     API_TITLE = "claims-api"
     API_VERSION = "1.0"
     OPENAPI_VERSION = "3.0.3"
@@ -32,6 +46,11 @@ class DefaultConfig:
     OPENAPI_SWAGGER_UI_PATH = "/docs"
     # Served from the swagger-ui-bundle package so /docs works without internet access.
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+    API_SPEC_OPTIONS = {
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        # A key, or none for reads while anonymous reads are on.
+        "security": [{"bearerAuth": []}, {}],
+    }
 
     SQLALCHEMY_RECORD_QUERIES = False
     SQLALCHEMY_ENGINE_OPTIONS = {"json_serializer": json_text}

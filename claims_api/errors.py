@@ -27,17 +27,24 @@ class DomainError(Exception):
         detail: str,
         *,
         errors: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
         **extensions: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = dict(errors) if errors else None
+        self.headers = dict(headers) if headers else None
         self.extensions = extensions
 
     def within(self, prefix: str) -> DomainError:
         """The same error about a part of a document: ``quote.exact`` → ``claims.3.quote.exact``."""
         errors = {f"{prefix}.{name}": texts for name, texts in (self.errors or {}).items()}
-        return type(self)(f"{prefix}: {self.detail}", errors=errors or None, **self.extensions)
+        return type(self)(
+            f"{prefix}: {self.detail}",
+            errors=errors or None,
+            headers=self.headers,
+            **self.extensions,
+        )
 
 
 class NotFound(DomainError):
@@ -46,6 +53,18 @@ class NotFound(DomainError):
 
 class Gone(DomainError):
     status, title, slug = 410, "Gone", "gone"
+
+
+class Unauthenticated(DomainError):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class TooManyRequests(DomainError):
+    status, title, slug = 429, "Too many requests", "too-many-requests"
 
 
 class Conflict(DomainError):
@@ -156,6 +175,7 @@ def register_error_handlers(app: Flask) -> None:
             error.detail,
             slug=error.slug,
             errors=error.errors,
+            headers=error.headers,
             **error.extensions,
         )
 

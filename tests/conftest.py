@@ -19,8 +19,10 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from claims_api import create_app, migrations
+from claims_api.auth import limiter
 from claims_api.extensions import db
 from claims_api.models import Base
+from tests.factories import client_for
 
 POSTGRES_URL = os.environ.get(
     "CLAIMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/claims_api_test"
@@ -70,25 +72,29 @@ def app(database_url: str) -> Iterator[Flask]:
 
 @pytest.fixture(autouse=True)
 def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Empty every table after each test that used the database."""
+    """Empty every table after each test that used the database, and forget failed logins."""
     yield
     if "app" not in request.fixturenames:
         return
     app: Flask = request.getfixturevalue("app")
     with app.app_context():
+        limiter().reset()
         db.session.remove()
         tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
         with db.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:
+                # claims and reviews refer to each other: check at commit, not per row.
+                connection.execute(text("PRAGMA defer_foreign_keys = ON"))
                 for table in tables:
                     connection.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    """A client authenticated with an admin key named "tester"."""
+    return client_for(app)
 
 
 @pytest.fixture

@@ -43,12 +43,24 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
 @pytest.mark.parametrize(
     ("command", "phrases"),
     [
-        pytest.param((), ["claims-api", "db upgrade", "seed", "serve", "DATABASE_URL"], id="main"),
+        pytest.param(
+            (),
+            ["claims-api", "db upgrade", "seed", "serve", "keys create", "DATABASE_URL"],
+            id="main",
+        ),
         pytest.param(("db",), ["Alembic", "upgrade", "downgrade", "current"], id="db"),
         pytest.param(("db", "upgrade"), ["REVISION", "latest"], id="db-upgrade"),
         pytest.param(("db", "downgrade"), ["REVISION", "base", "data is lost"], id="db-downgrade"),
         pytest.param(("db", "current"), ["migration", "latest"], id="db-current"),
         pytest.param(("seed",), ["seed", "PATHS", "--actor", "seeds/"], id="seed"),
+        pytest.param(("keys",), ["create", "list", "revoke", "Bearer"], id="keys"),
+        pytest.param(
+            ("keys", "create"),
+            ["--name", "--role", "--expires", "standard output", "reviewer"],
+            id="keys-create",
+        ),
+        pytest.param(("keys", "list"), ["prefix", "revoked"], id="keys-list"),
+        pytest.param(("keys", "revoke"), ["KEY", "prefix"], id="keys-revoke"),
         pytest.param(
             ("extract",),
             ["ARTICLE_ID", "--file", "--save", "--min-score", "JSON", "extracted"],

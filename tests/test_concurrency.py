@@ -1,7 +1,8 @@
 """Concurrent writers: nobody's update is lost, revision numbers stay gapless.
 
 Runs on PostgreSQL (row locks) and on an SQLite file (BEGIN IMMEDIATE + busy timeout),
-with real threads sharing the app's connection pool.
+with real threads sharing the app's connection pool: writers of one claim, reviewers
+racing on one verdict, and reviewers taking from the queue at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from tests.factories import check, create_article, create_claim
+from tests.factories import check, client_for, create_article, create_claim, review_claim
 
 WRITERS = 20
 
@@ -37,14 +38,15 @@ def revision_numbers(app: Flask, claim_id: int) -> list[int]:
 
 
 def test_writers_with_the_same_etag_one_wins_the_rest_get_412(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     claim = create_claim(client, create_article(client)["id"])
+    writers = [client_for(app, f"writer-{index}", "contributor") for index in range(WRITERS)]
 
     def patch(index: int) -> int:
-        response = app.test_client().patch(
+        response = writers[index].patch(
             f"/claims/{claim['id']}",
             json={"text": f"Edit by writer {index}."},
-            headers={"If-Match": '"1"', "X-Actor": f"writer-{index}"},
+            headers={"If-Match": '"1"'},
         )
         return response.status_code
 
@@ -56,18 +58,19 @@ def test_writers_with_the_same_etag_one_wins_the_rest_get_412(app: Flask) -> Non
 
 
 def test_writers_with_fresh_etags_all_land_with_gapless_numbers(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     claim = create_claim(client, create_article(client)["id"])
+    writers = [client_for(app, f"writer-{index}", "contributor") for index in range(WRITERS)]
 
     def edit_until_applied(index: int) -> list[int]:
-        worker = app.test_client()
+        worker = writers[index]
         seen = []
         while True:
             current = worker.get(f"/claims/{claim['id']}")
             response = worker.patch(
                 f"/claims/{claim['id']}",
                 json={"text": f"Edit by writer {index}."},
-                headers={"If-Match": current.headers["ETag"], "X-Actor": f"writer-{index}"},
+                headers={"If-Match": current.headers["ETag"]},
             )
             seen.append(response.status_code)
             if response.status_code != 412:
@@ -80,11 +83,12 @@ def test_writers_with_fresh_etags_all_land_with_gapless_numbers(app: Flask) -> N
 
 
 def test_unconditional_links_from_many_writers_are_all_kept(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     claim = create_claim(client, create_article(client)["id"])
+    writers = [client_for(app, f"writer-{index}", "contributor") for index in range(WRITERS)]
 
     def link(index: int) -> int:
-        response = app.test_client().post(
+        response = writers[index].post(
             f"/claims/{claim['id']}/sources",
             json={"url": f"https://example.org/evidence/{index}", "stance": "supports"},
         )
@@ -96,12 +100,13 @@ def test_unconditional_links_from_many_writers_are_all_kept(app: Flask) -> None:
 
 
 def test_writers_citing_the_same_new_source_share_one_source_row(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     article = create_article(client)
     claims = [create_claim(client, article["id"], key=f"claim-{index}") for index in range(8)]
+    writers = [client_for(app, f"writer-{index}", "contributor") for index in range(len(claims))]
 
     def link(index: int) -> int:
-        response = app.test_client().post(
+        response = writers[index].post(
             f"/claims/{claims[index]['id']}/sources",
             json={"url": "https://example.org/shared", "stance": "context"},
         )
@@ -115,13 +120,13 @@ def test_writers_citing_the_same_new_source_share_one_source_row(app: Flask) -> 
 def test_a_body_change_racing_a_new_claim_never_leaves_a_quote_pointing_elsewhere(
     app: Flask,
 ) -> None:
-    client = app.test_client()
+    client = client_for(app)
     exact = "Ukraine has not joined NATO"
     for round_number in range(6):
         article = create_article(client, url=f"https://example.org/race/{round_number}")
 
         def write(index: int, article_id: int = article["id"]) -> int:
-            worker = app.test_client()
+            worker = client_for(app)
             if index == 0:
                 response = worker.patch(
                     f"/articles/{article_id}",
@@ -149,11 +154,11 @@ def test_a_body_change_racing_a_new_claim_never_leaves_a_quote_pointing_elsewher
 
 
 def test_unconditional_edits_of_one_article_all_apply(app: Flask) -> None:
-    client = app.test_client()
+    client = client_for(app)
     article = create_article(client)
 
     def retitle(index: int) -> int:
-        response = app.test_client().patch(
+        response = client_for(app).patch(
             f"/articles/{article['id']}",
             json={"title": f"Title {index}"},
             headers={"If-Match": "*"},
@@ -162,3 +167,69 @@ def test_unconditional_edits_of_one_article_all_apply(app: Flask) -> None:
 
     assert Counter(run_together(10, retitle)) == Counter({200: 10})
     assert check(client.get(f"/articles/{article['id']}"), 200)["version"] == 11
+
+
+REVIEWERS = 16
+
+
+def test_reviewers_with_the_same_etag_one_verdict_lands_the_rest_get_412(app: Flask) -> None:
+    client = client_for(app)
+    claim = create_claim(client, create_article(client)["id"])
+    check(review_claim(client, claim, "in_review"), 201)
+    reviewers = [client_for(app, f"reviewer-{index}", "reviewer") for index in range(REVIEWERS)]
+
+    def review(index: int) -> int:
+        response = reviewers[index].post(
+            f"/claims/{claim['id']}/reviews",
+            json={
+                "status": "false",
+                "rationale": f"Reviewer {index} checked it.",
+                "evidence": [{"url": f"https://example.org/proof/{index}", "stance": "refutes"}],
+            },
+            headers={"If-Match": '"2"'},
+        )
+        return response.status_code
+
+    statuses = Counter(run_together(REVIEWERS, review))
+    assert statuses == Counter({201: 1, 412: REVIEWERS - 1}), statuses
+    assert revision_numbers(app, claim["id"]) == [1, 2, 3]
+    reviews = check(client.get(f"/claims/{claim['id']}/reviews"), 200)["items"]
+    assert [item["to_status"] for item in reviews] == ["false", "in_review"]
+    winner = reviews[0]
+    after = check(client.get(f"/claims/{claim['id']}"), 200)
+    assert after["status"] == "false"
+    assert [source["url"] for source in after["sources"]] == [winner["evidence"][0]["url"]]
+    stored = [item["url"] for item in check(client.get("/sources?limit=200"), 200)["items"]]
+    assert stored == [winner["evidence"][0]["url"]], "a losing reviewer's evidence was stored"
+
+
+def test_reviewers_taking_from_the_queue_never_get_the_same_claim(app: Flask) -> None:
+    client = client_for(app)
+    article = create_article(client)
+    claims = [
+        create_claim(client, article["id"], key=f"q{index}") for index in range(REVIEWERS + 4)
+    ]
+    reviewers = [client_for(app, f"reviewer-{index}", "reviewer") for index in range(REVIEWERS)]
+
+    def take(index: int) -> tuple[int, int | None]:
+        response = reviewers[index].post("/review-queue/claims", json={})
+        return response.status_code, (response.get_json() or {}).get("claim_id")
+
+    outcomes = run_together(REVIEWERS, take)
+    assert Counter(status for status, _ in outcomes) == Counter({201: REVIEWERS}), outcomes
+    taken = [claim_id for _, claim_id in outcomes]
+    assert len(set(taken)) == REVIEWERS, f"a claim was assigned twice: {sorted(taken)}"
+    assert set(taken) == {claim["id"] for claim in claims[:REVIEWERS]}
+    left = [item["id"] for item in check(app.test_client().get("/review-queue"), 200)["items"]]
+    assert left == [claim["id"] for claim in claims[REVIEWERS:]]
+
+
+def test_reviewers_asking_for_the_same_claim_only_one_gets_it(app: Flask) -> None:
+    client = client_for(app)
+    claim = create_claim(client, create_article(client)["id"])
+    reviewers = [client_for(app, f"reviewer-{index}", "reviewer") for index in range(REVIEWERS)]
+
+    def lease(index: int) -> int:
+        return reviewers[index].post(f"/claims/{claim['id']}/assignment", json={}).status_code
+
+    assert Counter(run_together(REVIEWERS, lease)) == Counter({201: 1, 409: REVIEWERS - 1})

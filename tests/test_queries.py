@@ -123,6 +123,13 @@ LIST_QUERIES = [
     "/revisions?until=2030-01-01T00:00:00Z",
     "/claims/1/revisions",
     "/articles/1",
+    "/claims/1/reviews",
+    "/review-queue",
+    "/review-queue?sort=priority",
+    "/review-queue?tag=Russia",
+    "/review-queue?kind=quantity",
+    "/review-queue?article_id=1",
+    "/keys",
 ]
 
 

@@ -1,10 +1,24 @@
 """The data model: one module per aggregate."""
 
+from claims_api.models.api_key import ApiKey
 from claims_api.models.article import Article
 from claims_api.models.base import Base
 from claims_api.models.claim import Claim, ClaimSource, ClaimTag
 from claims_api.models.import_run import ImportRun
+from claims_api.models.review import ClaimAssignment, Review
 from claims_api.models.revision import Revision
 from claims_api.models.source import Source
 
-__all__ = ["Article", "Base", "Claim", "ClaimSource", "ClaimTag", "ImportRun", "Revision", "Source"]
+__all__ = [
+    "ApiKey",
+    "Article",
+    "Base",
+    "Claim",
+    "ClaimAssignment",
+    "ClaimSource",
+    "ClaimTag",
+    "ImportRun",
+    "Review",
+    "Revision",
+    "Source",
+]

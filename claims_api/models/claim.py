@@ -18,6 +18,8 @@ from claims_api.models.vocabulary import (
 if TYPE_CHECKING:
     from claims_api.models.source import Source
 
+DEFAULT_PRIORITY = 3
+
 
 class Claim(Base):
     """One checkable factual claim, anchored in its article's words.
@@ -47,6 +49,15 @@ class Claim(Base):
     status: Mapped[str] = mapped_column(String(40), default=DEFAULT_STATUS)
     # A rating given elsewhere (ClaimReview), kept with its own scale and wording.
     rating: Mapped[dict[str, Any] | None]
+    # Review queue order: 1 is the most urgent, 5 the least.
+    review_priority: Mapped[int] = mapped_column(
+        default=DEFAULT_PRIORITY, server_default=str(DEFAULT_PRIORITY)
+    )
+    # The review whose verdict is public (ClaimReview export); changed only by publishing.
+    # use_alter: reviews refer to claims too, and the cycle is broken here.
+    published_review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reviews.id", use_alter=True)
+    )
     revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -70,6 +81,7 @@ class Claim(Base):
         Index("ix_claims_article_id_created_at_id", "article_id", "created_at", "id"),
         Index("ix_claims_kind_created_at_id", "kind", "created_at", "id"),
         Index("ix_claims_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_claims_status_review_priority_id", "status", "review_priority", "id"),
         Index("ix_claims_speaker_created_at_id", "speaker", "created_at", "id"),
         Index(
             "ix_claims_text_trgm",

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+from claims_api import workflow
+
 
 class ClaimKind(StrEnum):
     QUANTITY = "quantity"
@@ -48,21 +50,30 @@ class RevisionAction(StrEnum):
     STATUS = "status"
     LINK = "link"
     UNLINK = "unlink"
+    REVIEW = "review"
+    PUBLISH = "publish"
 
 
-DEFAULT_STATUS = "unverified"
+class Role(StrEnum):
+    """What an API key may do; each role may do everything the ones before it may."""
 
-# The default verification statuses; the reviewer workflow makes this set configurable.
-STATUSES = (
-    "unverified",
-    "in_review",
-    "verified",
-    "mostly_true",
-    "misleading",
-    "false",
-    "unverifiable",
-    "disputed",
-)
+    READER = "reader"
+    CONTRIBUTOR = "contributor"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def includes(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+# The default workflow's statuses. A deployment may configure others (the status
+# column is a plain string), so code checks against workflow.current() instead.
+DEFAULT_STATUS = workflow.DEFAULT.initial
+STATUSES = workflow.DEFAULT.statuses
 
 
 def enum_column_type(enum: type[StrEnum], name: str) -> sa.Enum:

@@ -7,7 +7,9 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 
+from claims_api.auth import requires
 from claims_api.extensions import db
+from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
     Blueprint,
@@ -41,6 +43,7 @@ class Articles(MethodView):
         page = page_request(args)
         return page_response(article_service.list_articles(page, **args))
 
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(ArticleCreateSchema)
     @blp.response(201, ArticleSchema, headers=ETAG_HEADER_DOC)
     def post(self, data: dict[str, Any]) -> Reply:
@@ -59,6 +62,7 @@ class ArticleById(MethodView):
         article = article_service.get_article(article_id)
         return versioned(article, article.version)
 
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(ArticleFieldsSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
@@ -68,6 +72,7 @@ class ArticleById(MethodView):
         db.session.commit()
         return versioned(article, article.version)
 
+    @requires(Role.ADMIN)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(204)
     def delete(self, headers: dict[str, Any], article_id: int) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 from flask import Response, current_app, url_for
 from flask.views import MethodView
 
+from claims_api.auth import requires
 from claims_api.extensions import db
+from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
     Blueprint,
@@ -22,9 +24,9 @@ from claims_api.resources.common import (
 from claims_api.resources.exports import public_url
 from claims_api.schemas.claims import (
     ClaimCreateSchema,
-    ClaimFieldsSchema,
     ClaimListArgs,
     ClaimPageSchema,
+    ClaimPatchSchema,
     ClaimSchema,
     SourceLinkInputSchema,
 )
@@ -53,6 +55,7 @@ class Claims(MethodView):
         page = page_request(args)
         return page_response(claim_service.list_claims(page, **args))
 
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(ClaimCreateSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
@@ -72,7 +75,8 @@ class ClaimById(MethodView):
         claim = claim_service.get_claim(claim_id)
         return versioned(claim, claim.revision)
 
-    @blp.arguments(ClaimFieldsSchema)
+    @requires(Role.CONTRIBUTOR)
+    @blp.arguments(ClaimPatchSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
     def patch(self, data: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
@@ -86,6 +90,7 @@ class ClaimById(MethodView):
         db.session.commit()
         return versioned(claim, claim.revision)
 
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(204)
     def delete(self, headers: dict[str, Any], claim_id: int) -> None:
@@ -96,6 +101,7 @@ class ClaimById(MethodView):
 
 @blp.route("/<int:claim_id>/sources")
 class ClaimSources(MethodView):
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(SourceLinkInputSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
@@ -111,6 +117,7 @@ class ClaimSources(MethodView):
 
 @blp.route("/<int:claim_id>/sources/<int:source_id>")
 class ClaimSourceById(MethodView):
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
     def delete(self, headers: dict[str, Any], claim_id: int, source_id: int) -> Reply:

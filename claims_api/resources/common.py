@@ -13,11 +13,11 @@ from marshmallow import RAISE, Schema, ValidationError
 from webargs.flaskparser import FlaskParser, abort
 from webargs.multidictproxy import MultiDictProxy
 
+from claims_api.auth import current_actor
 from claims_api.errors import PreconditionRequired
 from claims_api.services.pagination import Page, PageRequest
 from claims_api.services.revisions import ANY_VERSION, Change, Precondition
 
-ANONYMOUS_ACTOR = "anonymous"
 Reply = tuple[Any, int, dict[str, str]]
 ETAG = re.compile(r'"[0-9]{1,10}"')
 
@@ -95,7 +95,7 @@ def versioned(resource: Any, version: int, status: int = 200, **headers: str) ->
 
 
 def precondition(headers: dict[str, Any], *, required: bool = True) -> Precondition:
-    """The versions named by If-Match (RFC 9110: strong comparison, ``*`` matches any)."""
+    """The versions named by If-Match; without it, 428 or (when optional) any version."""
     value = headers.get("if_match")
     if value is None:
         if required:
@@ -104,6 +104,11 @@ def precondition(headers: dict[str, Any], *, required: bool = True) -> Precondit
                 "so that it cannot overwrite someone else's change unseen."
             )
         return ANY_VERSION
+    return parse_if_match(value)
+
+
+def parse_if_match(value: str) -> Precondition:
+    """An If-Match value (RFC 9110: strong comparison, ``*`` matches any)."""
     if value.strip() == "*":
         return ANY_VERSION
     versions = set()
@@ -115,9 +120,9 @@ def precondition(headers: dict[str, Any], *, required: bool = True) -> Precondit
 
 
 def change_from(headers: dict[str, Any], reason: str | None = None) -> Change:
-    """The revision's actor (X-Actor) and reason (a ``reason`` field, else X-Reason)."""
+    """The revision's actor (the API key's name) and reason (a ``reason`` field, else X-Reason)."""
     return Change(
-        actor=headers.get("actor") or ANONYMOUS_ACTOR,
+        actor=current_actor(),
         reason=reason if reason is not None else headers.get("reason"),
     )
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from flask.views import MethodView
 
+from claims_api.auth import requires
 from claims_api.extensions import db
+from claims_api.models.vocabulary import Role
 from claims_api.resources.common import Blueprint, change_from
 from claims_api.schemas.common import WriteHeaders
 from claims_api.schemas.extraction import ExtractArgs, ExtractionSchema
@@ -22,6 +24,7 @@ blp = Blueprint(
 
 @blp.route("/<int:article_id>/extract")
 class ArticleExtraction(MethodView):
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(ExtractArgs, location="query", as_kwargs=False)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ExtractionSchema)

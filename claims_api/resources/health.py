@@ -8,6 +8,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 from sqlalchemy.exc import SQLAlchemyError
 
+from claims_api.auth import PUBLIC, requires
 from claims_api.extensions import db
 from claims_api.migrations import current_revision, head_revision
 from claims_api.resources.common import Blueprint
@@ -24,6 +25,7 @@ class HealthSchema(Schema):
 
 @blp.route("")
 class Health(MethodView):
+    @requires(PUBLIC)
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="Unreachable or not migrated")
     def get(self) -> tuple[dict[str, Any], int]:

@@ -11,9 +11,11 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
+from claims_api.auth import current_actor, requires
 from claims_api.errors import PayloadTooLarge, problem_response
 from claims_api.extensions import db
-from claims_api.resources.common import ANONYMOUS_ACTOR, Blueprint, Reply
+from claims_api.models.vocabulary import Role
+from claims_api.resources.common import Blueprint, Reply
 from claims_api.schemas.transfers import ImportArgs, ImportHeaders, ImportRunSchema
 from claims_api.services.imports import ImportReport, import_stream
 from claims_api.services.imports import runs as run_service
@@ -64,6 +66,7 @@ def _run_reply(run: Any) -> Any:
 
 @blp.route("")
 class Imports(MethodView):
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(ImportArgs, location="query", as_kwargs=False)
     @blp.arguments(ImportHeaders, location="headers", as_kwargs=False)
     @blp.doc(requestBody=BODY_DOC)
@@ -77,7 +80,7 @@ class Imports(MethodView):
         config = current_app.config
         spool, digest = _spool_body(config["IMPORT_MAX_BYTES"])
         with spool:
-            actor = headers.get("actor") or ANONYMOUS_ACTOR
+            actor = current_actor()
             run, replay = run_service.begin_run(
                 idempotency_key=headers.get("idempotency_key"),
                 request_sha256=digest,

@@ -7,7 +7,9 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 
+from claims_api.auth import requires
 from claims_api.extensions import db
+from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
     Blueprint,
@@ -39,6 +41,7 @@ class Sources(MethodView):
         page = page_request(args)
         return page_response(source_service.list_sources(page, **args))
 
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(SourceCreateSchema)
     @blp.response(201, SourceDetailSchema, headers=ETAG_HEADER_DOC)
     def post(self, data: dict[str, Any]) -> Reply:
@@ -58,6 +61,7 @@ class SourceById(MethodView):
         source = source_service.get_source(source_id)
         return versioned(source_service.describe_source(source), source.version)
 
+    @requires(Role.CONTRIBUTOR)
     @blp.arguments(SourceFieldsSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, SourceDetailSchema, headers=ETAG_HEADER_DOC)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from claims_api import workflow
 from claims_api.models.vocabulary import (
-    STATUSES,
     ClaimKind,
     MembershipRelation,
     SourceKind,
@@ -155,8 +155,18 @@ class ClaimSourceSchema(Schema):
     note = fields.String(allow_none=True)
 
 
+def known_status(status: str) -> None:
+    """A status of the running app's workflow (it is configurable, so not a fixed OneOf)."""
+    statuses = workflow.current().statuses
+    if status not in statuses:
+        raise ValidationError(f"Must be one of: {', '.join(statuses)}.")
+
+
 class ClaimFieldsSchema(Schema):
-    """The claim fields a client writes; none required, so PATCH sends only what changes."""
+    """The claim fields a client writes; none required, so PATCH sends only what changes.
+
+    ``status`` is not among them: it changes through reviews.
+    """
 
     key = fields.String(
         allow_none=True,
@@ -173,7 +183,11 @@ class ClaimFieldsSchema(Schema):
         StrippedString(validate=validate.Length(min=1, max=100)),
         validate=validate.Length(max=MAX_TAGS),
     )
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    priority = fields.Integer(
+        attribute="review_priority",
+        validate=validate.Range(min=1, max=5),
+        metadata={"description": "Review queue priority: 1 most urgent, 5 least (default 3)."},
+    )
     reason = fields.String(
         load_only=True,
         validate=validate.Length(max=2000),
@@ -181,17 +195,40 @@ class ClaimFieldsSchema(Schema):
     )
 
 
+class StatusThroughReviews:
+    """Refuses ``status`` in a client's claim, naming where status changes go instead."""
+
+    @pre_load
+    def refuse_status(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict) and "status" in data:
+            raise ValidationError(
+                "Status changes are reviews: POST /claims/{claim_id}/reviews.", "status"
+            )
+        return data
+
+
+class ClaimPatchSchema(StatusThroughReviews, ClaimFieldsSchema):
+    """The fields PATCH /claims/{claim_id} changes."""
+
+
 class DocumentClaimSchema(ClaimFieldsSchema):
-    """A new claim with its source links, as it appears inside an article document."""
+    """A new claim with its source links, as it appears inside an article document.
+
+    Documents are loaded by trusted tools (seed, import), which may set the status.
+    """
 
     text = Text(10_000, required=True)
     kind = fields.Enum(ClaimKind, by_value=True, required=True)
+    status = fields.String(validate=known_status)
     rating = fields.Nested(RatingSchema, allow_none=True)
     sources = fields.List(fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=100))
 
 
-class ClaimCreateSchema(DocumentClaimSchema):
+class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
     article_id = Id(required=True)
+
+    class Meta:
+        exclude = ("status",)
 
 
 class ClaimSchema(Schema):
@@ -209,6 +246,10 @@ class ClaimSchema(Schema):
     tags = fields.List(fields.String(), attribute="tag_names")
     status = fields.String()
     rating = fields.Nested(RatingSchema, allow_none=True)
+    priority = fields.Integer(attribute="review_priority")
+    published_review_id = fields.Integer(
+        allow_none=True, metadata={"description": "The review whose verdict is published."}
+    )
     sources = fields.List(fields.Nested(ClaimSourceSchema), attribute="source_links")
     revision = fields.Integer(metadata={"description": "The latest revision number; the ETag."})
     created_at = Timestamp()

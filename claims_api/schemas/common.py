@@ -94,13 +94,8 @@ class PageArgs(Schema):
 
 
 class WriteHeaders(Schema):
-    """Headers a write request may carry."""
+    """Headers a write request may carry (the actor is the API key's name)."""
 
-    actor = fields.String(
-        data_key="X-Actor",
-        validate=validate.Length(min=1, max=200),
-        metadata={"description": "Who makes the change; recorded in the revision."},
-    )
     reason = fields.String(
         data_key="X-Reason",
         validate=validate.Length(max=2000),

@@ -29,7 +29,6 @@ class ImportHeaders(Schema):
         validate=validate.Length(min=1, max=200),
         metadata={"description": "Retrying with the same key and body replays the result."},
     )
-    actor = fields.String(data_key="X-Actor", validate=validate.Length(min=1, max=200))
 
 
 class ImportProblemSchema(Schema):

@@ -5,25 +5,15 @@ The status ↔ rating table is in docs/claimreview-ratings.md; keep the two in s
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+from claims_api import workflow
 from claims_api.models import Article, Claim
 from claims_api.services.urls import InvalidURL, normalize_url
 
-# Our verdicts as ClaimReview ratings, on schema.org's default 1 (worst) – 5 (best) scale.
-WORST, BEST = 1, 5
-STATUS_RATINGS: dict[str, tuple[str, int | None]] = {
-    "verified": ("True", 5),
-    "mostly_true": ("Mostly true", 4),
-    "misleading": ("Misleading", 2),
-    "false": ("False", 1),
-    "disputed": ("Disputed", None),
-    "unverifiable": ("Unverifiable", None),
-}
 # Rating names fact-checkers use, lower-cased without punctuation, and our status for each.
 RATING_NAMES: dict[str, str] = {
     **dict.fromkeys(["true", "correct", "accurate", "verified"], "verified"),
@@ -51,8 +41,9 @@ RATING_NAMES: dict[str, str] = {
     ),
     "disputed": "disputed",
 }
-# Verdicts in order of truth, to tell a number and a name that contradict each other.
-TRUTH_ORDER = ("false", "misleading", "mostly_true", "verified")
+# Below this distance (on a 0-1 scale) a rating's number and its name agree.
+AGREEMENT = 0.5
+WORST, BEST = 1, 5  # schema.org's defaults for worstRating and bestRating
 KEY_PREFIX = "claimreview:"
 MAX_KEY = 200
 
@@ -120,49 +111,71 @@ def _timestamp(value: Any) -> str | None:
     return moment.astimezone(UTC).isoformat()
 
 
-def status_for_rating(rating: dict[str, Any] | None) -> tuple[str, str | None]:
-    """Our status for another fact-checker's rating, and a warning when it is unclear.
+def _position(value: float, best: float, worst: float) -> float | None:
+    """Where ``value`` sits between worst (0) and best (1), or None off the scale."""
+    if best == worst:
+        return None
+    position = (value - worst) / (best - worst)
+    return position if 0 <= position <= 1 else None
 
-    The name decides when it is known; the number (placed on its scale) otherwise.
-    When both exist and contradict each other (schema.org's own example rates a
-    claim 1 of 6 and names it "True") nothing is guessed: the claim stays
-    unverified and keeps the rating as given.
+
+def _verdict_positions() -> dict[str, float]:
+    """Each numbered verdict of the workflow and its place on a 0-1 scale."""
+    positions = {}
+    for status in workflow.current().verdicts:
+        rating = workflow.rating_for(status)
+        if rating and rating.rating_value is not None:
+            place = _position(rating.rating_value, rating.best_rating, rating.worst_rating)
+            if place is not None:
+                positions[status] = place
+    return positions
+
+
+def _status_by_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    wanted = re.sub(r"[^a-z ]", "", name.lower()).strip()
+    current = workflow.current()
+    for status in current.verdicts:
+        rating = current.rating_for(status)
+        if rating and re.sub(r"[^a-z ]", "", rating.alternate_name.lower()).strip() == wanted:
+            return status
+    synonym = RATING_NAMES.get(wanted)
+    return synonym if synonym in current.statuses else None
+
+
+def status_for_rating(rating: dict[str, Any] | None) -> tuple[str, str | None]:
+    """The workflow status for another fact-checker's rating, and a warning when unclear.
+
+    The name decides when it is one the workflow (or a common synonym) knows;
+    the number, placed on its own scale, picks the nearest numbered verdict
+    otherwise. When both exist and contradict each other (schema.org's own
+    example rates a claim 1 of 6 and names it "True") nothing is guessed: the
+    claim keeps the workflow's initial status and the rating as given.
     """
+    initial = workflow.current().initial
     if not rating:
-        return "unverified", "no reviewRating: status left unverified"
-    name = rating.get("alternate_name")
-    by_name = RATING_NAMES.get(re.sub(r"[^a-z ]", "", (name or "").lower()).strip())
-    by_number = _status_for_value(rating)
-    if (
-        by_name in TRUTH_ORDER
-        and by_number
-        and abs(TRUTH_ORDER.index(by_name) - TRUTH_ORDER.index(by_number)) >= 2
-    ):
-        best = rating.get("best") if rating.get("best") is not None else BEST
-        return "unverified", (
-            f"rating {rating.get('value')} of {best} and its name {name!r} disagree: "
-            "status left unverified, rating kept as given"
+        return initial, "no reviewRating: status left at its initial value"
+    name, value = rating.get("alternate_name"), rating.get("value")
+    best = rating.get("best") if rating.get("best") is not None else BEST
+    worst = rating.get("worst") if rating.get("worst") is not None else WORST
+    place = _position(value, best, worst) if value is not None else None
+    positions = _verdict_positions()
+    by_name = _status_by_name(name)
+    by_number = (
+        min(positions, key=lambda status: abs(positions[status] - place))
+        if place is not None and positions
+        else None
+    )
+    if by_name in positions and place is not None and abs(positions[by_name] - place) >= AGREEMENT:
+        return initial, (
+            f"rating {value} of {best} and its name {name!r} disagree: "
+            "status left at its initial value, rating kept as given"
         )
     status = by_name or by_number
     if status is None:
-        return "unverified", (
-            f"rating {name or rating.get('value')!r} is not one this service knows: "
-            "status left unverified"
-        )
+        return initial, f"rating {name or value!r} is not one this service knows: status left as is"
     return status, None
-
-
-def _status_for_value(rating: dict[str, Any]) -> str | None:
-    """The verdict a numeric rating stands for, by its place between worst and best."""
-    value = rating.get("value")
-    best = rating.get("best") if rating.get("best") is not None else BEST
-    worst = rating.get("worst") if rating.get("worst") is not None else WORST
-    if value is None or best == worst:
-        return None
-    position = (value - worst) / (best - worst)
-    if not 0 <= position <= 1:
-        return None
-    return TRUTH_ORDER[bisect.bisect_right((0.375, 0.625, 0.875), position)]
 
 
 def document_from_claimreview(review: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -281,14 +294,13 @@ def claim_key(reference: str) -> str:
 def claimreview_for(
     claim: Claim, article: Article, *, review_url: str, publisher: str
 ) -> dict[str, Any] | None:
-    """The ClaimReview JSON-LD of a claim with a verdict; None while it has none.
-
-    A rating imported from another fact-checker is written back as it was given.
-    """
+    """The ClaimReview JSON-LD of a claim: its published verdict, or a rating imported
+    from another fact-checker (written back as it was given); None with neither."""
     rating = claim.rating or {}
-    if claim.status not in STATUS_RATINGS and not rating:
+    ours = workflow.rating_for(claim.status) if claim.published_review_id is not None else None
+    if ours is None and not rating:
         return None
-    if rating and status_for_rating(rating)[0] in (claim.status, "unverified"):
+    if ours is None:
         review_rating = {
             "@type": "Rating",
             "alternateName": rating.get("alternate_name"),
@@ -301,12 +313,7 @@ def claimreview_for(
         author = rating.get("reviewed_by") or publisher
         reviewed_at = rating.get("reviewed_at")
     else:
-        if claim.status not in STATUS_RATINGS:
-            return None
-        name, value = STATUS_RATINGS[claim.status]
-        review_rating = {"@type": "Rating", "alternateName": name}
-        if value is not None:
-            review_rating.update(ratingValue=value, bestRating=BEST, worstRating=WORST)
+        review_rating = ours.as_schema_org()
         url, author, reviewed_at = review_url, publisher, None
     statement = claim.statement or {}
     claim_author = (
@@ -329,7 +336,10 @@ def claimreview_for(
             "url": url,
             "claimReviewed": claim.text,
             "datePublished": reviewed_at[:10] if reviewed_at else _date(claim.updated_at),
-            "author": {"@type": "Organization", "name": author},
+            "author": {
+                "@type": "Organization",
+                "url" if author.startswith(("http://", "https://")) else "name": author,
+            },
             "reviewRating": _compact(review_rating),
             "itemReviewed": _compact(item),
         }

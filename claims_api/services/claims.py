@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
+from claims_api import workflow
 from claims_api.errors import Conflict, Gone, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import Article, Claim, ClaimSource, ClaimTag
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import (
-    DEFAULT_STATUS,
     STRUCTURED_KINDS,
     ClaimKind,
     RevisionAction,
@@ -99,7 +99,13 @@ def claim_values(
     Pure (no query, no ORM), so the bulk importer builds new claims' rows with it;
     uniqueness of the key is the caller's to check, tags are set separately.
     """
-    values = {name: data[name] for name in ("key", "text", "status", "rating") if name in data}
+    if "status" in data and data["status"] not in workflow.current().statuses:
+        # Only trusted callers (seed and import documents) set a status directly;
+        # the API changes it through reviews, which check the workflow's transitions.
+        message = f"{data['status']!r} is not a status of the workflow"
+        raise InvalidInput(message, errors={"status": [message]})
+    names = ("key", "text", "status", "rating", "review_priority")
+    values = {name: data[name] for name in names if name in data}
     kind = ClaimKind(data.get("kind", current_kind))
     values["kind"] = kind
     misplaced = [
@@ -138,7 +144,7 @@ def apply_claim_fields(claim: Claim, article: Article, data: dict[str, Any], *, 
         _set_tags(claim, data["tags"])
 
 
-def _link(claim: Claim, link: dict[str, Any]) -> ClaimSource:
+def link_to(claim: Claim, link: dict[str, Any]) -> ClaimSource:
     """Link a source to ``claim``, or update the stance of the existing link."""
     source = source_for_link(link)
     existing = next((item for item in claim.source_links if item.source_id == source.id), None)
@@ -166,7 +172,7 @@ def create_claim(data: dict[str, Any], change: Change) -> Claim:
     now = utcnow()
     claim = Claim(
         article_id=article.id,
-        status=DEFAULT_STATUS,
+        status=workflow.current().initial,
         revision=0,
         created_at=now,
         updated_at=now,
@@ -179,7 +185,7 @@ def create_claim(data: dict[str, Any], change: Change) -> Claim:
     db.session.add(claim)
     db.session.flush()
     for link in data.get("sources", []):
-        _link(claim, link)
+        link_to(claim, link)
     record_revision(claim, RevisionAction.CREATE, {}, change, now)
     return claim
 
@@ -199,7 +205,7 @@ def update_claim(
         _check_key_free(claim, data["key"])
     apply_claim_fields(claim, _article(claim.article_id), data, new=False)
     for link in data.get("sources", []):
-        _link(claim, link)
+        link_to(claim, link)
     record_revision(claim, RevisionAction.UPDATE, before, change, utcnow())
     return claim
 
@@ -222,7 +228,7 @@ def link_source(
     precondition.check(claim.revision, f"Claim {claim_id}")
     before = snapshot_of(claim)
     known = {item.source_id for item in claim.source_links}
-    linked = _link(claim, link)
+    linked = link_to(claim, link)
     record_revision(claim, RevisionAction.LINK, before, change, utcnow())
     return claim, linked, linked.source_id not in known
 

@@ -109,13 +109,13 @@ def record_revision(
     return revision
 
 
-def _require_claim(claim_id: int) -> None:
+def require_claim(claim_id: int) -> None:
     if db.session.get(Claim, claim_id) is None:
         raise NotFound(f"There is no claim {claim_id}.")
 
 
 def list_claim_revisions(claim_id: int, page: PageRequest) -> Page[Revision]:
-    _require_claim(claim_id)
+    require_claim(claim_id)
     order = SortOrder("-number", Revision.number, Revision.id, descending=True)
     return keyset_page(select(Revision).where(Revision.claim_id == claim_id), order, page)
 
@@ -125,7 +125,7 @@ def get_revision(claim_id: int, number: int) -> Revision:
         select(Revision).where(Revision.claim_id == claim_id, Revision.number == number)
     ).one_or_none()
     if revision is None:
-        _require_claim(claim_id)
+        require_claim(claim_id)
         raise NotFound(f"Claim {claim_id} has no revision {number}.")
     return revision
 

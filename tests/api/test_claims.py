@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import check, create_article, create_claim, patch_claim, seed_body
+from tests.factories import (
+    acting_as,
+    check,
+    create_article,
+    create_claim,
+    patch_claim,
+    review_claim,
+    seed_body,
+)
 
 TROOPS = "around 130,000 Russian troops now deployed on the Ukrainian border"
 NATO = "Ukraine has not joined NATO"
@@ -203,6 +211,8 @@ def test_structured_fields_of_another_kind_are_422(client: FlaskClient, article:
         ({"kind": "statement", "statement": {"speaker": "  "}}, "statement.speaker"),
         ({"kind": "rumour"}, "kind"),
         ({"status": "probably"}, "status"),
+        ({"priority": 0}, "priority"),
+        ({"priority": 6}, "priority"),
         ({"text": "   "}, "text"),
         ({"tags": [""]}, "tags.0"),
     ],
@@ -286,14 +296,21 @@ def test_patch_that_changes_nothing_writes_no_revision(client: FlaskClient, arti
     assert len(check(client.get(f"/claims/{claim['id']}/revisions"), 200)["items"]) == 1
 
 
-def test_patch_status_only_is_recorded_as_a_status_change(
-    client: FlaskClient, article: dict
+@pytest.mark.parametrize("status", ["in_review", "verified", "unverified"])
+def test_patch_status_is_refused_and_points_at_reviews(
+    client: FlaskClient, article: dict, status: str
 ) -> None:
     claim = create_claim(client, article["id"])
-    updated = check(patch_claim(client, claim, status="in_review"), 200)
-    revision = check(client.get(f"/claims/{claim['id']}/revisions/2"), 200)
-    assert (updated["status"], revision["action"]) == ("in_review", "status")
-    assert revision["changes"] == {"status": {"old": "unverified", "new": "in_review"}}
+    problem = check(patch_claim(client, claim, status=status, text="Changed too."), 422)
+    assert any("/reviews" in message for message in problem["errors"]["status"]), problem
+    assert check(client.get(f"/claims/{claim['id']}"), 200) == claim
+
+
+def test_create_with_a_status_is_refused(client: FlaskClient, article: dict) -> None:
+    problem = check(
+        client.post("/claims", json={"article_id": article["id"], "status": "verified"}), 422
+    )
+    assert "status" in problem["errors"]
 
 
 def test_patch_kind_drops_structured_fields_of_the_old_kind(
@@ -338,7 +355,7 @@ def test_delete_is_soft_the_claim_is_gone_but_its_history_stays(
     claim = create_claim(client, article["id"])
     assert client.delete(f"/claims/{claim['id']}").status_code == 428
     response = client.delete(
-        f"/claims/{claim['id']}", headers={"If-Match": '"1"', "X-Actor": "ann"}
+        f"/claims/{claim['id']}", headers={"If-Match": '"1"', **acting_as(client, "ann")}
     )
     assert response.status_code == 204
     assert check(client.get(f"/claims/{claim['id']}"), 410)["status"] == 410
@@ -370,7 +387,7 @@ def test_link_source_by_url_creates_the_source_and_a_revision(
             "stance": "supports",
             "excerpt": "some 130,000 troops",
         },
-        headers={"X-Actor": "ann"},
+        headers=acting_as(client, "ann"),
     )
     linked = check(response, 201)
     assert response.headers["ETag"] == '"2"'
@@ -470,7 +487,7 @@ def three_claims(client: FlaskClient, article: dict) -> list[dict[str, Any]]:
         article["id"],
         sources=[{"url": "https://www.nato.int/members", "stance": "supports"}],
     )
-    check(patch_claim(client, membership, status="in_review"), 200)
+    check(review_claim(client, membership, "in_review"), 201)
     return [quantity, statement, membership]
 
 
@@ -567,14 +584,6 @@ def test_cursor_keeps_the_filters_in_the_link_header(
 def test_cursor_from_another_sort_order_is_422(client: FlaskClient, three_claims: list) -> None:
     cursor = check(client.get("/claims?limit=1"), 200)["next_cursor"]
     assert "cursor" in check(client.get(f"/claims?sort=-updated_at&cursor={cursor}"), 422)["errors"]
-
-
-def test_a_status_change_sent_with_unchanged_fields_is_recorded_as_a_status_change(
-    client: FlaskClient, article: dict
-) -> None:
-    claim = create_claim(client, article["id"])
-    check(patch_claim(client, claim, status="in_review", text=claim["text"]), 200)
-    assert check(client.get(f"/claims/{claim['id']}/revisions/2"), 200)["action"] == "status"
 
 
 def test_sqlite_reads_go_on_while_a_writer_holds_the_lock(app, client: FlaskClient) -> None:

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from claims_api.services import articles as article_service
-from tests.factories import check, create_article, create_claim
+from tests.factories import check, client_for, create_article, create_claim
 
 PROBLEM = "application/problem+json"
 MAX_CONTENT_LENGTH = 4 * 1024 * 1024
@@ -43,7 +43,7 @@ IF_MATCH_REQUIRED = [
     ("PATCH", "/articles/{article}", {"title": "Changed"}),
     ("DELETE", "/articles/{article}", None),
     ("PATCH", "/sources/{source}", {"title": "Changed"}),
-    ("PATCH", "/claims/{claim}", {"status": "verified"}),
+    ("PATCH", "/claims/{claim}", {"text": "Changed."}),
     ("DELETE", "/claims/{claim}", None),
 ]
 
@@ -52,7 +52,7 @@ IF_MATCH_REQUIRED = [
 def served(app: Flask, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
     """A client of the app as deployed: unhandled errors are answered, not raised."""
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
-    return app.test_client()
+    return client_for(app)
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def body_of(method: str, path: str, world: dict[str, int]) -> dict[str, Any]:
         },
         ("PATCH", "/articles/{article}"): {"title": "Changed"},
         ("PATCH", "/sources/{source}"): {"title": "Changed"},
-        ("PATCH", "/claims/{claim}"): {"status": "verified"},
+        ("PATCH", "/claims/{claim}"): {"text": "Changed."},
         ("POST", "/claims/{claim}/sources"): {
             "url": "https://example.org/more",
             "stance": "context",
@@ -151,7 +151,7 @@ def test_unknown_route_is_404_problem(served: FlaskClient, path: str) -> None:
         ("GET", f"/sources/{MISSING}", None),
         ("PATCH", f"/sources/{MISSING}", {"title": "x"}),
         ("GET", f"/claims/{MISSING}", None),
-        ("PATCH", f"/claims/{MISSING}", {"status": "verified"}),
+        ("PATCH", f"/claims/{MISSING}", {"text": "Changed."}),
         ("DELETE", f"/claims/{MISSING}", None),
         (
             "POST",
@@ -373,9 +373,7 @@ def test_missing_required_fields_are_each_named_in_errors(served: FlaskClient, p
 
 
 @pytest.mark.parametrize(("method", "path"), JSON_WRITES[3:])
-@pytest.mark.parametrize(
-    ("header", "value"), [("X-Actor", ""), ("X-Actor", "a" * 201), ("X-Reason", "r" * 2001)]
-)
+@pytest.mark.parametrize(("header", "value"), [("X-Reason", "r" * 2001)])
 def test_invalid_write_header_is_422_problem_naming_it(
     served: FlaskClient, world: dict[str, int], method: str, path: str, header: str, value: str
 ) -> None:

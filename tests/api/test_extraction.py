@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from tests.factories import check, create_article, create_claim
+from tests.factories import acting_as, check, create_article, create_claim
 
 GOLD_DIR = Path(__file__).resolve().parents[1] / "gold"
 
@@ -35,7 +35,7 @@ def test_extract_returns_anchored_candidates_without_storing_them(client: FlaskC
 def test_save_stores_each_candidate_with_reason_extracted(client: FlaskClient) -> None:
     article = create_article(client)
     url = f"/articles/{article['id']}/extract?save=true"
-    result = check(client.post(url, headers={"X-Actor": "extractor-bot"}), 200)
+    result = check(client.post(url, headers=acting_as(client, "extractor-bot")), 200)
     saved = [item for item in result["items"] if item["outcome"] == "saved"]
     assert result["saved"] == len(saved) == len(result["items"])
     claim = check(client.get(f"/claims/{saved[0]['claim_id']}"), 200)

@@ -21,6 +21,9 @@ LIST_PATHS = [
     "/revisions",
     "/articles/{article_id}/claims",
     "/claims/{claim_id}/revisions",
+    "/claims/{claim_id}/reviews",
+    "/review-queue",
+    "/keys",
 ]
 
 

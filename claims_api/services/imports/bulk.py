@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, tuple_
 
+from claims_api import workflow
 from claims_api.errors import DomainError
 from claims_api.extensions import db
 from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source
 from claims_api.models.base import utcnow
-from claims_api.models.vocabulary import DEFAULT_STATUS, RevisionAction
+from claims_api.models.vocabulary import RevisionAction
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
 from claims_api.services.imports.copy import insert_rows
@@ -316,7 +317,7 @@ def _update(
     return "claims_updated"
 
 
-def _snapshot(claim_id: int, claim: NewClaim, stamp: str) -> dict[str, Any]:
+def _snapshot(claim_id: int, claim: NewClaim, stamp: str, initial: str) -> dict[str, Any]:
     """Revision 1's snapshot, built directly: what ClaimSchema would dump for the new claim.
 
     tests/imports check it equals GET /claims/{id} for imported claims.
@@ -340,7 +341,7 @@ def _snapshot(claim_id: int, claim: NewClaim, stamp: str) -> dict[str, Any]:
         "membership": details if kind == "membership" else None,
         "statement": details if kind == "statement" else None,
         "tags": claim.tags,
-        "status": values.get("status", DEFAULT_STATUS),
+        "status": values.get("status", initial),
         "rating": values.get("rating"),
         "sources": [
             {
@@ -368,13 +369,14 @@ def _insert_claims(
     """Insert new claims, then their tags, links and revision 1: one statement (or COPY) each."""
     if not new_claims:
         return
+    initial = workflow.current().initial
     claim_rows = [
         {
             "article_id": claim.article_id,
             **dict.fromkeys(("key", "rating")),
             **claim.values,
             "kind": str(claim.values["kind"]),
-            "status": claim.values.get("status", DEFAULT_STATUS),
+            "status": claim.values.get("status", initial),
             "revision": 1,
             "created_at": now,
             "updated_at": now,
@@ -398,7 +400,7 @@ def _insert_claims(
             }
             for link in claim.links
         )
-        snapshot = _snapshot(claim_id, claim, stamp)
+        snapshot = _snapshot(claim_id, claim, stamp, initial)
         revision_rows.append(
             {
                 "claim_id": claim_id,

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from claims_api.models.base import Base, utcnow
+
+
+class Review(Base):
+    """One reviewer's decision on a claim: who, when, from which status to which, and why.
+
+    Written with the claim's new status and its revision in one transaction;
+    like revisions, never changed afterwards, except that publishing stamps
+    ``published_at`` once.
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    reviewer: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str] = mapped_column(String(40))
+    to_status: Mapped[str] = mapped_column(String(40))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    # The reviewer's own wording of the rating, if it differs from the status's.
+    rating: Mapped[str | None] = mapped_column(String(200))
+    # The sources the decision rests on: [{"source_id", "url", "stance", "excerpt"}].
+    evidence: Mapped[list[dict[str, Any]]]
+    correction: Mapped[bool] = mapped_column(default=False)
+    # The claim revision this review wrote.
+    revision_number: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_reviews_claim_id_created_at_id", "claim_id", "created_at", "id"),)
+
+
+class ClaimAssignment(Base):
+    """A reviewer's lease on a claim: others do not get it from the queue until it expires."""
+
+    __tablename__ = "claim_assignments"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    leased_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    def is_held_by_another(self, reviewer: str, now: datetime) -> bool:
+        return self.reviewer != reviewer and self.expires_at > now

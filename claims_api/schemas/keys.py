@@ -1,0 +1,33 @@
+"""API key schemas: what an admin sends to issue a key, and keys as listed (never the token)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from claims_api.models.vocabulary import Role
+from claims_api.schemas.common import Text, Timestamp, page_schema
+
+
+class KeyCreateSchema(Schema):
+    name = Text(200, required=True, metadata={"description": "Recorded as the actor of changes."})
+    role = fields.Enum(Role, by_value=True, required=True)
+    expires_at = Timestamp(allow_none=True)
+
+
+class KeySchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    prefix = fields.String(
+        metadata={"description": "The token's public start, for telling keys apart."}
+    )
+    created_at = Timestamp()
+    expires_at = Timestamp(allow_none=True)
+    revoked_at = Timestamp(allow_none=True)
+
+
+class IssuedKeySchema(KeySchema):
+    token = fields.String(metadata={"description": "Shown this once; only its hash is kept."})
+
+
+KeyPageSchema = page_schema(KeySchema, "KeyPage")

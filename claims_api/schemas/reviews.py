@@ -1,0 +1,97 @@
+"""Review schemas: a reviewer's decision, a bulk decision, and reviews as read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from claims_api.schemas.claims import SourceLinkInputSchema, known_status
+from claims_api.schemas.common import Id, Timestamp, page_schema
+
+MAX_EVIDENCE = 50
+MAX_BULK_CLAIMS = 200
+
+
+class DecisionSchema(Schema):
+    """What a reviewer decides; a verdict needs a rationale and at least one piece of evidence."""
+
+    status = fields.String(required=True, validate=known_status)
+    rationale = fields.String(validate=validate.Length(max=20_000))
+    rating = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Your wording of the rating, if not the status's own."},
+    )
+    evidence = fields.List(
+        fields.Nested(SourceLinkInputSchema),
+        validate=validate.Length(max=MAX_EVIDENCE),
+        metadata={
+            "description": "Sources (by source_id or url) linked to the claim with a stance."
+        },
+    )
+    correction = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Required to change a published verdict."},
+    )
+    reason = fields.String(
+        load_only=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Recorded in the revision (or send X-Reason)."},
+    )
+
+
+class BulkClaimSchema(Schema):
+    """One claim of a bulk review, with the version it was reviewed at."""
+
+    claim_id = Id(required=True)
+    revision = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "The claim's revision (ETag)."}
+    )
+    if_match = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": 'An If-Match value, such as "3".'},
+    )
+
+    @validates_schema
+    def check_version(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("revision" in data) == ("if_match" in data):
+            raise ValidationError("give exactly one of revision and if_match", "revision")
+
+
+class BulkDecisionSchema(DecisionSchema):
+    claims = fields.List(
+        fields.Nested(BulkClaimSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_BULK_CLAIMS),
+    )
+
+
+class EvidenceSchema(Schema):
+    source_id = fields.Integer()
+    url = fields.String()
+    stance = fields.String()
+    excerpt = fields.String(allow_none=True)
+
+
+class ReviewSchema(Schema):
+    id = fields.Integer()
+    claim_id = fields.Integer()
+    reviewer = fields.String()
+    from_status = fields.String()
+    to_status = fields.String()
+    rationale = fields.String(allow_none=True)
+    rating = fields.String(allow_none=True)
+    evidence = fields.List(fields.Nested(EvidenceSchema))
+    correction = fields.Boolean()
+    revision_number = fields.Integer(
+        metadata={"description": "The claim revision the review wrote; its new ETag."}
+    )
+    created_at = Timestamp()
+    published_at = Timestamp(allow_none=True)
+
+
+class BulkReviewResultSchema(Schema):
+    items = fields.List(fields.Nested(ReviewSchema), required=True)
+
+
+ReviewPageSchema = page_schema(ReviewSchema, "ReviewPage")

@@ -1,0 +1,193 @@
+"""API keys: issued by the CLI and by admins over /keys, stored only as a hash, refused once
+expired or revoked, never shown again, never logged; failed attempts are rate-limited."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from claims_api import cli, create_app
+from claims_api.extensions import db
+from claims_api.models import ApiKey
+from tests.factories import bearer, check, client_for, create_article, issue_token
+
+
+@pytest.fixture
+def run(app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``claims-api`` against the test database; the apps it builds are closed afterwards."""
+    apps: list[Flask] = []
+
+    def recording_create_app(*args: Any, **kwargs: Any) -> Flask:
+        apps.append(create_app(*args, **kwargs))
+        return apps[-1]
+
+    monkeypatch.setattr(cli, "create_app", recording_create_app)
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli.main, list(args), env={"DATABASE_URL": database_url})
+
+    yield invoke
+    for built in apps:
+        with built.app_context():
+            db.engine.dispose()
+
+
+def test_cli_prints_the_token_alone_on_stdout_and_it_works(app: Flask, run: Any) -> None:
+    result = run("keys", "create", "--name", "alice", "--role", "contributor", "--expires", "30d")
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip()
+    assert result.stdout == f"{token}\n" and token.startswith("ck_")
+    assert "alice" in result.stderr and token not in result.stderr
+    client = app.test_client()
+    response = client.post(
+        "/sources", json={"url": "https://example.org/cli"}, headers=bearer(token)
+    )
+    check(response, 201)
+    with app.app_context():
+        key = db.session.scalars(select(ApiKey)).one()
+        assert key.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
+        assert key.expires_at is not None and key.expires_at > datetime.now(UTC) + timedelta(
+            days=29
+        )
+
+
+def test_cli_lists_and_revokes_keys_and_a_revoked_key_is_401(app: Flask, run: Any) -> None:
+    token = run("keys", "create", "--name", "bob", "--role", "reviewer").stdout.strip()
+    listed = run("keys", "list")
+    assert listed.exit_code == 0, listed.output
+    key_id, prefix, name, role, *_ = listed.stdout.splitlines()[0].split("\t")
+    assert (key_id.isdigit(), name, role) == (True, "bob", "reviewer")
+    assert token.startswith(prefix)
+    assert token not in listed.stdout
+    check(app.test_client().get("/claims", headers=bearer(token)), 200)
+    assert run("keys", "revoke", prefix).exit_code == 0
+    assert run("keys", "list").stdout.splitlines()[0].split("\t")[-1] != "-"
+    problem = check(app.test_client().get("/claims", headers=bearer(token)), 401)
+    assert "revoked" in problem["detail"]
+    assert run("keys", "revoke", "ck_nothing1").exit_code != 0
+    assert run("keys", "create", "--name", "x", "--role", "boss").exit_code != 0
+    assert (
+        run("keys", "create", "--name", "x", "--role", "admin", "--expires", "soon").exit_code != 0
+    )
+
+
+def test_an_expired_key_is_401(app: Flask) -> None:
+    token = issue_token(app, "old", "reader")
+    with app.app_context():
+        db.session.scalars(select(ApiKey)).one().expires_at = datetime.now(UTC) - timedelta(
+            seconds=1
+        )
+        db.session.commit()
+    response = app.test_client().get("/claims", headers=bearer(token))
+    assert check(response, 401)["detail"] == "The API key has expired."
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer ck_AAAAAAAA_" + "A" * 43, "Bearer nonsense", "Basic dXNlcjpwYXNz", "Bearer "],
+)
+def test_a_wrong_credential_is_401_with_a_challenge(app: Flask, header: str) -> None:
+    response = app.test_client().get("/claims", headers={"Authorization": header})
+    check(response, 401)
+    assert (
+        response.headers["WWW-Authenticate"] == 'Bearer realm="claims-api", error="invalid_token"'
+    )
+
+
+def test_a_token_with_a_real_prefix_but_wrong_secret_is_401(app: Flask) -> None:
+    token = issue_token(app, "eve", "admin")
+    forged = token[: token.rindex("_") + 1] + ("B" if token[-1] != "B" else "C") * 43
+    check(app.test_client().get("/claims", headers=bearer(forged)), 401)
+
+
+def test_admins_manage_keys_over_the_api(app: Flask, client: FlaskClient) -> None:
+    response = client.post("/keys", json={"name": "carol", "role": "reviewer"})
+    issued = check(response, 201)
+    token = issued.pop("token")
+    assert response.headers["Location"].endswith(f"/keys/{issued['id']}")
+    assert token.startswith(issued["prefix"]) and issued["role"] == "reviewer"
+    assert check(client.get(f"/keys/{issued['id']}"), 200) == issued
+    assert issued in check(client.get("/keys"), 200)["items"]
+    check(
+        client.post(
+            "/keys", json={"name": "x", "role": "reader", "expires_at": "2000-01-01T00:00:00Z"}
+        ),
+        422,
+    )
+    check(client_for(app, "rev", "reviewer").get("/keys"), 403)
+    check(app.test_client().get("/claims", headers=bearer(token)), 200)
+    assert client.delete(f"/keys/{issued['id']}").status_code == 204
+    assert check(client.get(f"/keys/{issued['id']}"), 200)["revoked_at"] is not None
+    check(app.test_client().get("/claims", headers=bearer(token)), 401)
+    check(client.delete("/keys/999"), 404)
+
+
+def test_the_key_name_is_the_actor_of_changes(app: Flask) -> None:
+    client = client_for(app, "Dana Desk", "contributor")
+    source = check(client.post("/sources", json={"url": "https://example.org/dana"}), 201)
+    assert source["id"]
+    article = create_article(client)
+    claim = check(
+        client.post(
+            "/claims",
+            json={
+                "article_id": article["id"],
+                "text": "A claim.",
+                "kind": "other",
+                "quote": {"exact": "Ukraine has not joined NATO"},
+            },
+            headers={"X-Actor": "someone-else"},
+        ),
+        201,
+    )
+    revision = check(client.get(f"/claims/{claim['id']}/revisions/1"), 200)
+    assert revision["actor"] == "Dana Desk"
+
+
+def test_no_token_or_hash_appears_in_responses_or_logs(
+    app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    response = client.post("/keys", json={"name": "secret-keeper", "role": "admin"})
+    issued = check(response, 201)
+    token = issued["token"]
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    other = client_for(app, "other", "admin")
+    bodies = [
+        other.get("/keys").get_data(as_text=True),
+        other.get(f"/keys/{issued['id']}").get_data(as_text=True),
+        app.test_client().post("/sources", json={}, headers=bearer(token)).get_data(as_text=True),
+        app.test_client().get("/claims", headers=bearer(token + "x")).get_data(as_text=True),
+        app.test_client().get("/claims", headers=bearer(token[:-1])).get_data(as_text=True),
+        other.get("/openapi.json").get_data(as_text=True),
+    ]
+    for body in bodies:
+        assert token not in body and token[:-1] not in body and digest not in body
+    assert token not in caplog.text and digest not in caplog.text and token[:-1] not in caplog.text
+    assert "failed authentication" in caplog.text
+
+
+def test_failed_authentications_are_rate_limited_per_address(app: Flask) -> None:
+    limit = app.config["AUTH_FAILURE_LIMIT"]
+    good = issue_token(app, "good", "reader")
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(limit):
+        check(guesser.get("/claims", headers=bearer("ck_AAAAAAAA_" + "A" * 43)), 401)
+    response = guesser.get("/claims", headers=bearer(good))
+    check(response, 429)
+    assert 1 <= int(response.headers["Retry-After"]) <= app.config["AUTH_FAILURE_WINDOW_SECONDS"]
+    neighbour = app.test_client()
+    neighbour.environ_base["REMOTE_ADDR"] = "203.0.113.10"
+    check(neighbour.get("/claims", headers=bearer(good)), 200)
+    check(guesser.get("/claims"), 200)  # anonymous reads carry no credential to limit
