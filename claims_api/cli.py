@@ -393,6 +393,49 @@ def extract(
 
 
 @main.command()
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice(["jsonl", "claimreview"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: article documents, importable as they are; claimreview: a schema.org DataFeed.",
+)
+@click.option("--since", type=click.DateTime(), help="Only claims changed since then (UTC).")
+@click.option("--article-id", type=int, help="Only this article's claims.")
+@click.option("--status", help="Only claims with this status.")
+@click.option(
+    "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File to write."
+)
+def export(
+    export_format: str,
+    since: Any,
+    article_id: int | None,
+    status: str | None,
+    output: Any,
+) -> None:
+    """Export articles and claims, streamed (to standard output unless -o FILE).
+
+    JSON Lines holds one article document per line in the import format, so an
+    export imports back as it is. ClaimReview holds the published verdicts and
+    the ratings imported from other fact-checkers.
+    """
+    from datetime import UTC
+
+    from claims_api.services.exports import ExportFilter, export_chunks
+
+    selection = ExportFilter(
+        since=since.replace(tzinfo=UTC) if since else None, article_id=article_id, status=status
+    )
+    with app_context() as app:
+        base_url = app.config["PUBLIC_URL"] or "http://localhost:8000/"
+        for chunk in export_chunks(
+            export_format, selection, base_url=base_url, publisher=app.config["PUBLISHER_NAME"]
+        ):
+            output.write(chunk)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option(
