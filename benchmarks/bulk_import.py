@@ -166,7 +166,26 @@ def main() -> None:
             f"corpus: {options.articles} articles x {options.claims_per_article} claims"
             f" = {total:,} claims, {size:.0f} MB of JSON Lines"
         )
-        for kind in options.databases.split(","):
+        kinds = options.databases.split(",")
+        if not options.skip_memory:
+            # First, while this process is small: a child forked from it would
+            # count this process's pages in its own peak.
+            small = write_jsonl(
+                folder / "small.jsonl", max(1, options.articles // 10), options.claims_per_article
+            )
+            for kind in kinds:
+                small_rss = peak_rss_mb(
+                    fresh_database(kind, folder, "rss_s", options.postgres_url), small
+                )
+                large_rss = peak_rss_mb(
+                    fresh_database(kind, folder, "rss_l", options.postgres_url), corpus
+                )
+                print(
+                    f"{kind:10} peak RSS of claims-api import: {total // 10:,} claims"
+                    f" {small_rss:.0f} MB, {total:,} claims {large_rss:.0f} MB"
+                    f" (ratio {large_rss / small_rss:.2f})"
+                )
+        for kind in kinds:
             imported = fresh_database(kind, folder, "import", options.postgres_url)
             seconds, statements, created = timed_import(imported, corpus)
             raw = timed_raw_load(
@@ -177,21 +196,6 @@ def main() -> None:
                 f"{kind:10} import {seconds:7.2f} s ({created / seconds:,.0f} claims/s)"
                 f"  raw {raw:6.2f} s  raw/import {raw / seconds:.2f}"
                 f"  statements per 1,000 claims {per_thousand:.1f}"
-            )
-            if options.skip_memory:
-                continue
-            small = write_jsonl(
-                folder / "small.jsonl", max(1, options.articles // 10), options.claims_per_article
-            )
-            small_rss = peak_rss_mb(
-                fresh_database(kind, folder, "rss_small", options.postgres_url), small
-            )
-            large_rss = peak_rss_mb(
-                fresh_database(kind, folder, "rss_large", options.postgres_url), corpus
-            )
-            print(
-                f"{kind:10} peak RSS: {total // 10:,} claims {small_rss:.0f} MB, {total:,} claims "
-                f"{large_rss:.0f} MB (ratio {large_rss / small_rss:.2f})"
             )
 
 

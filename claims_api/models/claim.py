@@ -12,6 +12,7 @@ from claims_api.models.vocabulary import (
     DEFAULT_STATUS,
     ClaimKind,
     Stance,
+    StructuredByKind,
     enum_column_type,
 )
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 DEFAULT_PRIORITY = 3
 
 
-class Claim(Base):
+class Claim(StructuredByKind, Base):
     """One checkable factual claim, anchored in its article's words.
 
     ``revision`` is the number of the claim's latest revision: it is both the
@@ -112,22 +113,6 @@ class Claim(Base):
             "prefix": self.quote_prefix,
             "suffix": self.quote_suffix,
         }
-
-    def structured(self, kind: ClaimKind) -> dict[str, Any] | None:
-        """The structured object for ``kind``, if this claim is of that kind."""
-        return self.details if self.kind == kind else None
-
-    @property
-    def quantity(self) -> dict[str, Any] | None:
-        return self.structured(ClaimKind.QUANTITY)
-
-    @property
-    def membership(self) -> dict[str, Any] | None:
-        return self.structured(ClaimKind.MEMBERSHIP)
-
-    @property
-    def statement(self) -> dict[str, Any] | None:
-        return self.structured(ClaimKind.STATEMENT)
 
     @property
     def tag_names(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -74,6 +75,29 @@ class Role(StrEnum):
 # column is a plain string), so code checks against workflow.current() instead.
 DEFAULT_STATUS = workflow.DEFAULT.initial
 STATUSES = workflow.DEFAULT.statuses
+
+
+class StructuredByKind:
+    """The ``quantity`` / ``membership`` / ``statement`` views of a claim-like object's
+    ``details``: the one named by its ``kind`` gives them, the others are None."""
+
+    kind: ClaimKind
+    details: dict[str, Any] | None
+
+    def structured(self, kind: ClaimKind) -> dict[str, Any] | None:
+        return self.details if self.kind == kind else None
+
+    @property
+    def quantity(self) -> dict[str, Any] | None:
+        return self.structured(ClaimKind.QUANTITY)
+
+    @property
+    def membership(self) -> dict[str, Any] | None:
+        return self.structured(ClaimKind.MEMBERSHIP)
+
+    @property
+    def statement(self) -> dict[str, Any] | None:
+        return self.structured(ClaimKind.STATEMENT)
 
 
 def enum_column_type(enum: type[StrEnum], name: str) -> sa.Enum:

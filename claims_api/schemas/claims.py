@@ -10,7 +10,6 @@ from claims_api import workflow
 from claims_api.models.vocabulary import (
     ClaimKind,
     MembershipRelation,
-    SourceKind,
     Stance,
 )
 from claims_api.schemas.common import (
@@ -23,6 +22,7 @@ from claims_api.schemas.common import (
     Timestamp,
     page_schema,
 )
+from claims_api.schemas.sources import SourceFieldsSchema
 
 MAX_TAGS = 50
 
@@ -115,16 +115,10 @@ class RatingSchema(Schema):
     )
 
 
-class SourceLinkInputSchema(Schema):
+class SourceLinkInputSchema(SourceFieldsSchema):
     """A source to link: an existing one by ``source_id``, or any by ``url`` (created if new)."""
 
     source_id = Id()
-    url = fields.String(validate=validate.Length(min=1, max=2048))
-    title = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    publisher = fields.String(allow_none=True, validate=validate.Length(max=300))
-    kind = fields.Enum(SourceKind, by_value=True)
-    archived_url = fields.String(allow_none=True, validate=validate.Length(max=2048))
-    accessed_at = Timestamp(allow_none=True)
     stance = fields.Enum(Stance, by_value=True, required=True)
     excerpt = fields.String(allow_none=True, validate=validate.Length(max=10_000))
     note = fields.String(allow_none=True, validate=validate.Length(max=10_000))

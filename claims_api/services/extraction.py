@@ -16,7 +16,7 @@ from claims_api.errors import InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.extraction import Candidate, Span, extract_claims
 from claims_api.models import Article, Claim
-from claims_api.models.vocabulary import STRUCTURED_KINDS, ClaimKind
+from claims_api.models.vocabulary import STRUCTURED_KINDS, ClaimKind, StructuredByKind
 from claims_api.services.anchoring import anchor_quote
 from claims_api.services.claims import create_claim
 from claims_api.services.revisions import Change
@@ -25,7 +25,7 @@ EXTRACTED_REASON = "extracted"
 
 
 @dataclass
-class Proposal:
+class Proposal(StructuredByKind):
     """A candidate as a client reads it, and what became of it when saving was asked."""
 
     candidate: Candidate
@@ -49,21 +49,13 @@ class Proposal:
             fields[candidate.kind.value] = candidate.details
         return fields
 
-    def structured(self, kind: ClaimKind) -> dict[str, Any] | None:
-        """The structured object for ``kind``, if the candidate is of that kind."""
-        return self.candidate.details if self.candidate.kind == kind else None
+    @property
+    def kind(self) -> ClaimKind:
+        return self.candidate.kind
 
     @property
-    def quantity(self) -> dict[str, Any] | None:
-        return self.structured(ClaimKind.QUANTITY)
-
-    @property
-    def membership(self) -> dict[str, Any] | None:
-        return self.structured(ClaimKind.MEMBERSHIP)
-
-    @property
-    def statement(self) -> dict[str, Any] | None:
-        return self.structured(ClaimKind.STATEMENT)
+    def details(self) -> dict[str, Any] | None:
+        return self.candidate.details
 
 
 def propose(body: str, min_score: float) -> list[Proposal]:
