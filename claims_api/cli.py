@@ -305,6 +305,8 @@ def _run_imports(
                 db.session.commit()
             else:
                 db.session.rollback()
+                if not dry_run:
+                    report.discard_writes()
             reports.append({**report.as_dict(), "written": written, "dry_run": dry_run})
             if not quiet:
                 _print_import_summary(reports[-1])

@@ -101,6 +101,8 @@ class Imports(MethodView):
             db.session.commit()
         else:
             db.session.rollback()
+            if not args["dry_run"]:
+                report.discard_writes()
         run = run_service.finish_run(run.id, report, written)
         db.session.commit()
         return _run_reply(run)

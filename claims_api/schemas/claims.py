@@ -15,6 +15,7 @@ from claims_api.models.vocabulary import (
 from claims_api.schemas.common import (
     Id,
     ISODate,
+    JSONBoolean,
     JSONNumber,
     PageArgs,
     StrippedString,
@@ -35,8 +36,8 @@ class QuoteSchema(Schema):
     """
 
     exact = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
-    start = fields.Integer(allow_none=True, validate=validate.Range(min=0))
-    end = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    start = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
+    end = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
     prefix = fields.String(allow_none=True, validate=validate.Length(max=200))
     suffix = fields.String(allow_none=True, validate=validate.Length(max=200))
 
@@ -52,7 +53,7 @@ class QuoteSchema(Schema):
 class QuantitySchema(Schema):
     value = JSONNumber(load_default=None, allow_none=True)
     unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
-    approximate = fields.Boolean(load_default=False)
+    approximate = JSONBoolean(load_default=False)
     lower_bound = JSONNumber(load_default=None, allow_none=True)
     upper_bound = JSONNumber(load_default=None, allow_none=True)
     subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
@@ -89,7 +90,7 @@ class StatementSchema(Schema):
     attribution = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=500)
     )
-    verbatim = fields.Boolean(load_default=False)
+    verbatim = JSONBoolean(load_default=False)
 
 
 class RatingSchema(Schema):
@@ -118,7 +119,7 @@ class RatingSchema(Schema):
 class SourceLinkInputSchema(SourceFieldsSchema):
     """A source to link: an existing one by ``source_id``, or any by ``url`` (created if new)."""
 
-    source_id = Id()
+    source_id = Id(strict=True)
     stance = fields.Enum(Stance, by_value=True, required=True)
     excerpt = fields.String(allow_none=True, validate=validate.Length(max=10_000))
     note = fields.String(allow_none=True, validate=validate.Length(max=10_000))
@@ -178,6 +179,7 @@ class ClaimFieldsSchema(Schema):
         validate=validate.Length(max=MAX_TAGS),
     )
     priority = fields.Integer(
+        strict=True,
         attribute="review_priority",
         validate=validate.Range(min=1, max=5),
         metadata={"description": "Review queue priority: 1 most urgent, 5 least (default 3)."},
@@ -219,7 +221,7 @@ class DocumentClaimSchema(ClaimFieldsSchema):
 
 
 class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
-    article_id = Id(required=True)
+    article_id = Id(required=True, strict=True)
 
     class Meta:
         exclude = ("status",)

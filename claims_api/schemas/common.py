@@ -23,7 +23,7 @@ class JSONNumber(fields.Number):
     num_type = float
 
     def _format_num(self, value: Any) -> int | float:
-        if isinstance(value, bool):
+        if isinstance(value, bool | str):
             raise self.make_error("invalid")
         if isinstance(value, int):
             return value
@@ -37,6 +37,15 @@ class JSONNumber(fields.Number):
             return self._format_num(value)
         except (TypeError, ValueError) as error:
             raise self.make_error("invalid") from error
+
+
+class JSONBoolean(fields.Boolean):
+    """A JSON true or false, nothing else ("yes", 1 and "true" are refused)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 class ISODate(fields.String):

@@ -270,11 +270,12 @@ def document_from_claimreview(review: dict[str, Any]) -> tuple[dict[str, Any], l
                 "note": "The ClaimReview this claim was imported from.",
             }
         )
+    # No body: the review does not carry the page's text (and an article already
+    # held keeps its own; see PendingDocument.describes_article).
     article = {
         "url": article_url,
         "title": _text(appearance) or _text(item) or claim_text[:1000],
         "published_at": published,
-        "body": None,
     }
     return {"article": article, "claims": [claim]}, warnings
 

@@ -59,6 +59,10 @@ class ImportReport:
             problem["field"] = field_name
         return problem
 
+    def discard_writes(self) -> None:
+        """After a rollback: nothing was created or updated, whatever was counted."""
+        self.counts = Counter({"records": self.counts["records"]})
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.source_name,
@@ -70,12 +74,12 @@ class ImportReport:
         }
 
 
-def _document(record: Record, report: ImportReport) -> dict[str, Any] | None:
+def _document(record: Record, report: ImportReport) -> PendingDocument | None:
     """The validated article document a record stands for, or None after reporting why not."""
     data = record.data
     if isinstance(data, bytes):
         try:
-            return decode_document(data)
+            return PendingDocument(record.location, decode_document(data))
         except InvalidInput as error:
             # Not an article document: it may still be a ClaimReview.
             try:
@@ -89,7 +93,8 @@ def _document(record: Record, report: ImportReport) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         report.add_error(record.location, "expected a JSON object")
         return None
-    if "article" not in data:
+    describes_article = "article" in data
+    if not describes_article:
         try:
             data, warnings = document_from_claimreview(data)
         except ClaimReviewError as error:
@@ -98,7 +103,7 @@ def _document(record: Record, report: ImportReport) -> dict[str, Any] | None:
         for warning in warnings:
             report.add_warning(record.location, warning)
     try:
-        return decode_document(data)
+        return PendingDocument(record.location, decode_document(data), describes_article)
     except InvalidInput as error:
         report.add_domain_error(record.location, error)
         return None
@@ -127,8 +132,8 @@ def import_stream(
         document = _document(record, report)
         if document is None:
             continue
-        pending.append(PendingDocument(record.location, document))
-        pending_claims += len(document["claims"])
+        pending.append(document)
+        pending_claims += len(document.document["claims"])
         if pending_claims >= BATCH_CLAIMS:
             _flush(pending, report, change, partial)
             pending, pending_claims = [], 0

@@ -22,6 +22,7 @@ from claims_api.errors import DomainError
 from claims_api.extensions import db
 from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source
 from claims_api.models.base import utcnow
+from claims_api.models.claim import DEFAULT_PRIORITY
 from claims_api.models.vocabulary import RevisionAction
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
@@ -53,6 +54,9 @@ COMPARED_FIELDS = (
 class PendingDocument:
     location: str
     document: dict[str, Any]
+    # False for documents made from a ClaimReview: their article fields are a
+    # guess from the review, good to create an article but not to overwrite one.
+    describes_article: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ def _resolve_articles(
     and the ids of those created."""
     wanted: dict[str, dict[str, Any]] = {}
     by_location: dict[str, str] = {}
+    described: set[str] = set()
     for item in pending:
         fields = item.document["article"]
         try:
@@ -144,11 +149,16 @@ def _resolve_articles(
             continue
         wanted.setdefault(url, fields)
         by_location[item.location] = url
+        if item.describes_article:
+            described.add(url)
     found: dict[str, Article | ArticleRef] = {
         article.url: article
         for article in db.session.scalars(select(Article).where(Article.url.in_(wanted)))
     }
     for url, article in list(found.items()):
+        if url not in described:
+            report.counts["articles_unchanged"] += 1
+            continue
         version = article.version
         try:
             with db.session.begin_nested():
@@ -343,6 +353,8 @@ def _snapshot(claim_id: int, claim: NewClaim, stamp: str, initial: str) -> dict[
         "tags": claim.tags,
         "status": values.get("status", initial),
         "rating": values.get("rating"),
+        "priority": values.get("review_priority", DEFAULT_PRIORITY),
+        "published_review_id": None,
         "sources": [
             {
                 "source_id": link["source"].id,
@@ -373,7 +385,8 @@ def _insert_claims(
     claim_rows = [
         {
             "article_id": claim.article_id,
-            **dict.fromkeys(("key", "rating")),
+            **dict.fromkeys(("key", "rating", "published_review_id")),
+            "review_priority": DEFAULT_PRIORITY,
             **claim.values,
             "kind": str(claim.values["kind"]),
             "status": claim.values.get("status", initial),

@@ -105,6 +105,7 @@ class ClaimEntry(Strict):
     tags: Annotated[list[Str(100)], Meta(max_length=50)] | UnsetType = UNSET
     status: Status | UnsetType = UNSET
     rating: Rating | UnsetType | None = UNSET
+    priority: Annotated[int, Meta(ge=1, le=5)] | UnsetType = UNSET
     sources: Annotated[list[SourceLink], Meta(max_length=100)] | UnsetType = UNSET
     reason: Str(2000) | UnsetType = UNSET
 
@@ -126,16 +127,21 @@ class ArticleDocument(Strict):
 
 _decoder = msgspec.json.Decoder(ArticleDocument)
 _PATH = re.compile(r" - at `\$(.*)`$")
+_MISSING = re.compile(r"Object missing required field `([^`]+)`")
 DESCRIBING = ("title", "publisher", "kind", "archived_url", "accessed_at")
 
 
 def _field(message: str) -> tuple[str, str]:
-    """msgspec's "Expected `int` - at `$.claims[3].quote`" as ("claims.3.quote", reason)."""
+    """msgspec's "Expected `int` - at `$.claims[3].quote`" as ("claims.3.quote", reason);
+    a missing field is named in the path itself ("article.title")."""
     match = _PATH.search(message)
-    if not match:
-        return "_body", message
-    path = re.sub(r"\[(\d+)\]", r".\1", match.group(1)).lstrip(".")
-    return path or "_body", message[: match.start()]
+    path = re.sub(r"\[(\d+)\]", r".\1", match.group(1)).lstrip(".") if match else ""
+    reason = message[: match.start()] if match else message
+    missing = _MISSING.match(reason)
+    if missing:
+        path = f"{path}.{missing.group(1)}" if path else missing.group(1)
+        reason = "Missing data for required field."
+    return path or "_body", reason
 
 
 def decode_document(raw: bytes | dict[str, Any]) -> dict[str, Any]:
@@ -145,14 +151,14 @@ def decode_document(raw: bytes | dict[str, Any]) -> dict[str, Any]:
             decoded = _decoder.decode(raw)
         else:
             decoded = msgspec.convert(raw, ArticleDocument)
-    except msgspec.DecodeError as error:
-        message = f"invalid JSON: {error}"
-        raise InvalidInput(message, errors={"_body": [message]}) from None
-    except msgspec.ValidationError as error:
+    except msgspec.ValidationError as error:  # a subclass of DecodeError: first
         field, reason = _field(str(error))
         raise InvalidInput(
             "The document is not a valid article document.", errors={field: [reason]}
         ) from None
+    except msgspec.DecodeError as error:
+        message = f"invalid JSON: {error}"
+        raise InvalidInput(message, errors={"_body": [message]}) from None
     document = msgspec.to_builtins(decoded)
     errors: dict[str, list[str]] = {}
     _check_article(document["article"], errors)
@@ -203,6 +209,8 @@ def _check_article(article: dict[str, Any], errors: dict[str, list[str]]) -> Non
 
 
 def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]]) -> None:
+    if "priority" in claim:
+        claim["review_priority"] = claim.pop("priority")
     _stripped(claim, "text", f"{path}.text", errors)
     _stripped_items(claim.get("tags", []), f"{path}.tags", errors)
     quote = claim.get("quote")

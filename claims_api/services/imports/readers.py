@@ -58,7 +58,7 @@ def detect_format(name: str, head: bytes) -> str:
         if lowered.endswith(suffixes):
             return found
     text = head.lstrip()
-    if text.startswith(b"<"):
+    if text.startswith(b"<") or (text[:1] not in (b"{", b"[") and b"<script" in head.lower()):
         return "html"
     first_line, _, rest = text.partition(b"\n")
     if rest.strip():

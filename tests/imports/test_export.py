@@ -1,0 +1,484 @@
+"""Exports: JSON Lines (the import format, one article per line) and a ClaimReview DataFeed.
+
+The round trip (import, export, empty the database, import the export, export again)
+must reproduce every article, claim (quote offsets and structured fields included),
+source, link, stance and status, and give the same export line for line.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from benchmarks.corpus import write_jsonl
+from claims_api.extensions import db
+from claims_api.models import Article, Claim, Source
+from claims_api.services.claims import CLAIM_LOAD_OPTIONS
+from tests.factories import SEED_FILE, check, client_for, review_claim, seed_document
+from tests.imports.helpers import (
+    CLAIMREVIEW_EXAMPLES,
+    border_document,
+    cli_reports,
+    embassy_document,
+    empty_database,
+    import_json,
+    jsonl,
+    post_import,
+    row_counts,
+    run_cli,
+    shared_sample,
+    stored_claims,
+)
+
+ARTICLES, CLAIMS_PER_ARTICLE = 40, 6
+
+
+def lines(text: str) -> list[str]:
+    return text.splitlines()
+
+
+def documents(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in lines(text)]
+
+
+def cli_export(database_url: str, *options: str) -> str:
+    result = run_cli(database_url, "export", *options)
+    assert result.exit_code == 0, f"claims-api export failed: {result.output}"
+    return result.stdout
+
+
+def api_export(client: FlaskClient, **query: Any) -> tuple[Any, str]:
+    response = client.get("/export", query_string=query)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response, response.get_data(as_text=True)
+
+
+def load_round_trip_inputs(database_url: str, folder: Path) -> None:
+    """The generated corpus, a body-less article with an unquoted claim, the seed file and
+    the schema.org ClaimReview examples, each imported with the CLI."""
+    corpus = write_jsonl(folder / "corpus.jsonl", ARTICLES, CLAIMS_PER_ARTICLE)
+    extra = folder / "extra.jsonl"
+    extra.write_text(jsonl([embassy_document(), border_document()]), encoding="utf-8")
+    result = import_json(database_url, str(corpus), str(extra), str(SEED_FILE))
+    assert result.exit_code == 0, result.output
+    examples = str(shared_sample(CLAIMREVIEW_EXAMPLES))
+    result = import_json(database_url, "--format", "html", examples)
+    assert result.exit_code == 0, result.output
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def database_contents(app: Flask) -> dict[str, list[Any]]:
+    """Every article, source and live claim with its links, by natural key (no ids)."""
+    with app.app_context():
+        urls = {article.id: article.url for article in db.session.scalars(select(Article))}
+        articles = sorted(
+            (
+                article.url,
+                article.title,
+                article.publisher,
+                tuple(article.authors or []),
+                _iso(article.published_at),
+                article.language,
+                article.body,
+                article.body_sha256,
+            )
+            for article in db.session.scalars(select(Article))
+        )
+        sources = sorted(
+            (
+                source.url,
+                source.title,
+                source.publisher,
+                str(source.kind),
+                source.archived_url,
+                _iso(source.accessed_at),
+            )
+            for source in db.session.scalars(select(Source))
+        )
+        claims = sorted(
+            (
+                urls[claim.article_id],
+                claim.key,
+                claim.text,
+                str(claim.kind),
+                json.dumps(claim.quote, sort_keys=True),
+                json.dumps(claim.details, sort_keys=True),
+                claim.speaker,
+                claim.status,
+                json.dumps(claim.rating, sort_keys=True),
+                tuple(claim.tag_names),
+                tuple(
+                    sorted(
+                        (link.source.url, str(link.stance), link.excerpt, link.note)
+                        for link in claim.source_links
+                    )
+                ),
+            )
+            for claim in db.session.scalars(
+                select(Claim).where(Claim.deleted_at.is_(None)).options(*CLAIM_LOAD_OPTIONS)
+            )
+        )
+        db.session.remove()
+    return {"articles": articles, "sources": sources, "claims": claims}
+
+
+def first_difference(before: list[Any], after: list[Any]) -> str:
+    missing = [item for item in before if item not in after]
+    extra = [item for item in after if item not in before]
+    return f"lost: {missing[:2]}; gained: {extra[:2]}"
+
+
+# --- JSON Lines -------------------------------------------------------------------------------
+
+
+def test_api_export_streams_one_article_document_per_line(client: FlaskClient) -> None:
+    body = jsonl([border_document(), embassy_document()])
+    check(post_import(client, body, "application/x-ndjson"), 201)
+
+    response = client.get("/export", query_string={"format": "jsonl"})
+
+    assert response.status_code == 200, response.status_code
+    assert response.is_streamed and "Content-Length" not in response.headers, (
+        "the export should be streamed, not built in memory"
+    )
+    text = response.get_data(as_text=True)
+    assert response.mimetype == "application/x-ndjson", response.mimetype
+    exported = documents(text)
+    assert [document["article"]["url"] for document in exported] == [
+        border_document()["article"]["url"],
+        embassy_document()["article"]["url"],
+    ], "one line per article, in the order they were stored"
+    assert [len(document["claims"]) for document in exported] == [3, 1]
+    assert text.endswith("\n") and text.count("\n") == 2, "each document on its own line"
+
+
+def test_cli_export_prints_the_same_lines_as_the_api(
+    app: Flask, client: FlaskClient, database_url: str, tmp_path: Path
+) -> None:
+    check(post_import(client, json.dumps(seed_document()), "application/json"), 201)
+    check(post_import(client, jsonl([embassy_document()]), "application/x-ndjson"), 201)
+
+    printed = cli_export(database_url)
+    output = tmp_path / "out.jsonl"
+    cli_export(database_url, "-o", str(output))
+
+    assert lines(printed) == lines(api_export(client)[1]), "CLI and API exports differ"
+    assert output.read_text(encoding="utf-8") == printed, "-o FILE should hold the same export"
+
+
+def test_export_of_an_empty_database_is_empty(app: Flask, client: FlaskClient) -> None:
+    assert api_export(client, format="jsonl")[1] == ""
+
+
+def test_round_trip_through_an_empty_database_reproduces_everything(
+    app: Flask, database_url: str, tmp_path: Path
+) -> None:
+    load_round_trip_inputs(database_url, tmp_path)
+    before = database_contents(app)
+    counts = row_counts(app)
+    first = cli_export(database_url)
+    export_file = tmp_path / "export.jsonl"
+    export_file.write_text(first, encoding="utf-8")
+
+    empty_database(app)
+    assert row_counts(app)["claims"] == 0
+    result = import_json(database_url, str(export_file))
+    second = cli_export(database_url)
+
+    assert result.exit_code == 0, result.output
+    assert cli_reports(result)[0]["error_count"] == 0, cli_reports(result)[0]["errors"]
+    assert len(lines(first)) == ARTICLES + 3 + 2, "every article should be exported"
+    assert lines(second) == lines(first), "the export of the re-import differs from the first"
+    after = database_contents(app)
+    for part in ("articles", "sources", "claims"):
+        assert after[part] == before[part], (
+            f"{part} changed: {first_difference(before[part], after[part])}"
+        )
+    assert {name: row_counts(app)[name] for name in counts if name != "revisions"} == {
+        name: counts[name] for name in counts if name != "revisions"
+    }
+
+
+def test_api_round_trip_through_an_empty_database(app: Flask, client: FlaskClient) -> None:
+    body = jsonl([border_document(), embassy_document(), seed_document()])
+    check(post_import(client, body, "application/x-ndjson"), 201)
+    before = database_contents(app)
+    first = api_export(client)[1]
+
+    empty_database(app)
+    client = client_for(app)
+    check(post_import(client, first, "application/x-ndjson", name="export.jsonl"), 201)
+
+    assert lines(api_export(client)[1]) == lines(first)
+    assert database_contents(app) == before
+
+
+def test_importing_an_export_into_the_same_database_changes_nothing(
+    app: Flask, database_url: str, tmp_path: Path
+) -> None:
+    load_round_trip_inputs(database_url, tmp_path)
+    counts = row_counts(app)
+    export_file = tmp_path / "export.jsonl"
+    export_file.write_text(cli_export(database_url), encoding="utf-8")
+
+    (report,) = cli_reports(import_json(database_url, str(export_file)))
+
+    assert report["error_count"] == 0, report["errors"]
+    assert report["counts"].get("claims_updated", 0) == 0, report["counts"]
+    assert report["counts"].get("claims_created", 0) == 0, report["counts"]
+    assert row_counts(app) == counts
+
+
+def test_export_keeps_an_unquoted_claim_of_a_body_less_article(
+    app: Flask, client: FlaskClient
+) -> None:
+    check(post_import(client, jsonl([embassy_document()]), "application/x-ndjson"), 201)
+
+    (document,) = documents(api_export(client)[1])
+
+    assert document["article"]["body"] is None, document["article"]
+    (claim,) = document["claims"]
+    assert claim["quote"] is None and claim["status"] == "false", claim
+    assert claim["sources"][0]["stance"] == "refutes", claim["sources"]
+
+
+# --- Filters --------------------------------------------------------------------------------
+
+
+def import_border_and_embassy(client: FlaskClient) -> None:
+    body = jsonl([border_document(), embassy_document()])
+    check(post_import(client, body, "application/x-ndjson"), 201)
+
+
+def test_status_filter_exports_only_claims_with_that_status(
+    client: FlaskClient, database_url: str
+) -> None:
+    import_border_and_embassy(client)
+
+    for exported in (
+        api_export(client, status="verified")[1],
+        cli_export(database_url, "--status", "verified"),
+    ):
+        (document,) = documents(exported)
+        assert document["article"]["url"] == border_document()["article"]["url"]
+        assert [claim["key"] for claim in document["claims"]] == ["calm"], document["claims"]
+
+
+def test_article_filter_exports_only_that_article(client: FlaskClient, database_url: str) -> None:
+    import_border_and_embassy(client)
+    embassy = next(
+        claim for claim in stored_claims(client) if claim["article_url"].endswith("embassy-notes")
+    )
+    article_id = str(embassy["article_id"])
+
+    for exported in (
+        api_export(client, article_id=article_id)[1],
+        cli_export(database_url, "--article-id", article_id),
+    ):
+        (document,) = documents(exported)
+        assert document["article"]["title"] == "Embassy notes", document["article"]
+
+
+def test_since_filter_exports_only_claims_changed_since(
+    app: Flask, client: FlaskClient, database_url: str
+) -> None:
+    import_border_and_embassy(client)
+    with app.app_context():
+        db.session.execute(update(Claim).values(updated_at=datetime(2021, 1, 1, tzinfo=UTC)))
+        db.session.execute(
+            update(Claim)
+            .where(Claim.key == "nato")
+            .values(updated_at=datetime(2023, 6, 1, tzinfo=UTC))
+        )
+        db.session.commit()
+        db.session.remove()
+
+    for exported in (
+        api_export(client, since="2023-01-01T00:00:00Z")[1],
+        cli_export(database_url, "--since", "2023-01-01"),
+    ):
+        (document,) = documents(exported)
+        assert [claim["key"] for claim in document["claims"]] == ["nato"], document["claims"]
+    assert len(documents(cli_export(database_url, "--since", "2020-12-31"))) == 2
+
+
+def test_deleted_claims_are_not_exported(client: FlaskClient) -> None:
+    import_border_and_embassy(client)
+    claim = next(claim for claim in stored_claims(client) if claim["key"] == "troops")
+    deleted = client.delete(
+        f"/claims/{claim['id']}", headers={"If-Match": f'"{claim["revision"]}"'}
+    )
+    assert deleted.status_code == 204, deleted.get_data(as_text=True)
+
+    border = documents(api_export(client)[1])[0]
+
+    assert [claim["key"] for claim in border["claims"]] == ["calm", "nato"], border["claims"]
+
+
+def test_unknown_export_format_is_422(client: FlaskClient) -> None:
+    check(client.get("/export", query_string={"format": "csv"}), 422)
+
+
+# --- ClaimReview ------------------------------------------------------------------------------
+
+
+def publish_verdict(client: FlaskClient, claim_id: int, status: str = "false") -> dict[str, Any]:
+    """Review a claim to ``status`` through the reviews API and publish it."""
+    claim = check(client.get(f"/claims/{claim_id}"), 200)
+    check(review_claim(client, claim, "in_review"), 201)
+    claim = check(client.get(f"/claims/{claim_id}"), 200)
+    check(review_claim(client, claim, status), 201)
+    claim = check(client.get(f"/claims/{claim_id}"), 200)
+    published = client.post(
+        f"/claims/{claim_id}/publish", headers={"If-Match": f'"{claim["revision"]}"'}
+    )
+    return check(published, 200)
+
+
+def claimreview_world(client: FlaskClient) -> dict[str, Any]:
+    """The ClaimReview examples (one rated, one not) and a seed claim with a published verdict."""
+    page = shared_sample(CLAIMREVIEW_EXAMPLES).read_bytes()
+    check(post_import(client, page, "text/html"), 201)
+    check(post_import(client, json.dumps(seed_document()), "application/json"), 201)
+    claims = stored_claims(client)
+    troops = next(claim for claim in claims if claim["key"] == "troops-on-ukrainian-border")
+    published = publish_verdict(client, troops["id"])
+    return {"published": published, "claims": claims}
+
+
+def feed_items(feed: dict[str, Any]) -> list[dict[str, Any]]:
+    items = []
+    for element in feed["dataFeedElement"]:
+        item = element.get("item", element) if element.get("@type") == "DataFeedItem" else element
+        items.extend(item if isinstance(item, list) else [item])
+    return items
+
+
+def test_claimreview_export_is_a_datafeed_of_the_reviewed_claims(client: FlaskClient) -> None:
+    world = claimreview_world(client)
+
+    response, text = api_export(client, format="claimreview")
+
+    assert response.mimetype == "application/ld+json", response.mimetype
+    feed = json.loads(text)
+    assert feed["@type"] == "DataFeed", feed.get("@type")
+    reviewed = sorted(item["claimReviewed"] for item in feed_items(feed))
+    politifact = next(c["text"] for c in world["claims"] if (c["rating"] or {}).get("best") == 6)
+    assert reviewed == sorted([politifact, world["published"]["text"]]), (
+        "the feed holds the published verdict and the imported rating, nothing unreviewed"
+    )
+
+
+def test_cli_claimreview_export_matches_the_api(client: FlaskClient, database_url: str) -> None:
+    claimreview_world(client)
+
+    from_cli = json.loads(cli_export(database_url, "--format", "claimreview"))
+    from_api = json.loads(api_export(client, format="claimreview")[1])
+
+    def outline(feed: dict[str, Any]) -> list[tuple[str, str]]:
+        return sorted(
+            (item["claimReviewed"], item["reviewRating"]["alternateName"])
+            for item in feed_items(feed)
+        )
+
+    assert from_cli["@type"] == "DataFeed"
+    assert outline(from_cli) == outline(from_api)
+
+
+def test_published_verdict_exports_its_workflow_rating(client: FlaskClient) -> None:
+    published = claimreview_world(client)["published"]
+
+    review = check(client.get(f"/claims/{published['id']}/claimreview"), 200)
+
+    assert review["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "False",
+        "ratingValue": 1,
+        "bestRating": 5,
+        "worstRating": 1,
+    }, review["reviewRating"]
+    assert review["claimReviewed"] == published["text"], review
+    assert review["url"].endswith(f"/claims/{published['id']}"), review["url"]
+
+
+def test_imported_rating_is_written_back_as_given(client: FlaskClient) -> None:
+    world = claimreview_world(client)
+    politifact = next(c for c in world["claims"] if (c["rating"] or {}).get("best") == 6)
+
+    review = check(client.get(f"/claims/{politifact['id']}/claimreview"), 200)
+
+    rating = review["reviewRating"]
+    assert (rating["ratingValue"], rating["bestRating"], rating["alternateName"]) == (
+        1,
+        6,
+        "True",
+    ), rating
+    assert review["url"] == politifact["rating"]["review_url"], review["url"]
+    assert review["itemReviewed"]["author"]["name"] == "Rich Perry", review["itemReviewed"]
+
+
+def test_unpublished_unrated_claim_has_no_claimreview(client: FlaskClient) -> None:
+    world = claimreview_world(client)
+    unrated = next(
+        c for c in world["claims"] if c["rating"] is None and c["id"] != world["published"]["id"]
+    )
+
+    problem = check(client.get(f"/claims/{unrated['id']}/claimreview"), 409)
+
+    assert "no verdict" in problem["detail"], problem
+
+
+def test_verdict_reviewed_but_not_published_has_no_claimreview(client: FlaskClient) -> None:
+    check(post_import(client, json.dumps(seed_document()), "application/json"), 201)
+    claim = stored_claims(client)[0]
+    check(review_claim(client, claim, "in_review"), 201)
+    claim = check(client.get(f"/claims/{claim['id']}"), 200)
+    check(review_claim(client, claim, "verified"), 201)
+
+    check(client.get(f"/claims/{claim['id']}/claimreview"), 409)
+
+
+def test_claimreview_feed_imports_back_into_an_empty_database(
+    app: Flask, client: FlaskClient
+) -> None:
+    world = claimreview_world(client)
+    feed = api_export(client, format="claimreview")[1]
+
+    empty_database(app)
+    client = client_for(app)
+    run = check(post_import(client, feed, "application/ld+json", name="feed.jsonld"), 201)
+
+    assert run["error_count"] == 0, run["errors"]
+    claims = {claim["text"]: claim for claim in stored_claims(client)}
+    published = claims[world["published"]["text"]]
+    assert published["status"] == "false", published
+    assert published["rating"]["alternate_name"] == "False", published["rating"]
+    politifact = next(c for c in claims.values() if (c["rating"] or {}).get("best") == 6)
+    assert (politifact["rating"]["value"], politifact["rating"]["alternate_name"]) == (1, "True")
+    assert politifact["statement"]["speaker"] == "Rich Perry", politifact["statement"]
+    assert len(claims) == 2, sorted(claims)
+
+
+def test_claimreview_feed_reimported_changes_nothing_for_imported_reviews(
+    app: Flask, client: FlaskClient
+) -> None:
+    page = shared_sample(CLAIMREVIEW_EXAMPLES).read_bytes()
+    check(post_import(client, page, "text/html"), 201)
+    counts = row_counts(app)
+    feed = api_export(client, format="claimreview")[1]
+
+    run = check(post_import(client, feed, "application/ld+json"), 201)
+
+    assert run["counts"]["claims_unchanged"] == 1, run["counts"]
+    assert row_counts(app) == counts
