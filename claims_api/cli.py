@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from claims_api import create_app
 from claims_api.errors import DomainError
@@ -289,17 +290,22 @@ def _run_imports(
         for path in inputs:
             name = "-" if path is None else str(path)
             raw = spooled_stdin() if path is None else path.open("rb")
-            with (
-                raw,
-                click.progressbar(
-                    length=input_size(path, raw), label=name, file=sys.stderr, show_eta=True
-                ) as bar,
-            ):
-                stream = counting(raw, bar.update)
-                fmt = input_format or detect_format(name, stream.peek(4096))
-                report = ImportReport(name)
-                change = Change(actor, f"{verb} {Path(name).name}")
-                import_stream(stream, fmt, report, change, partial=partial)
+            report = ImportReport(name)
+            try:
+                with (
+                    raw,
+                    click.progressbar(
+                        length=input_size(path, raw), label=name, file=sys.stderr, show_eta=True
+                    ) as bar,
+                ):
+                    stream = counting(raw, bar.update)
+                    fmt = input_format or detect_format(name, stream.peek(4096))
+                    change = Change(actor, f"{verb} {Path(name).name}")
+                    import_stream(stream, fmt, report, change, partial=partial)
+            except (SQLAlchemyError, OSError) as error:
+                # One file's failure must not stop the others; its transaction goes.
+                db.session.rollback()
+                report.add_error("/", f"the import stopped: {type(error).__name__}: {error}")
             written = not dry_run and (partial or report.error_count == 0)
             if written:
                 db.session.commit()

@@ -95,7 +95,16 @@ class Imports(MethodView):
                 return _run_reply(run)
             report = ImportReport(args["name"])
             change = Change(actor, f"import {args['name']} (import {run.id})")
-            import_stream(spool, input_format, report, change, partial=args["partial"])
+            try:
+                import_stream(spool, input_format, report, change, partial=args["partial"])
+            except Exception:
+                # Record the run as failed before answering 500: its key must not
+                # stay "running" and block retries.
+                db.session.rollback()
+                report.add_error("/", "the import stopped on an internal error")
+                run_service.finish_run(run.id, report, written=False)
+                db.session.commit()
+                raise
         written = not args["dry_run"] and (args["partial"] or report.error_count == 0)
         if written:
             db.session.commit()

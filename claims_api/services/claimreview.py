@@ -6,8 +6,10 @@ The status ↔ rating table is in docs/claimreview-ratings.md; keep the two in s
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from claims_api import workflow
@@ -69,7 +71,9 @@ def _first(value: Any) -> Any:
 def _text(value: Any) -> str | None:
     value = _first(value)
     if isinstance(value, dict):
-        value = value.get("name") or value.get("headline")
+        value = value.get("name") or value.get("headline") or value.get("value")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
@@ -85,17 +89,18 @@ def _url(node: Any) -> str | None:
 
 
 def _number(value: Any) -> int | float | None:
-    if isinstance(value, bool):
+    """A finite number from a JSON number or numeric string; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return value
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-        return int(number) if number.is_integer() else number
-    return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    return int(number) if number.is_integer() else number
 
 
 def _timestamp(value: Any) -> str | None:
@@ -196,7 +201,7 @@ def document_from_claimreview(review: dict[str, Any]) -> tuple[dict[str, Any], l
         raise ClaimReviewError(
             "claimReviewed", "missing: a ClaimReview must say what claim it reviews"
         )
-    review_url = _url(review)
+    review_url = _url(review.get("url")) or _url(review)
     identifier = _text(review.get("identifier"))
     if not review_url and not identifier:
         raise ClaimReviewError(
@@ -238,16 +243,18 @@ def document_from_claimreview(review: dict[str, Any]) -> tuple[dict[str, Any], l
             "reviewed_at": _timestamp(review.get("datePublished")),
         }
     status, warning = status_for_rating(rating)
+    # A fallback status says nothing: leave it out, so that a claim keeps its own.
     if warning:
         warnings.append(warning)
     claim: dict[str, Any] = {
         "key": claim_key(identifier or review_url or ""),
         "text": claim_text,
         "kind": "statement" if _text(speaker) else "other",
-        "status": status,
         "rating": rating,
         "sources": [],
     }
+    if warning is None:
+        claim["status"] = status
     if _text(speaker):
         claim["statement"] = {
             "speaker": _text(speaker),

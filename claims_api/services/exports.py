@@ -70,6 +70,7 @@ def claim_document(claim: Claim) -> dict[str, Any]:
         "quote": claim.quote,
         "tags": claim.tag_names,
         "status": claim.status,
+        "priority": claim.review_priority,
         "rating": claim.rating,
         "sources": [
             {

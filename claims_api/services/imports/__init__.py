@@ -84,7 +84,7 @@ def _document(record: Record, report: ImportReport) -> PendingDocument | None:
             # Not an article document: it may still be a ClaimReview.
             try:
                 data = msgspec.json.decode(data)
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, RecursionError):
                 report.add_domain_error(record.location, error)
                 return None
             if not isinstance(data, dict) or "article" in data:

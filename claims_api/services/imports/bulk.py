@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, text, tuple_
 
 from claims_api import workflow
 from claims_api.errors import DomainError
@@ -89,35 +89,47 @@ def write_batch(pending: list[PendingDocument], report: ImportReport, change: Ch
         [item for item in documents if articles[item.location].id not in created], articles
     )
     new_claims: list[NewClaim] = []
+    entries = [
+        (item, index, entry, articles[item.location], _natural_key(entry))
+        for item in documents
+        for index, entry in enumerate(item.document["claims"])
+    ]
+    # Keyless claims of one article sharing a quote (three Baltic states, one
+    # phrase), wherever they stand in the batch, are told apart by their text.
+    anchors = Counter((article.id, natural) for _, _, _, article, natural in entries)
     seen: set[tuple[Any, ...]] = set()
-    for item in documents:
-        article = articles[item.location]
-        anchors = Counter(_natural_key(entry) for entry in item.document["claims"])
-        for index, entry in enumerate(item.document["claims"]):
-            natural = _natural_key(entry)
-            if (article.id, natural, entry["text"]) in seen:
-                report.add_error(
-                    item.location,
-                    "the same claim appears twice in this input",
-                    f"claims.{index}.key",
-                )
+    matched: set[int] = set()
+    for item, index, entry, article, natural in entries:
+        identity = (
+            (article.id, natural) if natural[0] == "key" else (article.id, natural, entry["text"])
+        )
+        if identity in seen:
+            report.add_error(
+                item.location, "the same claim appears twice in this input", f"claims.{index}.key"
+            )
+            continue
+        seen.add(identity)
+        links = _links(entry, sources, report, item.location, f"claims.{index}")
+        if links is None:
+            continue
+        candidates = [claim for claim in existing[article.id] if claim.id not in matched]
+        found = _match(candidates, entry, natural, anchors[(article.id, natural)] > 1)
+        try:
+            if found is None:
+                values = claim_service.claim_values(None, None, article.body, entry, new=True)
+                tags = sorted(set(entry.get("tags", [])))
+                new_claims.append(NewClaim(article.id, values, tags, links))
                 continue
-            seen.add((article.id, natural, entry["text"]))
-            links = _links(entry, sources, report, item.location, f"claims.{index}")
-            if links is None:
+            matched.add(found.id)
+            if found.is_deleted:
+                report.counts["claims_deleted_left_alone"] += 1
                 continue
-            found = _match(existing[article.id], entry, natural, anchors[natural] > 1)
-            try:
-                if found is None:
-                    values = claim_service.claim_values(None, None, article.body, entry, new=True)
-                    tags = sorted(set(entry.get("tags", [])))
-                    new_claims.append(NewClaim(article.id, values, tags, links))
-                elif found.is_deleted:
-                    report.counts["claims_deleted_left_alone"] += 1
-                else:
-                    report.counts[_update(found, article, entry, links, change)] += 1
-            except DomainError as error:
-                report.add_domain_error(item.location, error.within(f"claims.{index}"))
+            if not item.describes_article and found.published_review_id is not None:
+                # Another fact-checker's rating never overrides a verdict we published.
+                entry = {name: value for name, value in entry.items() if name != "status"}
+            report.counts[_update(found, article, entry, links, change)] += 1
+        except DomainError as error:
+            report.add_domain_error(item.location, error.within(f"claims.{index}"))
     _insert_claims(new_claims, report, change, now)
 
 
@@ -151,6 +163,7 @@ def _resolve_articles(
         by_location[item.location] = url
         if item.describes_article:
             described.add(url)
+    _lock_urls(sorted(wanted))
     found: dict[str, Article | ArticleRef] = {
         article.url: article
         for article in db.session.scalars(select(Article).where(Article.url.in_(wanted)))
@@ -181,6 +194,20 @@ def _resolve_articles(
     report.counts["articles_created"] += len(ids)
     located = {location: found[url] for location, url in by_location.items() if url in found}
     return located, set(ids)
+
+
+def _lock_urls(urls: list[str]) -> None:
+    """Serialise imports that touch the same articles (PostgreSQL; SQLite's writers are
+    serialised already): the second waits, then finds what the first wrote instead of
+    inserting it again. Locks are taken in one order, in one statement."""
+    if urls and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(h) FROM "
+                "(SELECT hashtext(u) AS h FROM unnest(CAST(:urls AS text[])) AS u ORDER BY h) AS l"
+            ),
+            {"urls": urls},
+        )
 
 
 def _article_row(url: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -279,25 +306,25 @@ def _existing_claims(
 def _match(
     candidates: list[Claim], entry: dict[str, Any], natural: tuple[Any, ...], shared: bool
 ) -> Claim | None:
-    """The stored claim an entry stands for; keyless entries sharing a quote match by text."""
+    """The stored claim an entry stands for. Keyless ones are matched by quote (or text);
+    when the quote is shared, in the input or among stored claims, by text as well."""
     kind, *values = natural
-    for claim in candidates:
-        if kind == "key":
-            if claim.key == values[0]:
-                return claim
-            continue
-        identity = (
+    if kind == "key":
+        return next((claim for claim in candidates if claim.key == values[0]), None)
+    same = [
+        claim
+        for claim in candidates
+        if claim.key is None
+        and (
             (str(claim.kind), claim.quote_start, claim.quote_end)
             if kind == "anchor"
             else (str(claim.kind), claim.text)
         )
-        if (
-            claim.key is None
-            and identity == tuple(values)
-            and (not shared or claim.text == entry["text"])
-        ):
-            return claim
-    return None
+        == tuple(values)
+    ]
+    if len(same) == 1 and not shared:
+        return same[0]
+    return next((claim for claim in same if claim.text == entry["text"]), None)
 
 
 def _update(

@@ -156,8 +156,8 @@ def decode_document(raw: bytes | dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput(
             "The document is not a valid article document.", errors={field: [reason]}
         ) from None
-    except msgspec.DecodeError as error:
-        message = f"invalid JSON: {error}"
+    except (msgspec.DecodeError, RecursionError) as error:
+        message = f"invalid JSON: {error or 'nested too deeply'}"
         raise InvalidInput(message, errors={"_body": [message]}) from None
     document = msgspec.to_builtins(decoded)
     errors: dict[str, list[str]] = {}

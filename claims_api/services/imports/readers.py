@@ -71,6 +71,8 @@ def detect_format(name: str, head: bytes) -> str:
 
 
 def read_records(stream: IO[bytes], input_format: str) -> Iterator[Record | ReadError]:
+    if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+        stream.seek(0)  # no byte-order mark to skip
     if input_format == "jsonl":
         yield from _json_lines(stream)
     elif input_format == "html":
@@ -86,30 +88,52 @@ def _json_lines(stream: IO[bytes]) -> Iterator[Record]:
             yield Record(f"line {number}", line)
 
 
+MAX_DEPTH = 64
+
+
+class TooDeep(ValueError):
+    pass
+
+
 def _top_level_keys(stream: IO[bytes]) -> set[str]:
-    """The keys of the top-level object, read as events (no values are built)."""
+    """The keys of the top-level object (if it is one), read as bare events.
+
+    Also refuses nesting deeper than MAX_DEPTH before anything builds values:
+    ijson's item paths grow with the square of the depth.
+    """
     keys: set[str] = set()
-    for prefix, event, value in ijson.parse(stream):
-        if prefix == "" and event == "map_key":
+    depth = 0
+    for event, value in ijson.basic_parse(stream):
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise TooDeep(f"nested deeper than {MAX_DEPTH} levels")
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        elif event == "map_key" and depth == 1:
             keys.add(value)
     return keys
 
 
 def _json(stream: IO[bytes]) -> Iterator[Record | ReadError]:
     """A JSON document: one object, an array of them, an @graph or a DataFeed."""
-    head = stream.peek(64) if hasattr(stream, "peek") else b""
+    start = stream.tell()
     try:
-        if head.lstrip()[:1] == b"[":
+        keys = _top_level_keys(stream)
+        stream.seek(start)
+        if stream.read(64).lstrip()[:1] == b"[":
+            stream.seek(start)
             yield from _items(stream, "item", "")
             return
-        keys = _top_level_keys(stream)
-        stream.seek(0)
+        stream.seek(start)
         if "@graph" in keys:
             yield from _items(stream, "@graph.item", "/@graph")
         elif "dataFeedElement" in keys:
-            yield from _data_feed(ijson.items(stream, "dataFeedElement.item"), "")
+            yield from _data_feed(ijson.items(stream, "dataFeedElement.item", use_float=True), "")
         else:
             yield Record("/", json.load(stream))
+    except TooDeep as error:
+        yield ReadError("/", str(error))
     except (ijson.JSONError, ValueError, RecursionError) as error:
         yield ReadError("/", f"invalid JSON: {first_line(error)}")
 
