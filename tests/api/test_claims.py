@@ -586,15 +586,19 @@ def test_cursor_from_another_sort_order_is_422(client: FlaskClient, three_claims
     assert "cursor" in check(client.get(f"/claims?sort=-updated_at&cursor={cursor}"), 422)["errors"]
 
 
-def test_sqlite_reads_go_on_while_a_writer_holds_the_lock(app, client: FlaskClient) -> None:
+def test_sqlite_reads_go_on_while_a_writer_holds_the_lock(tmp_path) -> None:
+    """SQLite's database-wide write lock only: an app of its own, whatever the run's database."""
     from claims_api.extensions import db
+    from tests.conftest import make_app
+    from tests.factories import client_for
 
+    app = make_app(f"sqlite:///{tmp_path / 'lock.sqlite3'}")
+    client = client_for(app)
+    create_claim(client, create_article(client)["id"])
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's database-wide write lock only")
-        create_claim(client, create_article(client)["id"])
         with db.engine.connect() as writer:
             writer.exec_driver_sql("UPDATE claims SET text = 'held' WHERE id = 1")
             page = check(client.get("/claims"), 200)
             assert [item["text"] for item in page["items"]] != ["held"]
             writer.rollback()
+        db.engine.dispose()
