@@ -45,6 +45,13 @@ class CandidateSchema(Schema):
         },
     )
     claim_id = fields.Integer(allow_none=True)
+    claim = fields.Dict(
+        attribute="claim_fields",
+        metadata={
+            "description": "To accept the candidate as it is: POST this to /claims, with the "
+            "article_id added."
+        },
+    )
 
 
 class ExtractionSchema(Schema):

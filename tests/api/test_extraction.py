@@ -105,3 +105,14 @@ def test_extract_errors_are_problems(client: FlaskClient) -> None:
     for query in ("min_score=2", "save=maybe", "limit=3"):
         bad = client.post(f"/articles/{article['id']}/extract?{query}")
         assert bad.status_code == 422, f"?{query} gave {bad.status_code}"
+
+
+def test_a_candidate_posted_to_claims_as_given_is_stored(client: FlaskClient) -> None:
+    article = create_article(client)
+    result = check(client.post(f"/articles/{article['id']}/extract"), 200)
+    candidate = result["items"][0]
+    created = check(
+        client.post("/claims", json={"article_id": article["id"], **candidate["claim"]}), 201
+    )
+    assert (created["kind"], created["text"]) == (candidate["kind"], candidate["text"])
+    assert created["quote"] == candidate["quote"]
