@@ -247,6 +247,11 @@ def unlink_source(
     return claim
 
 
+def has_tag(name: str) -> ColumnElement[bool]:
+    """Claims tagged ``name`` (served by the (tag, claim_id) index)."""
+    return Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == name))
+
+
 def list_claims(
     page: PageRequest,
     *,
@@ -270,8 +275,7 @@ def list_claims(
         conditions.append(Claim.status == status)
     if speaker is not None:
         conditions.append(Claim.speaker == speaker)
-    for name in tag or ():
-        conditions.append(Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == name)))
+    conditions.extend(has_tag(name) for name in tag or ())
     if source_id is not None:
         conditions.append(
             Claim.id.in_(select(ClaimSource.claim_id).where(ClaimSource.source_id == source_id))

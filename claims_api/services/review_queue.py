@@ -15,10 +15,10 @@ from sqlalchemy import ColumnElement, exists, select
 from claims_api import workflow
 from claims_api.errors import Conflict, Forbidden, NotFound
 from claims_api.extensions import db
-from claims_api.models import Claim, ClaimAssignment, ClaimTag
+from claims_api.models import Claim, ClaimAssignment
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import ClaimKind
-from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim
+from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim, has_tag
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 
 QUEUE_ORDERS = {
@@ -54,8 +54,7 @@ def _waiting(
         conditions.append(Claim.kind == kind)
     if article_id is not None:
         conditions.append(Claim.article_id == article_id)
-    for name in tag or ():
-        conditions.append(Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == name)))
+    conditions.extend(has_tag(name) for name in tag or ())
     return conditions
 
 
@@ -95,17 +94,23 @@ def take_next(
     return None
 
 
+def current_assignment(claim: Claim, reviewer: str, now: datetime) -> ClaimAssignment | None:
+    """The claim's lease, if any; 409 when it is held by someone other than ``reviewer``."""
+    assignment = db.session.get(ClaimAssignment, claim.id, populate_existing=True)
+    if assignment is not None and assignment.is_held_by_another(reviewer, now):
+        raise Conflict(
+            f"Claim {claim.id} is assigned to {assignment.reviewer} until "
+            f"{assignment.expires_at.isoformat()}.",
+            assigned_to=assignment.reviewer,
+        )
+    return assignment
+
+
 def assign_claim(claim_id: int, reviewer: str, minutes: int) -> tuple[ClaimAssignment, bool]:
     """Lease one claim to ``reviewer``, or renew their lease; returns whether it is new."""
     claim = get_claim(claim_id, for_update=True)
     now = utcnow()
-    assignment = db.session.get(ClaimAssignment, claim.id, populate_existing=True)
-    if assignment is not None and assignment.is_held_by_another(reviewer, now):
-        raise Conflict(
-            f"Claim {claim_id} is assigned to {assignment.reviewer} until "
-            f"{assignment.expires_at.isoformat()}.",
-            assigned_to=assignment.reviewer,
-        )
+    assignment = current_assignment(claim, reviewer, now)
     renewed = (
         assignment is not None and assignment.reviewer == reviewer and assignment.expires_at > now
     )

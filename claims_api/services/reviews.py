@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -19,6 +18,7 @@ from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import RevisionAction
 from claims_api.services.claims import get_claim, link_to
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
+from claims_api.services.review_queue import current_assignment
 from claims_api.services.revisions import (
     Change,
     Precondition,
@@ -99,7 +99,7 @@ def _review(claim: Claim, decision: dict[str, Any], change: Change, four_eyes: b
     if is_verdict:
         _check_justified(decision)
     _check_publication(claim, decision)
-    _check_assignment(claim, change.actor, now)
+    current_assignment(claim, change.actor, now)
     if is_verdict and four_eyes and change.actor in _creator_and_last_editor(claim.id):
         raise Forbidden(
             f"Four eyes: you created or last edited claim {claim.id}, so another reviewer "
@@ -148,16 +148,6 @@ def _check_publication(claim: Claim, decision: dict[str, Any]) -> None:
     if claim.published_review_id is None and decision.get("correction"):
         message = "only a published verdict can be corrected"
         raise InvalidInput(message, errors={"correction": [message]})
-
-
-def _check_assignment(claim: Claim, reviewer: str, now: datetime) -> None:
-    assignment = db.session.get(ClaimAssignment, claim.id, populate_existing=True)
-    if assignment is not None and assignment.is_held_by_another(reviewer, now):
-        raise Conflict(
-            f"Claim {claim.id} is assigned to {assignment.reviewer} until "
-            f"{assignment.expires_at.isoformat()}.",
-            assigned_to=assignment.reviewer,
-        )
 
 
 def _creator_and_last_editor(claim_id: int) -> set[str]:
