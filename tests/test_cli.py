@@ -5,35 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
-from claims_api import cli, create_app, migrations
+from claims_api import cli, migrations
 from claims_api.extensions import db
 from tests.factories import check, create_article
-
-
-@pytest.fixture(autouse=True)
-def dispose_cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Close the connections of the apps the CLI builds (a real process would exit)."""
-    apps: list[Flask] = []
-
-    def recording_create_app(*args: Any, **kwargs: Any) -> Flask:
-        apps.append(create_app(*args, **kwargs))
-        return apps[-1]
-
-    monkeypatch.setattr(cli, "create_app", recording_create_app)
-    yield
-    for app in apps:
-        with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
-from claims_api import cli, create_app
-from claims_api.extensions import db
+from claims_api import cli
 from tests.factories import SEED_FILE, check, seed_document
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -161,27 +159,6 @@ def test_documented_example_quote_reads_exact_at_its_offsets() -> None:
 
 
 # ------------------------------------------------------------ claims-api seed
-
-
-@pytest.fixture(autouse=True)
-def dispose_cli_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Close the database connections of the apps the CLI builds, once each test is done.
-
-    The CLI builds its app with ``create_app()`` from DATABASE_URL, as in production; a
-    process would close its connections on exit, but the test process lives on.
-    """
-    apps: list[Flask] = []
-
-    def recording_create_app(*args: Any, **kwargs: Any) -> Flask:
-        apps.append(create_app(*args, **kwargs))
-        return apps[-1]
-
-    monkeypatch.setattr(cli, "create_app", recording_create_app)
-    yield
-    for app in apps:
-        with app.app_context():
-            for engine in db.engines.values():
-                engine.dispose()
 
 
 def run_seed(database_url: str, *paths: Path) -> Result:
