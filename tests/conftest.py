@@ -79,6 +79,12 @@ def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     app: Flask = request.getfixturevalue("app")
     with app.app_context():
         limiter().reset()
+    empty_database(app)
+
+
+def empty_database(app: Flask) -> None:
+    """Delete every row of every table, keeping the schema."""
+    with app.app_context():
         db.session.remove()
         tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
         with db.engine.begin() as connection:

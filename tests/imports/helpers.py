@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from claims_api.cli import main
 from claims_api.extensions import db
-from claims_api.models import Article, Base, Claim, ClaimSource, ClaimTag, Revision, Source
+from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source
 from tests.factories import check
 
 # ../shared next to the repository: the samples every team works from.
@@ -131,20 +131,6 @@ def row_counts(app: Flask) -> dict[str, int]:
         }
         db.session.remove()
     return counts
-
-
-def empty_database(app: Flask) -> None:
-    """Delete every row, as the suite does after each test."""
-    with app.app_context():
-        db.session.remove()
-        tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                connection.execute(text("PRAGMA defer_foreign_keys = ON"))
-                for table in tables:
-                    connection.execute(text(f"DELETE FROM {table}"))
 
 
 # --- Sample inputs -------------------------------------------------------------------------

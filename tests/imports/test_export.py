@@ -20,13 +20,13 @@ from benchmarks.corpus import write_jsonl
 from claims_api.extensions import db
 from claims_api.models import Article, Claim, Source
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS
+from tests.conftest import empty_database
 from tests.factories import SEED_FILE, check, client_for, review_claim, seed_document
 from tests.imports.helpers import (
     CLAIMREVIEW_EXAMPLES,
     border_document,
     cli_reports,
     embassy_document,
-    empty_database,
     import_json,
     jsonl,
     post_import,
