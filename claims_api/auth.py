@@ -182,6 +182,16 @@ def current_actor() -> str:
     return key.name
 
 
+def current_role() -> Role:
+    """The role a change is made with: the key's (routes that write require a key)."""
+    key = current_key()
+    if key is None:
+        raise Unauthenticated(
+            "This request needs an API key.", headers={"WWW-Authenticate": CHALLENGE}
+        )
+    return key.role
+
+
 def init_auth(app: Flask) -> None:
     app.extensions["claims_auth_limiter"] = FailedAuthenticationLimiter(
         app.config["AUTH_FAILURE_LIMIT"], app.config["AUTH_FAILURE_WINDOW_SECONDS"]

@@ -11,7 +11,7 @@ from flask import current_app, request, url_for
 from flask.views import MethodView
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from claims_api.auth import current_actor, requires
+from claims_api.auth import current_actor, current_role, requires
 from claims_api.errors import PayloadTooLarge, problem_response
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
@@ -96,7 +96,10 @@ class Imports(MethodView):
             report = ImportReport(args["name"])
             change = Change(actor, f"import {args['name']} (import {run.id})")
             try:
-                import_stream(spool, input_format, report, change, partial=args["partial"])
+                partial = args["partial"]
+                import_stream(
+                    spool, input_format, report, change, role=current_role(), partial=partial
+                )
             except Exception:
                 # Record the run as failed before answering 500: its key must not
                 # stay "running" and block retries.

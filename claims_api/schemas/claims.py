@@ -192,14 +192,16 @@ class ClaimFieldsSchema(Schema):
 
 
 class StatusThroughReviews:
-    """Refuses ``status`` in a client's claim, naming where status changes go instead."""
+    """Refuses ``status`` and ``rating`` in a client's claim, naming where they change instead."""
 
     @pre_load
     def refuse_status(self, data: Any, **kwargs: Any) -> Any:
-        if isinstance(data, dict) and "status" in data:
-            raise ValidationError(
-                "Status changes are reviews: POST /claims/{claim_id}/reviews.", "status"
-            )
+        for name in ("status", "rating"):
+            if isinstance(data, dict) and name in data:
+                raise ValidationError(
+                    f"A claim's {name} changes through reviews: POST /claims/{{claim_id}}/reviews.",
+                    name,
+                )
         return data
 
 
@@ -224,7 +226,7 @@ class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
     article_id = Id(required=True, strict=True)
 
     class Meta:
-        exclude = ("status",)
+        exclude = ("status", "rating")
 
 
 class ClaimSchema(Schema):

@@ -17,6 +17,7 @@ from claims_api.models.vocabulary import (
     STRUCTURED_KINDS,
     ClaimKind,
     RevisionAction,
+    Role,
 )
 from claims_api.services.anchoring import anchor_quote
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
@@ -84,6 +85,31 @@ def _set_tags(claim: Claim, tags: list[str]) -> None:
     present = set(claim.tag_names)
     claim.tags.extend(ClaimTag(tag=name) for name in sorted(wanted - present))
     claim.tags.sort(key=lambda tag: tag.tag)
+
+
+VERDICT_FIELDS = ("status", "rating")
+
+
+def gate_verdict(
+    data: dict[str, Any], current: Claim | None, role: Role
+) -> tuple[dict[str, Any], list[str]]:
+    """The part of ``data`` a writer acting as ``role`` may apply, and the verdict
+    fields it asked to change but may not.
+
+    A claim's status and rating change only through reviews: no write of a claim
+    that exists sets them, and only an admin's load of a new claim (seeds, a
+    restore into an empty database) keeps the ones its document carries; any
+    other new claim starts in the workflow's initial status with no rating.
+    """
+    if current is None and role == Role.ADMIN:
+        return data, []
+    if current is None:
+        initial = {"status": workflow.current().initial, "rating": None}
+    else:
+        initial = {"status": current.status, "rating": current.rating}
+    refused = [name for name in VERDICT_FIELDS if name in data and data[name] != initial[name]]
+    allowed = {name: value for name, value in data.items() if name not in VERDICT_FIELDS}
+    return allowed, refused
 
 
 def claim_values(

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from claims_api.extensions import db
+from claims_api.models.vocabulary import Role
 from claims_api.services.imports import ImportReport, import_stream
 from claims_api.services.revisions import Change
 from tests.factories import check
@@ -148,7 +149,7 @@ def test_imports_of_the_same_new_articles_at_once_do_not_collide(
             report = ImportReport("race")
             barrier.wait()
             with path.open("rb") as stream:
-                import_stream(stream, "jsonl", report, Change("racer", "race"))
+                import_stream(stream, "jsonl", report, Change("racer", "race"), role=Role.ADMIN)
             db.session.commit()
             reports.append(report)
 

@@ -16,6 +16,7 @@ from typing import IO, Any
 import msgspec
 
 from claims_api.errors import DomainError, InvalidInput
+from claims_api.models.vocabulary import Role
 from claims_api.services.claimreview import ClaimReviewError, document_from_claimreview
 from claims_api.services.imports.bulk import BATCH_CLAIMS, PendingDocument, write_batch
 from claims_api.services.imports.decoding import decode_document
@@ -115,9 +116,13 @@ def import_stream(
     report: ImportReport,
     change: Change,
     *,
+    role: Role,
     partial: bool = False,
 ) -> ImportReport:
     """Validate and write every record of ``stream``; count and report into ``report``.
+
+    ``role`` is the importer's: it decides which statuses and ratings of the input
+    are written (see ``claims.gate_verdict``).
 
     Once an error is seen in an all-or-nothing import, the rest is still validated
     (to report every problem) but no longer written.
@@ -135,16 +140,20 @@ def import_stream(
         pending.append(document)
         pending_claims += len(document.document["claims"])
         if pending_claims >= BATCH_CLAIMS:
-            _flush(pending, report, change, partial)
+            _flush(pending, report, change, role, partial)
             pending, pending_claims = [], 0
-    _flush(pending, report, change, partial)
+    _flush(pending, report, change, role, partial)
     if report.counts["records"] == 0:
         report.add_error("/", "the input holds no records")
     return report
 
 
 def _flush(
-    pending: list[PendingDocument], report: ImportReport, change: Change, partial: bool
+    pending: list[PendingDocument],
+    report: ImportReport,
+    change: Change,
+    role: Role,
+    partial: bool,
 ) -> None:
     if pending and (partial or report.error_count == 0):
-        write_batch(pending, report, change)
+        write_batch(pending, report, change, role)

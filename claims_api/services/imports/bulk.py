@@ -23,7 +23,7 @@ from claims_api.extensions import db
 from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source
 from claims_api.models.base import utcnow
 from claims_api.models.claim import DEFAULT_PRIORITY
-from claims_api.models.vocabulary import RevisionAction
+from claims_api.models.vocabulary import RevisionAction, Role
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
 from claims_api.services.imports.copy import insert_rows
@@ -80,7 +80,9 @@ def _normalized(url: str) -> str:
     return normalize_url(url)
 
 
-def write_batch(pending: list[PendingDocument], report: ImportReport, change: Change) -> None:
+def write_batch(
+    pending: list[PendingDocument], report: ImportReport, change: Change, role: Role
+) -> None:
     now = utcnow()
     articles, created = _resolve_articles(pending, report, now)
     documents = [item for item in pending if item.location in articles]
@@ -116,6 +118,7 @@ def write_batch(pending: list[PendingDocument], report: ImportReport, change: Ch
         found = _match(candidates, entry, natural, anchors[(article.id, natural)] > 1)
         try:
             if found is None:
+                entry = _gated(entry, None, role, report, item.location, index)
                 values = claim_service.claim_values(None, None, article.body, entry, new=True)
                 tags = sorted(set(entry.get("tags", [])))
                 new_claims.append(NewClaim(article.id, values, tags, links))
@@ -124,13 +127,36 @@ def write_batch(pending: list[PendingDocument], report: ImportReport, change: Ch
             if found.is_deleted:
                 report.counts["claims_deleted_left_alone"] += 1
                 continue
-            if not item.describes_article and found.published_review_id is not None:
-                # Another fact-checker's rating never overrides a verdict we published.
-                entry = {name: value for name, value in entry.items() if name != "status"}
+            entry = _gated(entry, found, role, report, item.location, index)
             report.counts[_update(found, article, entry, links, change)] += 1
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
     _insert_claims(new_claims, report, change, now)
+
+
+def _gated(
+    entry: dict[str, Any],
+    found: Claim | None,
+    role: Role,
+    report: ImportReport,
+    location: str,
+    index: int,
+) -> dict[str, Any]:
+    """The entry as the verdict gate lets ``role`` write it; a warning per refused field."""
+    allowed, refused = claim_service.gate_verdict(entry, found, role)
+    for name in refused:
+        if found is None:
+            reason = (
+                f"claims.{index}.{name}: ignored, a new claim imported by a {role.value} "
+                "starts in the workflow's initial status with no rating"
+            )
+        else:
+            reason = (
+                f"claims.{index}.{name}: ignored, an import never changes the {name} of "
+                f"claim {found.id}; it changes through reviews"
+            )
+        report.add_warning(location, reason)
+    return allowed
 
 
 def _natural_key(entry: dict[str, Any]) -> tuple[Any, ...]:
