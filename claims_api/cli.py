@@ -471,7 +471,7 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
         return
     from gunicorn.app.base import BaseApplication
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             options: dict[str, Any] = {
                 "bind": f"{host}:{port}",
@@ -483,7 +483,8 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
             for name, value in options.items():
                 self.cfg.set(name, value)
 
-        def load(self) -> Flask:
+        # The stubs give start_response two parameters; PEP 3333's (and Flask's) has three.
+        def load(self) -> Flask:  # type: ignore[override]
             return create_app()
 
     Server().run()

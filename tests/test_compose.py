@@ -19,7 +19,7 @@ from jsonschema.validators import validator_for
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
-COMPOSE_SCHEMA = REPO_ROOT.parent / "shared" / "compose" / "compose-spec.json"
+COMPOSE_SCHEMA = REPO_ROOT / "tests" / "data" / "compose" / "compose-spec.json"
 
 POSTGRES_DATA_DIR = "/var/lib/postgresql/data"
 
@@ -71,7 +71,7 @@ def validator_class(schema: dict[str, Any]) -> type:
 def test_compose_file_matches_compose_specification() -> None:
     assert COMPOSE_SCHEMA.is_file(), (
         f"Compose Specification schema missing at {COMPOSE_SCHEMA}; "
-        "the shared folder must sit beside the repository"
+        "it is vendored in tests/data/compose/"
     )
     schema = json.loads(COMPOSE_SCHEMA.read_text(encoding="utf-8"))
     cls = validator_class(schema)

@@ -104,7 +104,7 @@ def _statement(
     audience = speech.audience
     if audience:
         audience = context.people.spell_out(audience)
-    details = {
+    details: dict[str, object] = {
         "speaker": speaker.name,
         "speaker_role": speaker.role,
         "audience": audience,
@@ -137,7 +137,7 @@ def _membership_candidates(body: str, sentence: Sentence, context: Context) -> l
         text = _sentence_text(
             f"{fact.member} {MEMBERSHIP_VERBS[fact.relation.value]} {organization}"
         )
-        details = {
+        details: dict[str, object] = {
             "member": fact.member,
             "organization": fact.organization,
             "relation": fact.relation.value,

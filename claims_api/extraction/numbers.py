@@ -194,7 +194,7 @@ def _quantity(text: str, match: re.Match[str]) -> Quantity | None:
     elif groups["dozen"]:
         raw = 12.0
     elif groups["vague"]:
-        lower = VAGUE_COUNTS[groups["vague"].lower()]
+        lower: float | None = VAGUE_COUNTS[groups["vague"].lower()]
         end = match.end()
         unit, phrase, _ = _unit_after(text, end)
         return Quantity(match.start(), end, None, unit, True, lower, None, phrase)

@@ -35,6 +35,9 @@ class Article(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     claims: Mapped[list[Claim]] = relationship(back_populates="article", lazy="raise")
+    if TYPE_CHECKING:
+        # A column_property mapped in models/claim.py, where the claims table is known.
+        claim_count: Mapped[int]
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

@@ -150,7 +150,7 @@ class ClaimSource(Base):
 
 # Defined here, where both tables are known: the live claims quoting an article,
 # counted in the same statement that reads the article.
-Article.claim_count = column_property(  # type: ignore[attr-defined]
+Article.claim_count = column_property(
     select(func.count(Claim.id))
     .where(Claim.article_id == Article.id, Claim.deleted_at.is_(None))
     .correlate_except(Claim)

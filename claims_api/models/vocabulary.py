@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -81,8 +81,13 @@ class StructuredByKind:
     """The ``quantity`` / ``membership`` / ``statement`` views of a claim-like object's
     ``details``: the one named by its ``kind`` gives them, the others are None."""
 
-    kind: ClaimKind
-    details: dict[str, Any] | None
+    if TYPE_CHECKING:
+        # What the class mixed into provides: a claim's columns, a proposal's properties.
+        @property
+        def kind(self) -> ClaimKind: ...
+
+        @property
+        def details(self) -> dict[str, Any] | None: ...
 
     def structured(self, kind: ClaimKind) -> dict[str, Any] | None:
         return self.details if self.kind == kind else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import flask_smorest
@@ -12,6 +12,7 @@ from flask import Request, request
 from marshmallow import RAISE, Schema, ValidationError
 from webargs.flaskparser import FlaskParser, abort
 from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
 
 from claims_api.auth import current_actor
 from claims_api.errors import PreconditionRequired
@@ -57,7 +58,9 @@ class StrictParser(FlaskParser):
         data = super()._load_location_data(schema=schema, req=req, location=location)
         if location in {"json", "query", "querystring"}:
             if isinstance(data, MultiDictProxy):
-                plain = {key: "".join(data.data.getlist(key)) for key in data.data}
+                # For the query string, webargs wraps the request's werkzeug MultiDict.
+                query = cast(MultiDict[str, str], data.data)
+                plain = {key: "".join(query.getlist(key)) for key in query}
             else:
                 plain = data
             bad = sorted(set(nul_paths(plain)))

@@ -29,9 +29,9 @@ Reply = tuple[Any, int, dict[str, str]]
 def lease_minutes(args: dict[str, Any]) -> int:
     """The lease asked for, within the configured maximum."""
     config = current_app.config
-    return min(
-        args.pop("minutes", config["REVIEW_LEASE_MINUTES"]), config["REVIEW_LEASE_MAX_MINUTES"]
-    )
+    asked: int = args.pop("minutes", config["REVIEW_LEASE_MINUTES"])
+    maximum: int = config["REVIEW_LEASE_MAX_MINUTES"]
+    return min(asked, maximum)
 
 
 @blp.route("/review-queue")

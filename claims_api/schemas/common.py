@@ -17,7 +17,7 @@ def Id(**kwargs: Any) -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
-class JSONNumber(fields.Number):
+class JSONNumber(fields.Number[float]):
     """A JSON number kept as the client wrote it: 130000 stays an int, 1.5 a float."""
 
     num_type = float

@@ -12,7 +12,10 @@ class ImportArgs(Schema):
     dry_run = fields.Boolean(
         load_default=False, metadata={"description": "Report what would change; write nothing."}
     )
-    partial = fields.Boolean(
+    # Not named `partial`: that is the Schema's own option (partial loading).
+    partial_ = fields.Boolean(
+        data_key="partial",
+        attribute="partial",
         load_default=False,
         metadata={"description": "Keep the valid records when some are invalid."},
     )
@@ -43,7 +46,7 @@ class ImportRunSchema(Schema):
     status = fields.String(metadata={"description": "running, succeeded or failed"})
     source_name = fields.String()
     dry_run = fields.Boolean()
-    partial = fields.Boolean()
+    partial_ = fields.Boolean(data_key="partial", attribute="partial")  # as in ImportArgs
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     error_count = fields.Integer()
     errors = fields.List(fields.Nested(ImportProblemSchema))

@@ -162,8 +162,8 @@ def status_for_rating(rating: dict[str, Any] | None) -> tuple[str, str | None]:
     if not rating:
         return initial, "no reviewRating: status left at its initial value"
     name, value = rating.get("alternate_name"), rating.get("value")
-    best = rating.get("best") if rating.get("best") is not None else BEST
-    worst = rating.get("worst") if rating.get("worst") is not None else WORST
+    best = rating["best"] if rating.get("best") is not None else BEST
+    worst = rating["worst"] if rating.get("worst") is not None else WORST
     place = _position(value, best, worst) if value is not None else None
     positions = _verdict_positions()
     by_name = _status_by_name(name)

@@ -132,7 +132,12 @@ def claim_values(
         raise InvalidInput(message, errors={"status": [message]})
     names = ("key", "text", "status", "rating", "review_priority")
     values = {name: data[name] for name in names if name in data}
-    kind = ClaimKind(data.get("kind", current_kind))
+    requested = data.get("kind", current_kind)
+    if requested is None:
+        raise InvalidInput(
+            "A claim needs a kind.", errors={"kind": ["Missing data for required field."]}
+        )
+    kind = ClaimKind(requested)
     values["kind"] = kind
     misplaced = [
         other.value for other in STRUCTURED_KINDS if other != kind and data.get(other.value)

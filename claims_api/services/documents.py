@@ -14,7 +14,8 @@ _document_schema = ArticleDocumentSchema()
 
 def parse_document(document: Any) -> dict[str, Any]:
     try:
-        return _document_schema.load(document)
+        loaded: dict[str, Any] = _document_schema.load(document)
+        return loaded
     except ValidationError as error:
         raise InvalidInput(
             "The document is not a valid article document.",

@@ -89,7 +89,7 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
-def keyset_page(statement: Select[tuple[T]], order: SortOrder, request: PageRequest) -> Page[T]:
+def keyset_page(statement: Select[T], order: SortOrder, request: PageRequest) -> Page[T]:
     """Run ``statement`` for one page, ordered by ``order``, after ``request.cursor``."""
     keys = tuple_(order.column, order.tiebreak)
     if request.cursor:

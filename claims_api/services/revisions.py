@@ -49,7 +49,8 @@ ANY_VERSION = Precondition(None)
 
 def snapshot_of(claim: Claim) -> dict[str, Any]:
     """The claim exactly as GET /claims/{id} shows it."""
-    return _claim_schema.dump(claim)
+    snapshot: dict[str, Any] = _claim_schema.dump(claim)
+    return snapshot
 
 
 def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:

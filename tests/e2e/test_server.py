@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,53 +11,21 @@ import pytest
 import requests
 from flask import Flask
 
+from tests.e2e.helpers import CLAIMS_API, running_server
 from tests.factories import seed_document
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def server(app: Flask, database_url: str, tmp_path: Path) -> Iterator[str]:
     """A gunicorn server on a free port, on the test database (migrated by ``app``)."""
-    port = free_port()
-    log = tmp_path / "server.log"
-    # The console script installed beside this interpreter, as a user runs it.
-    command = str(Path(sys.executable).with_name("claims-api"))
-    with log.open("wb") as stderr:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(
-            [command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env={**os.environ, "DATABASE_URL": database_url},
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not come up: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
+    with running_server(database_url, tmp_path / "server.log") as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
 
 
 def create_key(database_url: str, name: str, role: str) -> str:
     """`claims-api keys create`, as the README runs it: the token is all it prints."""
-    script = str(Path(sys.executable).with_name("claims-api"))
     completed = subprocess.run(
-        [script, "keys", "create", "--name", name, "--role", role],
+        [CLAIMS_API, "keys", "create", "--name", name, "--role", role],
         env={**os.environ, "DATABASE_URL": database_url},
         capture_output=True,
         text=True,

@@ -19,18 +19,18 @@ from claims_api.extensions import db
 from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source
 from tests.factories import check
 
-# ../shared next to the repository: the samples every team works from.
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+# schema.org's own examples and vocabulary, vendored with their licence (tests/data/README.md).
+SCHEMA_ORG_SAMPLES = Path(__file__).resolve().parents[1] / "data" / "schemaorg"
 CLAIMREVIEW_EXAMPLES = "schemaorg-ClaimReview-examples.txt"
 MEDIAREVIEW_EXAMPLES = "schemaorg-MediaReview-examples.txt"
 SCHEMA_ORG_VOCABULARY = "schemaorg-current-https.jsonld"
 
 
 def shared_sample(name: str) -> Path:
-    """A file of ../shared/claimreview/; a missing one fails the test (it is never skipped)."""
-    path = SHARED / "claimreview" / name
+    """A file of tests/data/schemaorg/; a missing one fails the test (it is never skipped)."""
+    path = SCHEMA_ORG_SAMPLES / name
     if not path.is_file():
-        pytest.fail(f"the shared sample {path} is missing: these tests need ../shared/claimreview/")
+        pytest.fail(f"the schema.org sample {path} is missing from the repository")
     return path
 
 

@@ -1,4 +1,4 @@
-"""The schema.org samples in ../shared/claimreview/: real inputs are inconsistent.
+"""The schema.org samples in tests/data/schemaorg/: real inputs are inconsistent.
 
 The ClaimReview examples file holds two reviews in <script type="application/ld+json">
 blocks: PolitiFact's rates a claim 1 of 6 and names the rating "True" (a contradiction

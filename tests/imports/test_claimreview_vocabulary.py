@@ -1,6 +1,6 @@
 """Exported ClaimReview uses only real schema.org terms, and what Google requires.
 
-Every @type must be a class of ../shared/claimreview/schemaorg-current-https.jsonld;
+Every @type must be a class of tests/data/schemaorg/schemaorg-current-https.jsonld;
 every property must be a property there whose schema:domainIncludes names the node's
 type or one of its superclasses (rdfs:subClassOf, followed transitively).
 """
@@ -137,7 +137,7 @@ def publish_verdict(client: FlaskClient, claim_id: int, status: str) -> None:
 def reviewed(client: FlaskClient) -> dict[str, Any]:
     """Claims of every shape with a ClaimReview: published verdicts (a statement with a
     speaker, a quantity in an article with a publisher and date, one without a numeric
-    scale), imported ratings (the shared examples and Google-style reviews)."""
+    scale), imported ratings (schema.org's examples and Google-style reviews)."""
     check(post_import(client, json.dumps(seed_document()), "application/json"), 201)
     check(post_import(client, jsonl([border_document()]), "application/x-ndjson"), 201)
     page = shared_sample(CLAIMREVIEW_EXAMPLES).read_bytes()

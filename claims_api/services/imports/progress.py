@@ -45,7 +45,7 @@ def spooled_stdin() -> IO[bytes]:
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
     shutil.copyfileobj(sys.stdin.buffer, spool)
     spool.seek(0)
-    return spool  # type: ignore[return-value]
+    return spool
 
 
 def counting(raw: IO[bytes], on_read: Callable[[int], None]) -> io.BufferedReader:
