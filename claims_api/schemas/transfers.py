@@ -40,7 +40,12 @@ class ImportProblemSchema(Schema):
 
 class ImportRunSchema(Schema):
     id = fields.Integer()
-    status = fields.String(metadata={"description": "running, succeeded or failed"})
+    status = fields.String(
+        metadata={
+            "description": "running, succeeded, failed, or interrupted "
+            "(stopped by a transient database error: a retry with the key runs it again)"
+        }
+    )
     source_name = fields.String()
     dry_run = fields.Boolean()
     partial = fields.Boolean()
