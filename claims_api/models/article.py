@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from claims_api.limits import MAX_URL_LENGTH
 from claims_api.models.base import Base, utcnow
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ class Article(Base):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH), unique=True)
     title: Mapped[str] = mapped_column(String(1000))
     publisher: Mapped[str | None] = mapped_column(String(300), index=True)
     authors: Mapped[list[str]] = mapped_column(default=list)

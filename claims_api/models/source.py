@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from claims_api.limits import MAX_URL_LENGTH
 from claims_api.models.base import Base, utcnow
 from claims_api.models.vocabulary import SourceKind, enum_column_type
 
@@ -19,13 +20,13 @@ class Source(Base):
     __tablename__ = "sources"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH), unique=True)
     title: Mapped[str | None] = mapped_column(Text)
     publisher: Mapped[str | None] = mapped_column(String(300))
     kind: Mapped[SourceKind] = mapped_column(
         enum_column_type(SourceKind, "source_kind"), default=SourceKind.OTHER
     )
-    archived_url: Mapped[str | None] = mapped_column(String(2048))
+    archived_url: Mapped[str | None] = mapped_column(String(MAX_URL_LENGTH))
     accessed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from claims_api.auth import current_actor, current_role, requires
@@ -96,16 +97,17 @@ class Imports(MethodView):
             report = ImportReport(args["name"])
             change = Change(actor, f"import {args['name']} (import {run.id})")
             try:
-                partial = args["partial"]
                 import_stream(
-                    spool, input_format, report, change, role=current_role(), partial=partial
+                    spool, input_format, report, change, role=current_role(), partial=args["partial"]
                 )
-            except Exception:
-                # Record the run as failed before answering 500: its key must not
-                # stay "running" and block retries.
+            except Exception as error:
+                # Record the run before answering 500 or 503: its key must not stay
+                # "running" and block retries. The 503 of a database error says
+                # "try again", so such a run is recorded as one a retry may rerun.
                 db.session.rollback()
+                transient = isinstance(error, OperationalError)
                 report.add_error("/", "the import stopped on an internal error")
-                run_service.finish_run(run.id, report, written=False)
+                run_service.finish_run(run.id, report, written=False, transient=transient)
                 db.session.commit()
                 raise
         written = not args["dry_run"] and (args["partial"] or report.error_count == 0)

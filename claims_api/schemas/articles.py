@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from claims_api.limits import MAX_URL_LENGTH
 from claims_api.schemas.common import PageArgs, StrippedString, Text, Timestamp, page_schema
 
 
 class ArticleFieldsSchema(Schema):
     """The article fields a client writes; none required, so PATCH sends only what changes."""
 
-    url = fields.String(validate=validate.Length(min=1, max=2048))
+    url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
     title = Text(1000)
     publisher = fields.String(allow_none=True, validate=validate.Length(max=300))
     authors = fields.List(
@@ -29,7 +30,7 @@ class ArticleFieldsSchema(Schema):
 
 
 class ArticleCreateSchema(ArticleFieldsSchema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
     title = Text(1000, required=True)
 
 

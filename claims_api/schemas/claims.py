@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from claims_api import workflow
+from claims_api.limits import MAX_URL_LENGTH
 from claims_api.models.vocabulary import (
     ClaimKind,
     MembershipRelation,
@@ -106,7 +107,7 @@ class RatingSchema(Schema):
         load_default=None, allow_none=True, validate=validate.Length(max=10_000)
     )
     review_url = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=2048)
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_URL_LENGTH)
     )
     reviewed_by = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=300)

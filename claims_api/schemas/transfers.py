@@ -43,7 +43,12 @@ class ImportProblemSchema(Schema):
 
 class ImportRunSchema(Schema):
     id = fields.Integer()
-    status = fields.String(metadata={"description": "running, succeeded or failed"})
+    status = fields.String(
+        metadata={
+            "description": "running, succeeded, failed, or interrupted "
+            "(stopped by a transient database error: a retry with the key runs it again)"
+        }
+    )
     source_name = fields.String()
     dry_run = fields.Boolean()
     partial_ = fields.Boolean(data_key="partial", attribute="partial")  # as in ImportArgs

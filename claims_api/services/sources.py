@@ -21,18 +21,12 @@ CITATIONS_SHOWN = 100
 SOURCE_FIELDS = ("title", "publisher", "kind", "archived_url", "accessed_at")
 
 
-MAX_URL_LENGTH = 2048
-
-
 def checked_url(url: str, field: str = "url") -> str:
     """``url`` normalised, or a 422 naming ``field``."""
     try:
         normalized = normalize_url(url)
     except InvalidURL as error:
         raise InvalidInput(f"{field} {error}", errors={field: [str(error)]}) from None
-    if len(normalized) > MAX_URL_LENGTH:
-        message = f"is longer than {MAX_URL_LENGTH} characters once normalised"
-        raise InvalidInput(f"{field} {message}", errors={field: [message]})
     return normalized
 
 
@@ -84,12 +78,15 @@ def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
     New ones are written with one INSERT ... ON CONFLICT DO NOTHING, so that two
     requests citing the same new URL at once both end up with the one row; the
     description given with a URL only applies when the source is created.
+    The new rows go in URL order: two imports citing the same new URLs in
+    opposite orders then take the unique-index locks in one order and cannot
+    deadlock.
     """
     found = {
         source.url: source
         for source in db.session.scalars(select(Source).where(Source.url.in_(described)))
     }
-    missing = [url for url in described if url not in found]
+    missing = sorted(url for url in described if url not in found)
     if missing:
         now = utcnow()
         rows = []

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from claims_api.limits import MAX_URL_LENGTH
+
 # Query parameters that identify a campaign or a click, never the document.
 TRACKING_PARAMETERS = frozenset(
     {
@@ -43,6 +45,8 @@ def normalize_url(url: str) -> str:
     percent-encoding is normalised and the remaining query parameters sorted.
     Dropping one part can expose another (``/page;/`` → ``/page;`` → ``/page``),
     so the steps repeat until the URL stops changing: the result is a fixed point.
+    The length is checked here, after normalising, so every writer (API and bulk
+    import) refuses a URL longer than the column holds.
     """
     current = url.strip()
     try:
@@ -55,8 +59,10 @@ def normalize_url(url: str) -> str:
     for _ in range(MAX_PASSES):
         normalized = _normalize_once(current)
         if normalized == current:
-            return normalized
+            break
         current = normalized
+    if len(current) > MAX_URL_LENGTH:
+        raise InvalidURL(f"is longer than {MAX_URL_LENGTH} characters once normalised")
     return current
 
 

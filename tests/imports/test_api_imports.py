@@ -10,10 +10,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from claims_api.extensions import db
 from claims_api.models import ImportRun
 from claims_api.models.base import utcnow
+from claims_api.resources import imports as import_resource
 from tests.factories import check, client_for
 from tests.imports.helpers import (
     border_document,
@@ -236,3 +238,25 @@ def test_reader_may_read_an_import(app: Flask, client: FlaskClient) -> None:
     reader = client_for(app, "r", "reader")
 
     assert check(reader.get(f"/imports/{run['id']}"), 200)["id"] == run["id"]
+
+
+def test_retry_of_an_import_stopped_by_a_deadlock_runs_again(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_import = import_resource.import_stream
+    calls = []
+
+    def deadlocked_once(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("INSERT INTO sources", {}, Exception("deadlock detected"))
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(import_resource, "import_stream", deadlocked_once)
+    check(post_import(client, BODY, NDJSON, with_key("deadlock-1")), 503)
+
+    retry = check(post_import(client, BODY, NDJSON, with_key("deadlock-1")), 201)
+
+    assert retry["status"] == "succeeded", retry
+    assert retry["counts"]["claims_created"] == 4, retry["counts"]
+    assert import_runs(app) == 1

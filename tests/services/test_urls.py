@@ -275,3 +275,17 @@ def test_adding_a_fragment_never_changes_the_normalized_url(url: str, fragment: 
     assert normalize_url(f"{url}#{fragment}") == normalize_url(url), (
         f"the fragment {fragment!r} changed the normalised form of {url!r}"
     )
+
+
+def test_url_longer_than_the_column_once_normalised_is_refused() -> None:
+    # 1,000 "é" are 1,019 characters as written and 6,019 once percent-encoded.
+    written = "https://example.com/" + "é" * 1000
+
+    with pytest.raises(InvalidURL, match="longer than 2048 characters once normalised"):
+        normalize_url(written)
+
+
+def test_url_at_the_column_width_once_normalised_is_kept() -> None:
+    written = "https://example.com/" + "a" * (2048 - len("https://example.com/"))
+
+    assert normalize_url(written) == written

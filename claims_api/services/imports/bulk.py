@@ -35,19 +35,6 @@ if TYPE_CHECKING:
     from claims_api.services.imports import ImportReport
 
 BATCH_CLAIMS = 5000
-# Fields compared to tell an unchanged claim from an edited one.
-COMPARED_FIELDS = (
-    "key",
-    "text",
-    "kind",
-    "quote",
-    "quantity",
-    "membership",
-    "statement",
-    "tags",
-    "status",
-    "rating",
-)
 
 
 @dataclass

@@ -17,6 +17,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from claims_api.errors import InvalidInput
+from claims_api.limits import MAX_URL_LENGTH
 from claims_api.models.vocabulary import STATUSES
 from claims_api.schemas.common import MAX_ID
 
@@ -76,7 +77,7 @@ class Rating(Strict):
     worst: Number | None = None
     alternate_name: Str(300) | None = None
     explanation: Str(10_000) | None = None
-    review_url: Str(2048) | None = None
+    review_url: Str(MAX_URL_LENGTH) | None = None
     reviewed_by: Str(300) | None = None
     reviewed_at: Str(40) | None = None
 
@@ -84,11 +85,11 @@ class Rating(Strict):
 class SourceLink(Strict):
     stance: Stance
     source_id: Id | UnsetType = UNSET
-    url: Annotated[str, Meta(min_length=1, max_length=2048)] | UnsetType = UNSET
+    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)] | UnsetType = UNSET
     title: Str(1000) | UnsetType | None = UNSET
     publisher: Str(300) | UnsetType | None = UNSET
     kind: SourceKind | UnsetType = UNSET
-    archived_url: Str(2048) | UnsetType | None = UNSET
+    archived_url: Str(MAX_URL_LENGTH) | UnsetType | None = UNSET
     accessed_at: datetime | UnsetType | None = UNSET
     excerpt: Str(10000) | UnsetType | None = UNSET
     note: Str(10000) | UnsetType | None = UNSET
@@ -111,7 +112,7 @@ class ClaimEntry(Strict):
 
 
 class ArticleFields(Strict):
-    url: Annotated[str, Meta(min_length=1, max_length=2048)]
+    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)]
     title: Str(1000)
     publisher: Str(300) | UnsetType | None = UNSET
     authors: Annotated[list[Str(300)], Meta(max_length=100)] | UnsetType = UNSET

@@ -13,6 +13,10 @@ from claims_api.models.base import utcnow
 from claims_api.services.imports import ImportReport
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+# Stopped by the database (a deadlock, a serialisation failure, a busy lock):
+# nothing was written and the same request may well succeed, so a retry with
+# the key runs it again instead of replaying the failure.
+INTERRUPTED = "interrupted"
 
 
 def begin_run(
@@ -30,7 +34,8 @@ def begin_run(
     A retry with the same key and body replays the first result; the same key
     with another body is refused (422); while the first is still running, a
     retry waits its turn (409). A run left "running" longer than
-    ``stale_after`` died with its process and may be run again.
+    ``stale_after`` died with its process, and an interrupted one stopped on a
+    transient database error: both may be run again.
     """
     run = None
     if idempotency_key is not None:
@@ -44,9 +49,9 @@ def begin_run(
                 errors={"Idempotency-Key": ["already used for another body"]},
                 import_id=run.id,
             )
-        if run.status != RUNNING:
+        if run.status in (SUCCEEDED, FAILED):
             return run, True
-        if utcnow() - run.created_at < stale_after:
+        if run.status == RUNNING and utcnow() - run.created_at < stale_after:
             raise Conflict(
                 "An import with this Idempotency-Key is still running; retry later.",
                 import_id=run.id,
@@ -61,9 +66,17 @@ def begin_run(
     return run, False
 
 
-def finish_run(run_id: int, report: ImportReport, written: bool) -> ImportRun:
+def finish_run(
+    run_id: int, report: ImportReport, written: bool, *, transient: bool = False
+) -> ImportRun:
+    """Record the outcome; ``transient`` when the database stopped the run (see INTERRUPTED)."""
     run = get_run(run_id)
-    run.status = SUCCEEDED if written or (run.dry_run and report.error_count == 0) else FAILED
+    if transient:
+        run.status = INTERRUPTED
+    elif written or (run.dry_run and report.error_count == 0):
+        run.status = SUCCEEDED
+    else:
+        run.status = FAILED
     run.counts = dict(report.counts) | {"warnings": report.warning_count}
     run.errors = report.errors
     run.error_count = report.error_count
