@@ -11,6 +11,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
+from claims_api import migrations
 from claims_api.auth import PUBLIC, init_auth, requires
 from claims_api.config import load_config
 from claims_api.errors import register_error_handlers
@@ -43,6 +44,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
 
     init_database(app)
+    # Before authentication, which reads the keys table.
+    migrations.init_app(app)
     app.url_map.converters["int"] = IdConverter
     api.init_app(app)
     api.register_converter(IdConverter, id_parameter_schema)

@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from claims_api import create_app
 from claims_api.errors import DomainError
-from claims_api.extensions import db
+from claims_api.extensions import db, read_only
 from claims_api.models.vocabulary import Role
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -28,10 +28,18 @@ SEEDS_DIR = next(
 
 
 @contextmanager
-def app_context() -> Iterator[Flask]:
+def app_context(*, migrated: bool = True) -> Iterator[Flask]:
+    """The app, for a command; with ``migrated``, it fails cleanly unless the schema is current."""
+    from claims_api.migrations import SchemaNotCurrent, require_current
+
     app = create_app()
     with app.app_context():
         try:
+            if migrated:
+                try:
+                    require_current(db.engine)
+                except SchemaNotCurrent as error:
+                    raise click.ClickException(error.detail) from None
             yield app
         finally:
             db.session.remove()
@@ -67,7 +75,7 @@ def db_upgrade(revision: str) -> None:
     """Migrate the database up to REVISION (default: the latest)."""
     from claims_api import migrations
 
-    with app_context():
+    with app_context(migrated=False):
         migrations.upgrade(db.engine, revision)
         click.echo(f"database at {migrations.current_revision(db.engine)}", err=True)
 
@@ -78,7 +86,7 @@ def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION ("base" empties it: all data is lost)."""
     from claims_api import migrations
 
-    with app_context():
+    with app_context(migrated=False):
         migrations.downgrade(db.engine, revision)
         click.echo(f"database at {migrations.current_revision(db.engine)}", err=True)
 
@@ -88,7 +96,7 @@ def db_current() -> None:
     """Print the database's migration and the latest one."""
     from claims_api import migrations
 
-    with app_context():
+    with app_context(migrated=False):
         click.echo(f"current: {migrations.current_revision(db.engine)}")
         click.echo(f"latest:  {migrations.head_revision()}")
 
@@ -149,7 +157,7 @@ def keys_list() -> None:
     from claims_api.services.keys import list_keys
     from claims_api.services.pagination import PageRequest
 
-    with app_context():
+    with app_context(), read_only():
         cursor = None
         while True:
             page = list_keys(PageRequest(limit=200, cursor=cursor))
@@ -387,7 +395,8 @@ def extract(
     if text_file is not None:
         proposals = extraction_service.propose(text_file.read(), threshold)
     else:
-        with app_context():
+        # Without --save it only reads, and must not hold up the API's writers.
+        with app_context(), read_only() if not save else nullcontext():
             try:
                 proposals = extraction_service.extract_article(
                     article_id, Change(actor), min_score=threshold, save=save
@@ -436,7 +445,8 @@ def export(
     selection = ExportFilter(
         since=since.replace(tzinfo=UTC) if since else None, article_id=article_id, status=status
     )
-    with app_context() as app:
+    # A read: on SQLite it takes no write lock, so the API's writers go on meanwhile.
+    with app_context() as app, read_only():
         base_url = app.config["PUBLIC_URL"] or "http://localhost:8000/"
         for chunk in export_chunks(
             export_format, selection, base_url=base_url, publisher=app.config["PUBLISHER_NAME"]

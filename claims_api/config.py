@@ -15,7 +15,11 @@ class DefaultConfig:
 
     # Ordinary requests are small JSON documents; bulk paths get their own limit.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
-    SQLITE_BUSY_TIMEOUT_MS = 30_000
+    # A writer waits this long for SQLite's write lock, then gets 503 with Retry-After:
+    # long enough to queue behind ordinary writes, short of tying up every thread.
+    SQLITE_BUSY_TIMEOUT_MS = 5_000
+    # /health/ready fails when the SQLite file's disk has less free space than this.
+    READY_MIN_FREE_BYTES = 16 * 1024 * 1024
     # Bulk imports stream to disk and are allowed far more than ordinary requests.
     IMPORT_MAX_BYTES = 256 * 1024 * 1024
     # An import still "running" after this long died with its process.

@@ -166,6 +166,20 @@ def http_problem(error: HTTPException) -> Response:
     return problem_response(status, error.name, detail, errors=errors, headers=headers)
 
 
+# SQLite's lock errors, and PostgreSQL's lock, deadlock, serialisation and timeout ones.
+BUSY_SQLITE_ERRORS = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
+BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001", "57014"})
+
+
+def is_busy(error: OperationalError) -> bool:
+    """Whether the database refused for contention, which passes, not for a fault."""
+    cause = error.orig
+    return (
+        getattr(cause, "sqlite_errorname", None) in BUSY_SQLITE_ERRORS
+        or getattr(cause, "sqlstate", None) in BUSY_SQLSTATES
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Response:
@@ -202,12 +216,23 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def handle_operational_error(error: OperationalError) -> Response:
+        if is_busy(error):
+            # Expected under load: the writer waited its time out; no traceback.
+            log.warning("database busy: %s", error.orig)
+            return problem_response(
+                503,
+                "Service unavailable",
+                "The database is busy; try again.",
+                slug="database-busy",
+                headers={"Retry-After": "1"},
+            )
         log.exception("database error")
         return problem_response(
             503,
             "Service unavailable",
-            "The database is unavailable or busy; try again.",
-            headers={"Retry-After": "1"},
+            "The database is unavailable; try again later.",
+            slug="database-unavailable",
+            headers={"Retry-After": "5"},
         )
 
     @app.errorhandler(InternalServerError)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, request
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, event
@@ -14,6 +17,9 @@ from claims_api.errors import http_problem
 from claims_api.models import Base
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Whether the transactions begun now only read. Writing is the default, so work
+# that forgets to say what it does is safe; readers say so with ``read_only()``.
+_reading: ContextVar[bool] = ContextVar("claims_reading", default=False)
 
 
 class ProblemApi(Api):
@@ -27,14 +33,30 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 api = ProblemApi()
 
 
+@contextmanager
+def read_only() -> Iterator[None]:
+    """Declare that the transactions begun inside only read.
+
+    On SQLite they begin deferred and take no write lock, so a long read (an
+    export) never holds up writers; elsewhere it changes nothing. The unit of
+    work says what it does: CLI commands that read wrap themselves in it, and
+    every GET, HEAD or OPTIONS request runs in it (``init_database``).
+    """
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Make SQLite safe for several concurrent writers.
 
     WAL lets readers go on while one writer writes; the busy timeout makes a
     second writer wait instead of failing; and every transaction that may write
     starts with BEGIN IMMEDIATE, so it takes the write lock up front and can never
-    fail half-way when it upgrades from reading to writing. Requests that only
-    read (GET, HEAD) begin deferred and never wait for writers. pysqlite's own
+    fail half-way when it upgrades from reading to writing. Work declared
+    ``read_only()`` begins deferred and never waits for writers. pysqlite's own
     implicit BEGIN is turned off so ours is the one that runs.
     """
 
@@ -50,12 +72,21 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        reading = has_request_context() and request.method in READ_ONLY_METHODS
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _reading.get() else "BEGIN IMMEDIATE")
 
 
 def init_database(app: Flask) -> None:
     db.init_app(app)
+
+    @app.before_request
+    def declare_transaction_mode() -> None:
+        # Each request sets the mode afresh: a thread serves many requests.
+        _reading.set(request.method in READ_ONLY_METHODS)
+
+    @app.teardown_request
+    def forget_transaction_mode(error: BaseException | None) -> None:
+        _reading.set(False)
+
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

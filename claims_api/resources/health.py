@@ -1,46 +1,91 @@
-"""/health: is the database reachable and at the latest migration?"""
+"""/health/live (the process answers) and /health/ready, also /health (it can serve)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
 from claims_api.auth import PUBLIC, requires
+from claims_api.errors import problem_response
 from claims_api.extensions import db
-from claims_api.migrations import current_revision, head_revision
 from claims_api.resources.common import Blueprint
+from claims_api.services.health import probe_engine, readiness
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Service health.")
 
 
-class HealthSchema(Schema):
-    status = fields.String(metadata={"description": "ok or unavailable"})
+class LivenessSchema(Schema):
+    status = fields.String(metadata={"description": "always ok"})
+
+
+class ReadinessSchema(Schema):
+    status = fields.String(metadata={"description": "ok (a 503 is a problem saying why)"})
     database = fields.String(metadata={"description": "reachable or unreachable"})
+    writable = fields.Boolean(metadata={"description": "whether a write could be made now"})
     migration = fields.String(allow_none=True)
     expected_migration = fields.String(allow_none=True)
+
+
+def _probe_engine() -> Engine:
+    engine: Engine | None = current_app.extensions.get("claims_probe_engine")
+    if engine is None:
+        engine = current_app.extensions["claims_probe_engine"] = probe_engine(db.engine)
+    return engine
+
+
+def ready() -> tuple[dict[str, Any], int] | Response:
+    """200 when the database is reachable, migrated and writable; else a 503 problem saying why."""
+    found = readiness(_probe_engine(), min_free_bytes=current_app.config["READY_MIN_FREE_BYTES"])
+    body = {
+        "database": "reachable" if found.reachable else "unreachable",
+        "writable": found.writable,
+        "migration": found.migration,
+        "expected_migration": found.expected_migration,
+    }
+    if found.ready:
+        return {"status": "ok", **body}, 200
+    # A problem's own "status" is the HTTP status; the rest say what was found.
+    return problem_response(
+        503,
+        "Service unavailable",
+        found.problem,
+        slug="not-ready",
+        headers={"Retry-After": "5"},
+        **body,
+    )
+
+
+@blp.route("/live")
+class Live(MethodView):
+    @requires(PUBLIC)
+    @blp.response(200, LivenessSchema)
+    def get(self) -> dict[str, str]:
+        """200 while the process answers requests; touches no database."""
+        return {"status": "ok"}
+
+
+@blp.route("/ready")
+class Ready(MethodView):
+    @requires(PUBLIC)
+    @blp.response(200, ReadinessSchema)
+    @blp.alt_response(503, description="Unreachable, not migrated, locked, read-only or full")
+    def get(self) -> tuple[dict[str, Any], int] | Response:
+        """200 when the database answers, is at the latest migration and can take a write.
+
+        Answers within about 2 s whatever the database does.
+        """
+        return ready()
 
 
 @blp.route("")
 class Health(MethodView):
     @requires(PUBLIC)
-    @blp.response(200, HealthSchema)
-    @blp.alt_response(503, schema=HealthSchema, description="Unreachable or not migrated")
-    def get(self) -> tuple[dict[str, Any], int]:
-        """200 when the database answers and is at the latest migration, else 503."""
-        head = head_revision()
-        try:
-            current = current_revision(db.engine)
-        except SQLAlchemyError:
-            body = {"status": "unavailable", "database": "unreachable", "migration": None}
-            return {**body, "expected_migration": head}, 503
-        healthy = current == head
-        body = {
-            "status": "ok" if healthy else "unavailable",
-            "database": "reachable",
-            "migration": current,
-            "expected_migration": head,
-        }
-        return body, 200 if healthy else 503
+    @blp.response(200, ReadinessSchema)
+    @blp.alt_response(503, description="Unreachable, not migrated, locked, read-only or full")
+    def get(self) -> tuple[dict[str, Any], int] | Response:
+        """Readiness, as /health/ready: kept for the probes that already use it."""
+        return ready()
