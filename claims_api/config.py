@@ -22,6 +22,9 @@ class DefaultConfig:
     READY_MIN_FREE_BYTES = 16 * 1024 * 1024
     # Bulk imports stream to disk and are allowed far more than ordinary requests.
     IMPORT_MAX_BYTES = 256 * 1024 * 1024
+    # One record (a JSON Lines line, an array item, a script block) past this is
+    # reported as an error, never held: memory stays bounded whatever the file.
+    IMPORT_MAX_RECORD_BYTES = 16 * 1024 * 1024
     # An import still "running" after this long died with its process.
     IMPORT_STALE_SECONDS = 3600
     # Named as the author of exported ClaimReviews; PUBLIC_URL makes their URLs.

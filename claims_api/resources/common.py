@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any, cast
@@ -16,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from claims_api.auth import current_actor
 from claims_api.errors import PreconditionRequired
+from claims_api.schemas.common import unstorable_paths
 from claims_api.services.pagination import Page, PageRequest
 from claims_api.services.revisions import ANY_VERSION, Change, Precondition
 
@@ -23,23 +25,10 @@ Reply = tuple[Any, int, dict[str, str]]
 ETAG = re.compile(r'"[0-9]{1,10}"')
 
 
-def nul_paths(value: Any, path: str = "") -> Iterator[str]:
-    """Where ``value`` holds a NUL character, which no text column can store."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            yield path or "_body"
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from nul_paths(key, path)
-            yield from nul_paths(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from nul_paths(item, f"{path}.{index}" if path else str(index))
-
-
 class StrictParser(FlaskParser):
     """Rejects unknown query parameters (a misspelt filter must not silently match
-    everything) and NUL characters anywhere in the input."""
+    everything), text no database can store (NUL characters, unpaired surrogates)
+    anywhere in the input, and numbers Python will not convert."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
@@ -53,6 +42,12 @@ class StrictParser(FlaskParser):
         except RecursionError:
             # JSON nested deeper than the parser's stack: unparseable, like any bad JSON.
             abort(400, messages={"json": ["The JSON body is nested too deeply."]})
+        except json.JSONDecodeError:
+            raise  # webargs answers these itself
+        except ValueError:
+            # An integer past Python's limit of digits for int(), which json.loads
+            # raises as a bare ValueError: no field takes a number that long.
+            abort(400, messages={"json": ["A number in the JSON body has too many digits."]})
 
     def _load_location_data(self, *, schema: Schema, req: Request, location: str) -> Any:
         data = super()._load_location_data(schema=schema, req=req, location=location)
@@ -63,9 +58,12 @@ class StrictParser(FlaskParser):
                 plain = {key: "".join(query.getlist(key)) for key in query}
             else:
                 plain = data
-            bad = sorted(set(nul_paths(plain)))
+            bad = {
+                ".".join(map(str, path)) or "_body": reason
+                for path, reason in unstorable_paths(plain)
+            }
             if bad:
-                raise ValidationError({name: ["Must not contain NUL characters."] for name in bad})
+                raise ValidationError({name: [reason] for name, reason in sorted(bad.items())})
         return data
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,6 +12,41 @@ from marshmallow import Schema, ValidationError, fields, validate
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
 MAX_ID = 2**31 - 1
+
+
+# A UTF-16 surrogate on its own: JSON's "\ud800" decodes to one, and no database
+# (nor UTF-8) can store it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unstorable_text(text: str) -> str | None:
+    """Why no text column can store ``text``, or None if one can."""
+    if "\x00" in text:
+        return "Must not contain NUL characters."
+    if LONE_SURROGATE.search(text):
+        return "Must not contain unpaired UTF-16 surrogates (such as \\ud800)."
+    return None
+
+
+def unstorable_paths(
+    value: Any, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Where a decoded JSON value holds text no database can store, and why.
+
+    The one check every writer applies before text reaches the database: the
+    request parser for the API, the import readers for bulk files.
+    """
+    if isinstance(value, str):
+        reason = unstorable_text(value)
+        if reason:
+            yield path, reason
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from unstorable_paths(key, path)
+            yield from unstorable_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from unstorable_paths(item, (*path, index))
 
 
 def Id(**kwargs: Any) -> fields.Integer:

@@ -4,6 +4,15 @@ JSON Lines are read line by line; JSON arrays, ``@graph`` lists and DataFeeds
 item by item with ijson, so memory does not grow with the file. HTML pages give
 their ``<script type="application/ld+json">`` blocks. Each record carries where
 it came from (``line 12``, a JSON pointer such as ``/@graph/3``) for the report.
+
+No record is held in memory past ``IMPORT_MAX_RECORD_BYTES`` of input: a larger
+one is reported as an error at its location and skipped, the rest still stream.
+Nothing a client sends may crash the process, so ijson's C backend only ever runs
+with ``use_float=True``: without it, it turns each integer into a Python int with
+``PyLong_FromString`` and, when that fails (an integer past the interpreter's
+4,300-digit limit), passes the NULL result on unchecked and the process dies
+with SIGSEGV. With ``use_float=True`` yajl parses numbers itself and reports an
+out-of-range one as a parse error.
 """
 
 from __future__ import annotations
@@ -13,11 +22,23 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from itertools import count
 from typing import IO, Any
 
 import ijson
+import msgspec
+from flask import current_app, has_app_context
+
+from claims_api.schemas.common import unstorable_paths
 
 HTML_CHUNK = 64 * 1024
+# The default of CLAIMS_IMPORT_MAX_RECORD_BYTES: parsed, a record takes about 8
+# times its size, so this keeps one record near 128 MB.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+# Where a record may start in a JSON document, as ijson names the path.
+RECORD_PREFIXES = ("item", "@graph.item", "dataFeedElement.item")
+CONTAINER_STARTS = frozenset({"start_map", "start_array"})
+CONTAINER_ENDS = frozenset({"end_map", "end_array"})
 FORMATS = ("jsonl", "json", "html")
 MEDIA_TYPES = {
     "application/x-ndjson": "jsonl",
@@ -70,21 +91,46 @@ def detect_format(name: str, head: bytes) -> str:
     return "json"
 
 
-def read_records(stream: IO[bytes], input_format: str) -> Iterator[Record | ReadError]:
+def record_limit() -> int:
+    """The configured bound on one record's size, in bytes of input."""
+    if has_app_context():
+        return int(current_app.config.get("IMPORT_MAX_RECORD_BYTES", MAX_RECORD_BYTES))
+    return MAX_RECORD_BYTES
+
+
+def too_large(limit: int) -> str:
+    return f"the record is larger than the limit of {limit} bytes (IMPORT_MAX_RECORD_BYTES)"
+
+
+def read_records(
+    stream: IO[bytes], input_format: str, max_record_bytes: int | None = None
+) -> Iterator[Record | ReadError]:
+    limit = max_record_bytes or record_limit()
     if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
         stream.seek(0)  # no byte-order mark to skip
     if input_format == "jsonl":
-        yield from _json_lines(stream)
+        yield from _json_lines(stream, limit)
     elif input_format == "html":
-        yield from _html(stream)
+        yield from _html(stream, limit)
     else:
-        yield from _json(stream)
+        yield from _json(stream, limit)
 
 
-def _json_lines(stream: IO[bytes]) -> Iterator[Record]:
-    """Each non-blank line, still as bytes: it is parsed and validated in one step later."""
-    for number, line in enumerate(stream, start=1):
-        if line.strip():
+def _json_lines(stream: IO[bytes], limit: int) -> Iterator[Record | ReadError]:
+    """Each non-blank line, still as bytes: it is parsed and validated in one step later.
+
+    A line is read up to ``limit`` bytes; the rest of a longer one is skipped
+    piece by piece, so a file without newlines never sits in memory whole.
+    """
+    for number in count(1):
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := stream.readline(HTML_CHUNK)) and not rest.endswith(b"\n"):
+                pass
+            yield ReadError(f"line {number}", too_large(limit))
+        elif line.strip():
             yield Record(f"line {number}", line)
 
 
@@ -95,69 +141,179 @@ class TooDeep(ValueError):
     pass
 
 
-def _top_level_keys(stream: IO[bytes]) -> set[str]:
-    """The keys of the top-level object (if it is one), read as bare events.
+class _CountingReader:
+    """A stream that counts the bytes read from it, to measure records while parsing."""
 
-    Also refuses nesting deeper than MAX_DEPTH before anything builds values:
-    ijson's item paths grow with the square of the depth.
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.consumed = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.consumed += len(data)
+        return data
+
+
+@dataclass
+class _Layout:
+    """What a first pass over a JSON document found, before anything builds values."""
+
+    keys: set[str]
+    size: int
+    # Per record prefix, the indices of the records larger than the limit.
+    oversized: dict[str, set[int]]
+
+
+def _layout(stream: IO[bytes], limit: int) -> _Layout:
+    """The top-level keys, the size, and the records over ``limit``, from bare events.
+
+    Also refuses nesting deeper than MAX_DEPTH: ijson's item paths grow with the
+    square of the depth. Sizes are measured in reads of a 64th of the limit, so
+    they are exact to within that.
     """
+    reader = _CountingReader(stream)
     keys: set[str] = set()
     depth = 0
-    for event, value in ijson.basic_parse(stream):
-        if event in ("start_map", "start_array"):
+    index = dict.fromkeys(RECORD_PREFIXES, -1)
+    started: dict[str, int] = {}
+    oversized: dict[str, set[int]] = {prefix: set() for prefix in RECORD_PREFIXES}
+    buffer = min(HTML_CHUNK, max(256, limit // 64))
+    for prefix, event, value in ijson.parse(reader, use_float=True, buf_size=buffer):
+        if event in CONTAINER_STARTS:
             depth += 1
             if depth > MAX_DEPTH:
                 raise TooDeep(f"nested deeper than {MAX_DEPTH} levels")
-        elif event in ("end_map", "end_array"):
+        elif event in CONTAINER_ENDS:
             depth -= 1
         elif event == "map_key" and depth == 1:
             keys.add(value)
-    return keys
+        if prefix not in index:
+            continue
+        if event in CONTAINER_ENDS:
+            if reader.consumed - started.pop(prefix) > limit:
+                oversized[prefix].add(index[prefix])
+        elif event != "map_key":
+            index[prefix] += 1
+            if event in CONTAINER_STARTS:
+                started[prefix] = reader.consumed
+    return _Layout(keys, reader.consumed, oversized)
 
 
-def _json(stream: IO[bytes]) -> Iterator[Record | ReadError]:
+def _json(stream: IO[bytes], limit: int) -> Iterator[Record | ReadError]:
     """A JSON document: one object, an array of them, an @graph or a DataFeed."""
     start = stream.tell()
     try:
-        keys = _top_level_keys(stream)
+        layout = _layout(stream, limit)
         stream.seek(start)
         if stream.read(64).lstrip()[:1] == b"[":
+            prefix, pointer = "item", ""
+        elif "@graph" in layout.keys:
+            prefix, pointer = "@graph.item", "/@graph"
+        elif "dataFeedElement" in layout.keys:
+            prefix, pointer = "dataFeedElement.item", "/dataFeedElement"
+        elif layout.size > limit:
+            yield ReadError("/", too_large(limit))
+            return
+        else:
             stream.seek(start)
-            yield from _items(stream, "item", "")
+            yield from _checked("/", json.load(stream))
             return
         stream.seek(start)
-        if "@graph" in keys:
-            yield from _items(stream, "@graph.item", "/@graph")
-        elif "dataFeedElement" in keys:
-            yield from _data_feed(ijson.items(stream, "dataFeedElement.item", use_float=True), "")
+        items = _items(stream, prefix, layout.oversized[prefix])
+        if prefix == "dataFeedElement.item":
+            yield from _data_feed(items, "", limit)
         else:
-            yield Record("/", json.load(stream))
+            for index, item in items:
+                if item is _OVERSIZED:
+                    yield ReadError(f"{pointer}/{index}", too_large(limit))
+                else:
+                    yield from _checked(f"{pointer}/{index}", item)
     except TooDeep as error:
         yield ReadError("/", str(error))
     except (ijson.JSONError, ValueError, RecursionError) as error:
         yield ReadError("/", f"invalid JSON: {first_line(error)}")
 
 
-def _items(stream: IO[bytes], prefix: str, pointer: str) -> Iterator[Record]:
-    for index, item in enumerate(ijson.items(stream, prefix, use_float=True)):
-        yield Record(f"{pointer}/{index}", item)
+# Stands in for a record too large to build.
+_OVERSIZED = object()
 
 
-def _data_feed(elements: Iterator[Any], pointer: str) -> Iterator[Record]:
+def _items(stream: IO[bytes], prefix: str, oversized: set[int]) -> Iterator[tuple[int, Any]]:
+    """Each record under ``prefix`` with its index; ``_OVERSIZED`` for those in ``oversized``.
+
+    Without oversized records ijson builds the items in C; with some, the events
+    of those are dropped before the builder sees them.
+    """
+    if not oversized:
+        yield from enumerate(ijson.items(stream, prefix, use_float=True))
+        return
+    kept = (index for index in count() if index not in oversized)
+    events = _skipping(ijson.parse(stream, use_float=True), prefix, oversized)
+    position = 0
+    for index, item in zip(kept, ijson.items(events, prefix), strict=False):
+        for skipped in range(position, index):
+            yield skipped, _OVERSIZED
+        yield index, item
+        position = index + 1
+    for skipped in sorted(index for index in oversized if index >= position):
+        yield skipped, _OVERSIZED
+
+
+def _skipping(
+    events: Iterator[tuple[str, str, Any]], prefix: str, oversized: set[int]
+) -> Iterator[tuple[str, str, Any]]:
+    """The events of a document without those of the records numbered in ``oversized``."""
+    index, skipping = -1, False
+    for event in events:
+        at_record = event[0] == prefix
+        if skipping:
+            skipping = not (at_record and event[1] in CONTAINER_ENDS)
+            continue
+        if at_record and event[1] not in CONTAINER_ENDS and event[1] != "map_key":
+            index += 1
+            if index in oversized:
+                skipping = event[1] in CONTAINER_STARTS
+                continue
+        yield event
+
+
+def _checked(location: str, value: Any) -> Iterator[Record | ReadError]:
+    """The record, unless a string in it holds an unpaired UTF-16 surrogate.
+
+    Python's json module lets ``"\ud800"`` through; no database can store it.
+    Encoding with msgspec finds one at C speed; only then is the record walked
+    to name the field.
+    """
+    try:
+        msgspec.json.encode(value)
+    except UnicodeEncodeError:
+        where = next(unstorable_paths(value), ("", ""))
+        pointer = "".join(f"/{part}" for part in where[0]) if where[0] else ""
+        yield ReadError(f"{location.rstrip('/')}{pointer}" or "/", where[1])
+        return
+    yield Record(location, value)
+
+
+def _data_feed(
+    elements: Iterator[tuple[int, Any]], pointer: str, limit: int
+) -> Iterator[Record | ReadError]:
     """The items of a schema.org DataFeed: each element, or the item(s) it wraps."""
-    for index, element in enumerate(elements):
+    for index, element in elements:
         location = f"{pointer}/dataFeedElement/{index}"
+        if element is _OVERSIZED:
+            yield ReadError(location, too_large(limit))
+            continue
         wrapped = element.get("item") if isinstance(element, dict) else None
         if wrapped is None:
-            yield Record(location, element)
+            yield from _checked(location, element)
         elif isinstance(wrapped, list):
             for position, item in enumerate(wrapped):
-                yield Record(f"{location}/item/{position}", item)
+                yield from _checked(f"{location}/item/{position}", item)
         else:
-            yield Record(f"{location}/item", wrapped)
+            yield from _checked(f"{location}/item", wrapped)
 
 
-def expand_json_ld(value: Any, pointer: str) -> Iterator[Record]:
+def expand_json_ld(value: Any, pointer: str) -> Iterator[Record | ReadError]:
     """Records of an in-memory JSON-LD value: an object, an array, an @graph, a DataFeed."""
     if isinstance(value, list):
         for index, item in enumerate(value):
@@ -165,45 +321,75 @@ def expand_json_ld(value: Any, pointer: str) -> Iterator[Record]:
     elif isinstance(value, dict) and isinstance(value.get("@graph"), list):
         yield from expand_json_ld(value["@graph"], f"{pointer}/@graph")
     elif isinstance(value, dict) and isinstance(value.get("dataFeedElement"), list):
-        yield from _data_feed(iter(value["dataFeedElement"]), pointer)
+        yield from _data_feed(enumerate(value["dataFeedElement"]), pointer, MAX_RECORD_BYTES)
     else:
-        yield Record(pointer or "/", value)
+        yield from _checked(pointer or "/", value)
+
+
+# Kept of an over-long stretch of HTML: enough of its start for the parser to
+# know what construct it is in, and of its end to find where that closes.
+HTML_KEEP = 256
 
 
 class _LdJsonScripts(HTMLParser):
-    """Collects the text of each ``<script type="application/ld+json">`` block."""
+    """Collects the text of each ``<script type="application/ld+json">`` block.
 
-    def __init__(self) -> None:
+    A block over ``limit`` characters is collected as None. HTMLParser keeps an
+    unterminated construct (a script without ``<``, a comment, a tag) whole in
+    its buffer and searches it again on every feed; ``bound_buffer`` cuts the
+    middle out of one that grows past the limit, so neither memory nor time grows
+    with it.
+    """
+
+    def __init__(self, limit: int) -> None:
         super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[int, str]] = []
+        self.limit = limit
+        self.blocks: list[tuple[int, str | None]] = []
         self._current: list[str] | None = None
+        self._size = 0
         self._line = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         kind = (dict(attrs).get("type") or "").split(";")[0].strip().lower()
         if tag == "script" and kind == "application/ld+json":
-            self._current, self._line = [], self.getpos()[0]
+            self._current, self._size, self._line = [], 0, self.getpos()[0]
 
     def handle_data(self, data: str) -> None:
         if self._current is not None:
-            self._current.append(data)
+            self._size += len(data)
+            if self._size <= self.limit:
+                self._current.append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script" and self._current is not None:
-            self.blocks.append((self._line, "".join(self._current)))
+            text = "".join(self._current) if self._size <= self.limit else None
+            self.blocks.append((self._line, text))
             self._current = None
 
+    def bound_buffer(self) -> None:
+        if len(self.rawdata) > self.limit:
+            if self._current is not None:
+                self._size = self.limit + 1
+            self.rawdata = self.rawdata[:HTML_KEEP] + self.rawdata[-HTML_KEEP:]
 
-def _html(stream: IO[bytes]) -> Iterator[Record | ReadError]:
-    parser = _LdJsonScripts()
+
+def _html(stream: IO[bytes], limit: int) -> Iterator[Record | ReadError]:
+    parser = _LdJsonScripts(limit)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    count = 0
-    while chunk := stream.read(HTML_CHUNK):
-        parser.feed(decoder.decode(chunk))
+    found = 0
+    while True:
+        chunk = stream.read(HTML_CHUNK)
+        parser.feed(decoder.decode(chunk, final=not chunk))
+        parser.bound_buffer()
+        if not chunk:
+            parser.close()
         blocks, parser.blocks = parser.blocks, []
         for line, text in blocks:
-            count += 1
-            where = f"script {count} (line {line})"
+            found += 1
+            where = f"script {found} (line {line})"
+            if text is None:
+                yield ReadError(where, too_large(limit))
+                continue
             try:
                 value = json.loads(text)
             except (ValueError, RecursionError) as error:
@@ -211,7 +397,11 @@ def _html(stream: IO[bytes]) -> Iterator[Record | ReadError]:
                 continue
             for record in expand_json_ld(value, ""):
                 pointer = "" if record.location == "/" else record.location
-                yield Record(f"{where}{pointer}", record.data)
-    parser.close()
-    if count == 0:
+                if isinstance(record, ReadError):
+                    yield ReadError(f"{where}{pointer}", record.reason)
+                else:
+                    yield Record(f"{where}{pointer}", record.data)
+        if not chunk:
+            break
+    if found == 0:
         yield ReadError("/", 'no <script type="application/ld+json"> block in the page')
