@@ -98,7 +98,12 @@ class Imports(MethodView):
             change = Change(actor, f"import {args['name']} (import {run.id})")
             try:
                 import_stream(
-                    spool, input_format, report, change, role=current_role(), partial=args["partial"]
+                    spool,
+                    input_format,
+                    report,
+                    change,
+                    role=current_role(),
+                    partial=args["partial"],
                 )
             except Exception as error:
                 # Record the run before answering 500 or 503: its key must not stay
