@@ -26,7 +26,10 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(app: Flask, database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A gunicorn server on a free port, on the test database (migrated by ``app``)."""
+    """A gunicorn server on a free port, on the test database (migrated by ``app``).
+
+    Everything it logs (access and error logs) goes to ``tmp_path / "server.log"``.
+    """
     port = free_port()
     log = tmp_path / "server.log"
     # The console script installed beside this interpreter, as a user runs it.
@@ -35,7 +38,7 @@ def server(app: Flask, database_url: str, tmp_path: Path) -> Iterator[str]:
         process = subprocess.Popen(
             [command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
             env={**os.environ, "DATABASE_URL": database_url},
-            stdout=subprocess.DEVNULL,
+            stdout=stderr,
             stderr=stderr,
             start_new_session=True,
         )
@@ -44,7 +47,7 @@ def server(app: Flask, database_url: str, tmp_path: Path) -> Iterator[str]:
     try:
         while True:
             try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                if requests.get(f"{base}/health", timeout=30).status_code == 200:
                     break
             except requests.ConnectionError:
                 pass
