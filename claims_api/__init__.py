@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, request, send_from_directory
+from flask import Flask, Request, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
@@ -25,10 +25,39 @@ RAW_BODY_ENDPOINTS = frozenset({"imports.Imports"})
 
 
 class IdConverter(IntegerConverter):
-    """Path ids within the database's integer range: a larger one is a 404, not an overflow."""
+    """Path ids within the database's integer range: a larger one is a 404, not an overflow.
+
+    ASCII digits only: Werkzeug's default pattern also matches other scripts' digits, so
+    ``/claims/١٢`` was taken as claim 12 under a path no link can repeat.
+    """
+
+    regex = r"[0-9]+"
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(map, min=1, max=MAX_ID)
+
+
+class BoundedRequest(Request):
+    """A request whose body past MAX_CONTENT_LENGTH is a 413, however it is sent.
+
+    For a body without Content-Length (chunked), Werkzeug's stream stops at the
+    limit without telling whether more followed, so a 10 MB body read as its first
+    4 MiB and failed as invalid JSON. One more byte from the server's stream tells.
+    """
+
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> Any:
+        data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+        limit = self.max_content_length
+        if (
+            self.content_length is None
+            and limit is not None
+            and len(data) >= limit
+            and self.environ["wsgi.input"].read(1)
+        ):
+            raise RequestEntityTooLarge()
+        return data.decode(errors="replace") if as_text else data
 
 
 def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
@@ -38,6 +67,7 @@ def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The app; raises WorkflowError if the configured workflow is not usable."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = BoundedRequest
     load_config(app, test_config)
     app.extensions["claims_workflow"] = load_workflow(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///" + app.instance_path):

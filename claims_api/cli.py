@@ -479,22 +479,6 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     if dev:
         create_app().run(host=host, port=port, debug=True)
         return
-    from gunicorn.app.base import BaseApplication
+    from claims_api import server
 
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            options: dict[str, Any] = {
-                "bind": f"{host}:{port}",
-                "workers": workers,
-                "threads": threads,
-                "worker_class": "gthread",
-                "accesslog": "-",
-            }
-            for name, value in options.items():
-                self.cfg.set(name, value)
-
-        # The stubs give start_response two parameters; PEP 3333's (and Flask's) has three.
-        def load(self) -> Flask:  # type: ignore[override]
-            return create_app()
-
-    Server().run()
+    server.serve(create_app, host=host, port=port, workers=workers, threads=threads)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,6 +12,7 @@ from flask import Flask, Response, request
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from claims_api.errors import http_problem
@@ -21,6 +23,8 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # that forgets to say what it does is safe; readers say so with ``read_only()``.
 _reading: ContextVar[bool] = ContextVar("claims_reading", default=False)
 
+log = logging.getLogger(__name__)
+
 
 class ProblemApi(Api):
     """flask-smorest's Api answering every HTTP error with problem+json."""
@@ -29,7 +33,24 @@ class ProblemApi(Api):
         return http_problem(error)
 
 
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+class SessionSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy whose end-of-request clean-up cannot fail the request.
+
+    The session is removed after the response is made, outside every error
+    handler; when the connection died meanwhile, its rollback raised there and the
+    server answered its own 500 in place of the finished response. SQLAlchemy
+    has already invalidated such a connection: log it and drop the session.
+    """
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        try:
+            self.session.remove()
+        except SQLAlchemyError:
+            log.warning("the database connection failed while a request ended", exc_info=True)
+            self.session.registry.clear()
+
+
+db = SessionSQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 api = ProblemApi()
 
 

@@ -43,7 +43,7 @@ def running_server(database_url: str, log: Path, *, workers: int = 2) -> Iterato
         process = subprocess.Popen(
             [*command, "--workers", str(workers)],
             env={**os.environ, "DATABASE_URL": database_url},
-            stdout=subprocess.DEVNULL,
+            stdout=stderr,  # the access log too: tests grep it for credentials
             stderr=stderr,
             start_new_session=True,
         )

@@ -1,0 +1,56 @@
+"""Inputs that used to reach a 500: each is a 4xx problem+json, or does not fail at all."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from tests.factories import create_article
+
+
+def test_an_integer_past_pythons_digit_limit_is_a_400(client: FlaskClient) -> None:
+    response = client.post(
+        "/articles",
+        data='{"url": "https://e.org/a", "title": "t", "priority": 1' + "0" * 5000 + "}",
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/problem+json"
+    assert "digits" in response.get_json()["detail"]
+
+
+def test_an_unpaired_surrogate_is_a_422_naming_the_field(client: FlaskClient) -> None:
+    response = client.post(
+        "/articles",
+        data='{"url": "https://e.org/a", "title": "bad \\ud800 title", "body": "b"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert "surrogates" in response.get_json()["errors"]["title"][0]
+
+
+@pytest.mark.parametrize("path", ["/claims/١٢", "/articles/١", "/claims/１２"])
+def test_non_ascii_digits_in_a_path_are_a_404(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_connection_dying_at_the_end_of_a_request_keeps_the_response(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = create_article(client)
+    close = Session.close
+
+    def dead_connection(session: Session) -> None:
+        # As when the rollback meets a dead connection: SQLAlchemy lets it go, then raises.
+        close(session)
+        raise OperationalError("ROLLBACK", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(Session, "close", dead_connection)
+    response = client.get(f"/articles/{article['id']}")
+    monkeypatch.undo()
+    assert response.status_code == 200
+    assert client.get(f"/articles/{article['id']}").status_code == 200
