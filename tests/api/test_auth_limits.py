@@ -8,6 +8,7 @@ proxy. Counts live in Flask-Limiter's storage, which Redis shares between apps.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import string
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from limits.errors import StorageError
 
 from claims_api import create_app
 from claims_api.auth import client_address, limiter
@@ -72,8 +74,10 @@ def app_with(app: Flask, database_url: str) -> Iterator[Callable[..., Flask]]:
 
     yield build
     for other in built:
-        with other.app_context():
+        # Counts left in a shared storage would outlive the test; an unreachable one holds none.
+        with other.app_context(), contextlib.suppress(StorageError):
             limiter().reset()
+        with other.app_context():
             db.engine.dispose()
 
 
@@ -235,3 +239,17 @@ def test_two_apps_share_one_count_in_redis(
         check(client.get("/claims", headers=bearer(good)), 200)
     # An app with the memory storage keeps its own count.
     check(from_address(app_with(), GUESSER).get("/claims", headers=bearer(random_token())), 401)
+
+
+def test_an_unreachable_storage_limits_nothing_and_says_so(
+    app_with: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Port 1 on the loopback refuses at once: Redis is "down".
+    app = app_with(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", KEY_RATE_LIMIT="1/minute")
+    good = issue_token(app, "good", "reader")
+    guesser = from_address(app, GUESSER)
+    for _ in range(app.config["AUTH_FAILURE_LIMIT"] + 2):
+        check(guesser.get("/claims", headers=bearer(random_token())), 401)
+    for _ in range(3):
+        check(guesser.get("/claims", headers=bearer(good)), 200)
+    assert "rate limit storage unreachable" in caplog.text
