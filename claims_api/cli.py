@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
 import sys
@@ -106,6 +107,18 @@ def keys() -> None:
     """Issue, list and revoke API keys (Authorization: Bearer <token>)."""
 
 
+def cli_actor() -> str:
+    """Who a key change from the command line is recorded as: ``cli:<OS user>``.
+
+    Whoever runs the command holds the database, not a key; the OS account is
+    the best name for them there is ("cli" alone when it cannot be told).
+    """
+    try:
+        return f"cli:{getpass.getuser()}"[:200]
+    except (KeyError, OSError):
+        return "cli"
+
+
 class Expiry(click.ParamType):
     """When a key expires: an RFC 3339 time or date, or a span from now (30d, 12h)."""
 
@@ -143,7 +156,7 @@ def keys_create(name: str, role: str, expires: datetime | None) -> None:
 
     with app_context():
         try:
-            key, token = create_key(name, Role(role), expires)
+            key, token = create_key(name, Role(role), expires, issued_by=cli_actor())
         except DomainError as error:
             raise click.ClickException(_describe(error)) from None
         db.session.commit()
@@ -153,7 +166,8 @@ def keys_create(name: str, role: str, expires: datetime | None) -> None:
 
 @keys.command("list")
 def keys_list() -> None:
-    """List every key: id, prefix, name, role, created, expires, revoked (never tokens)."""
+    """List every key, one a line, tab-separated (never tokens): id, prefix, name, role,
+    created, expires, revoked, issued by, revoked by ("-" where there is none)."""
     from claims_api.services.keys import list_keys
     from claims_api.services.pagination import PageRequest
 
@@ -166,7 +180,9 @@ def keys_list() -> None:
                 shown = [
                     moment.isoformat(timespec="seconds") if moment else "-" for moment in dates
                 ]
-                click.echo("\t".join([str(key.id), key.prefix, key.name, key.role.value, *shown]))
+                actors = [key.issued_by or "-", key.revoked_by or "-"]
+                columns = [str(key.id), key.prefix, key.name, key.role.value, *shown, *actors]
+                click.echo("\t".join(columns))
             if page.next_cursor is None:
                 break
             cursor = page.next_cursor
@@ -175,12 +191,15 @@ def keys_list() -> None:
 @keys.command("revoke")
 @click.argument("key")
 def keys_revoke(key: str) -> None:
-    """Revoke KEY (its id or prefix, as `keys list` shows them): it stops working at once."""
+    """Revoke KEY (its id or prefix, as `keys list` shows them): it stops working at once.
+
+    The last usable admin key is refused: issue another with `keys create` first.
+    """
     from claims_api.services.keys import revoke_key
 
     with app_context():
         try:
-            revoked = revoke_key(int(key) if key.isdigit() else key)
+            revoked = revoke_key(int(key) if key.isdigit() else key, revoked_by=cli_actor())
         except DomainError as error:
             raise click.ClickException(error.detail) from None
         db.session.commit()

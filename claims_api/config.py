@@ -32,10 +32,18 @@ class DefaultConfig:
     PUBLIC_URL = None
 
     # Access: reads without a key unless turned off; failed authentications per
-    # client address and window before 429.
+    # (client address, key prefix), and per address for prefixes of no key, in a
+    # window before 429; an optional limit on each key's requests ("600/minute").
     ANONYMOUS_READS = True
     AUTH_FAILURE_LIMIT = 10
     AUTH_FAILURE_WINDOW_SECONDS = 60
+    KEY_RATE_LIMIT: str | None = None
+    # Peers (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed.
+    TRUSTED_PROXIES = ""
+    # Flask-Limiter's own settings: where counts live (redis://host:6379/0 shares
+    # them between processes and hosts) and how windows move.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
 
     # Review: the workflow document (JSON) or a file holding it, replacing the
     # default; four-eyes keeps verdicts away from a claim's creator and last editor.

@@ -41,7 +41,7 @@ def check(response: Any, status: int) -> dict[str, Any]:
 def issue_token(app: Flask, name: str = DEFAULT_ACTOR, role: str = "admin") -> str:
     """A new API key's token, issued through the service as `claims-api keys create` does."""
     with app.app_context():
-        _, token = create_key(name, Role(role), None)
+        _, token = create_key(name, Role(role), None, issued_by="tests")
         db.session.commit()
     return token
 

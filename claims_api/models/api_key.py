@@ -15,6 +15,9 @@ class ApiKey(Base):
     ``prefix`` is the token's public start: it finds the row (so the hash is
     compared with one candidate, in constant time) and tells keys apart in lists.
     ``name`` is who holds it; it becomes the actor of every revision they write.
+    ``issued_by`` and ``revoked_by`` are who issued and revoked it: the acting
+    key's name, or ``cli:<OS user>`` for the command line (None for keys issued
+    before they were recorded).
     """
 
     __tablename__ = "api_keys"
@@ -27,6 +30,8 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    issued_by: Mapped[str | None] = mapped_column(String(200))
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_api_keys_created_at_id", "created_at", "id"),)
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 
-from claims_api.auth import requires
+from claims_api.auth import current_actor, requires
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import Blueprint, page_request, page_response
@@ -34,7 +34,9 @@ class Keys(MethodView):
     @blp.response(201, IssuedKeySchema)
     def post(self, data: dict[str, Any]) -> Reply:
         """Issue a key; the answer holds its token, which is not shown again."""
-        key, token = key_service.create_key(data["name"], data["role"], data.get("expires_at"))
+        key, token = key_service.create_key(
+            data["name"], data["role"], data.get("expires_at"), issued_by=current_actor()
+        )
         db.session.commit()
         body = {name: getattr(key, name) for name in KeySchema().fields}
         body["token"] = token
@@ -51,7 +53,11 @@ class KeyById(MethodView):
 
     @requires(Role.ADMIN)
     @blp.response(204)
+    @blp.alt_response(409, description="It is the last usable admin key.")
     def delete(self, key_id: int) -> None:
-        """Revoke a key: requests with it are refused from now on (401)."""
-        key_service.revoke_key(key_id)
+        """Revoke a key: requests with it are refused from now on (401).
+
+        The last usable admin key cannot be revoked (409): issue another first.
+        """
+        key_service.revoke_key(key_id, revoked_by=current_actor())
         db.session.commit()

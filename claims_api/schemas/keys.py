@@ -24,6 +24,14 @@ class KeySchema(Schema):
     created_at = Timestamp()
     expires_at = Timestamp(allow_none=True)
     revoked_at = Timestamp(allow_none=True)
+    issued_by = fields.String(
+        allow_none=True,
+        metadata={"description": "Who issued it: a key's name, or cli:<OS user>."},
+    )
+    revoked_by = fields.String(
+        allow_none=True,
+        metadata={"description": "Who revoked it: a key's name, or cli:<OS user>."},
+    )
 
 
 class IssuedKeySchema(KeySchema):

@@ -4,6 +4,11 @@ A token is ``ck_<8 characters>_<43 characters>``: the first part is the key's
 public prefix (stored, shown in lists, used to find the row), the whole is
 secret. Only its SHA-256 is stored; a token has 256 random bits, so a plain
 hash is as safe as a slow one and costs nothing per request.
+
+Each key records who issued it and who revoked it (``issued_by``,
+``revoked_by``: the acting key's name, or ``cli:<OS user>`` from the command
+line). The last usable admin key cannot be revoked: nobody could manage keys
+over the API any more (the command line can still issue one).
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ import secrets
 import string
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from claims_api.errors import InvalidInput, NotFound, Unauthenticated
+from claims_api.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from claims_api.extensions import db
 from claims_api.models import ApiKey
 from claims_api.models.base import utcnow
@@ -34,7 +39,9 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_key(name: str, role: Role, expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+def create_key(
+    name: str, role: Role, expires_at: datetime | None = None, *, issued_by: str
+) -> tuple[ApiKey, str]:
     """A new key and its token; the token is returned this once and never stored."""
     name = name.strip()
     if not name or len(name) > 200:
@@ -53,28 +60,41 @@ def create_key(name: str, role: Role, expires_at: datetime | None = None) -> tup
         token_sha256=token_sha256(token),
         created_at=now,
         expires_at=expires_at,
+        issued_by=issued_by,
     )
     db.session.add(key)
     db.session.flush()
     return key, token
 
 
-def authenticate(token: str) -> ApiKey:
-    """The usable key ``token`` belongs to; Unauthenticated otherwise."""
+def token_prefix(token: str) -> str | None:
+    """The public prefix of a well-formed token (``ck_xxxxxxxx``); None for anything else."""
     match = TOKEN_PATTERN.fullmatch(token)
-    key = None
-    if match:
-        key = db.session.scalars(
-            select(ApiKey).where(ApiKey.prefix == match.group(1))
-        ).one_or_none()
-    expected = key.token_sha256 if key is not None else _NO_SUCH_HASH
-    if not hmac.compare_digest(expected, token_sha256(token)) or key is None:
+    return match.group(1) if match else None
+
+
+def candidate_key(token: str) -> ApiKey | None:
+    """The key whose prefix ``token`` carries, if any: not yet proof the token is its."""
+    prefix = token_prefix(token)
+    if prefix is None:
+        return None
+    return db.session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
+
+
+def authenticate(token: str, candidate: ApiKey | None) -> ApiKey:
+    """``candidate`` (from ``candidate_key(token)``) if ``token`` is its and it is usable.
+
+    The hash is compared even when there is no candidate, so a prefix of no key
+    costs the same time as one of a key. Raises Unauthenticated otherwise.
+    """
+    expected = candidate.token_sha256 if candidate is not None else _NO_SUCH_HASH
+    if not hmac.compare_digest(expected, token_sha256(token)) or candidate is None:
         raise Unauthenticated("The API key is not valid.")
-    if key.revoked_at is not None:
+    if candidate.revoked_at is not None:
         raise Unauthenticated("The API key has been revoked.")
-    if not key.is_usable(utcnow()):
+    if not candidate.is_usable(utcnow()):
         raise Unauthenticated("The API key has expired.")
-    return key
+    return candidate
 
 
 def get_key(reference: int | str) -> ApiKey:
@@ -88,13 +108,44 @@ def get_key(reference: int | str) -> ApiKey:
     return key
 
 
-def revoke_key(reference: int | str) -> ApiKey:
-    """Revoke a key for good; revoking it again changes nothing."""
+def revoke_key(reference: int | str, *, revoked_by: str) -> ApiKey:
+    """Revoke a key for good; revoking it again changes nothing.
+
+    Refuses (Conflict) to revoke the last usable admin key. The usable admin keys
+    are locked first (FOR UPDATE on PostgreSQL; on SQLite the writer already holds
+    the database's write lock from BEGIN IMMEDIATE), so two admins revoking each
+    other's keys at once cannot both succeed: the second sees the first's change.
+    """
     key = get_key(reference)
+    if key.role is Role.ADMIN and key.revoked_at is None:
+        usable = _lock_usable_admin_keys()
+        db.session.refresh(key)  # another transaction may have revoked it meanwhile
+        if key.revoked_at is None and usable == [key.id]:
+            raise Conflict(
+                "This is the last usable admin key: issue another admin key before revoking it "
+                "(claims-api keys create --role admin)."
+            )
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        key.revoked_by = revoked_by
         db.session.flush()
     return key
+
+
+def _lock_usable_admin_keys() -> list[int]:
+    """The ids of admin keys neither revoked nor expired, their rows locked in id order."""
+    now = utcnow()
+    query = (
+        select(ApiKey.id)
+        .where(
+            ApiKey.role == Role.ADMIN,
+            ApiKey.revoked_at.is_(None),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+        )
+        .order_by(ApiKey.id)
+        .with_for_update()
+    )
+    return list(db.session.scalars(query))
 
 
 def list_keys(page: PageRequest) -> Page[ApiKey]:

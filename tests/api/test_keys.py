@@ -1,10 +1,14 @@
 """API keys: issued by the CLI and by admins over /keys, stored only as a hash, refused once
-expired or revoked, never shown again, never logged; failed attempts are rate-limited."""
+expired or revoked, never shown again, never logged; who issued and revoked each is kept,
+and the last usable admin key cannot be revoked. Rate limits: tests/api/test_auth_limits.py."""
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,11 +17,13 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from claims_api import cli, create_app
+from claims_api.errors import Conflict
 from claims_api.extensions import db
 from claims_api.models import ApiKey
+from claims_api.services.keys import revoke_key
 from tests.factories import bearer, check, client_for, create_article, issue_token
 
 
@@ -70,7 +76,7 @@ def test_cli_lists_and_revokes_keys_and_a_revoked_key_is_401(app: Flask, run: An
     assert token not in listed.stdout
     check(app.test_client().get("/claims", headers=bearer(token)), 200)
     assert run("keys", "revoke", prefix).exit_code == 0
-    assert run("keys", "list").stdout.splitlines()[0].split("\t")[-1] != "-"
+    assert run("keys", "list").stdout.splitlines()[0].split("\t")[6] != "-"
     problem = check(app.test_client().get("/claims", headers=bearer(token)), 401)
     assert "revoked" in problem["detail"]
     assert run("keys", "revoke", "ck_nothing1").exit_code != 0
@@ -177,17 +183,108 @@ def test_no_token_or_hash_appears_in_responses_or_logs(
     assert "failed authentication" in caplog.text
 
 
-def test_failed_authentications_are_rate_limited_per_address(app: Flask) -> None:
-    limit = app.config["AUTH_FAILURE_LIMIT"]
-    good = issue_token(app, "good", "reader")
-    guesser = app.test_client()
-    guesser.environ_base["REMOTE_ADDR"] = "203.0.113.9"
-    for _ in range(limit):
-        check(guesser.get("/claims", headers=bearer("ck_AAAAAAAA_" + "A" * 43)), 401)
-    response = guesser.get("/claims", headers=bearer(good))
-    check(response, 429)
-    assert 1 <= int(response.headers["Retry-After"]) <= app.config["AUTH_FAILURE_WINDOW_SECONDS"]
-    neighbour = app.test_client()
-    neighbour.environ_base["REMOTE_ADDR"] = "203.0.113.10"
-    check(neighbour.get("/claims", headers=bearer(good)), 200)
-    check(guesser.get("/claims"), 200)  # anonymous reads carry no credential to limit
+def key_id(client: FlaskClient, name: str) -> int:
+    keys = check(client.get("/keys"), 200)["items"]
+    return next(key["id"] for key in keys if key["name"] == name)
+
+
+def test_keys_record_who_issued_and_revoked_them(client: FlaskClient) -> None:
+    issued = check(client.post("/keys", json={"name": "erin", "role": "reader"}), 201)
+    assert (issued["issued_by"], issued["revoked_by"]) == ("tester", None)
+    assert client.delete(f"/keys/{issued['id']}").status_code == 204
+    shown = check(client.get(f"/keys/{issued['id']}"), 200)
+    assert (shown["issued_by"], shown["revoked_by"]) == ("tester", "tester")
+    listed = check(client.get("/keys"), 200)["items"]
+    assert {"issued_by", "revoked_by"} <= set(listed[0])
+
+
+def test_the_last_usable_admin_key_cannot_be_revoked_over_the_api(
+    app: Flask, client: FlaskClient
+) -> None:
+    own = key_id(client, "tester")
+    response = client.delete(f"/keys/{own}")
+    problem = check(response, 409)
+    assert response.mimetype == "application/problem+json"
+    assert "last usable admin key" in problem["detail"]
+    # An expired admin key is no way back into key management: it does not count.
+    expired = check(client.post("/keys", json={"name": "old admin", "role": "admin"}), 201)
+    with app.app_context():
+        db.session.get(ApiKey, expired["id"]).expires_at = datetime.now(UTC) - timedelta(hours=1)
+        db.session.commit()
+    check(client.delete(f"/keys/{own}"), 409)
+    assert client.delete(f"/keys/{expired['id']}").status_code == 204
+    # With a second live admin, either may go.
+    spare = check(client.post("/keys", json={"name": "spare", "role": "admin"}), 201)
+    assert client.delete(f"/keys/{own}").status_code == 204
+    spare_client = app.test_client()
+    spare_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {spare['token']}"
+    check(spare_client.delete(f"/keys/{spare['id']}"), 409)
+    assert check(spare_client.get(f"/keys/{own}"), 200)["revoked_by"] == "tester"
+
+
+def test_the_cli_records_its_user_refuses_the_last_admin_key_and_can_issue_another(
+    app: Flask, run: Any
+) -> None:
+    actor = f"cli:{getpass.getuser()}"
+    token = run("keys", "create", "--name", "root admin", "--role", "admin").stdout.strip()
+    refused = run("keys", "revoke", token[:11])
+    assert refused.exit_code != 0 and "last usable admin key" in refused.output
+    assert run("keys", "create", "--name", "new admin", "--role", "admin").exit_code == 0
+    assert run("keys", "revoke", token[:11]).exit_code == 0
+    rows = [line.split("\t") for line in run("keys", "list").stdout.splitlines()]
+    assert [row[2] for row in rows] == ["root admin", "new admin"]
+    assert rows[0][7:] == [actor, actor] and rows[1][7:] == [actor, "-"]
+    check(app.test_client().get("/keys", headers=bearer(token)), 401)
+
+
+def test_two_admins_revoking_each_other_at_once_cannot_both_succeed(
+    app: Flask, dialect: str
+) -> None:
+    """The first revocation holds the admin keys' row locks; the second waits for them and
+    then sees one usable admin key left. Without the lock it would read both as usable."""
+    if dialect != "postgresql":
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE: there is no overlap")
+    issue_token(app, "ann", "admin")
+    issue_token(app, "ben", "admin")
+    with app.app_context():
+        ann, ben = (
+            db.session.scalars(select(ApiKey.id).where(ApiKey.name == name)).one()
+            for name in ("ann", "ben")
+        )
+    outcome: dict[str, Any] = {}
+
+    def ben_revokes_ann() -> None:
+        with app.app_context():
+            try:
+                revoke_key(ann, revoked_by="ben")
+                db.session.commit()
+                outcome["ben"] = "revoked"
+            except Conflict:
+                db.session.rollback()
+                outcome["ben"] = "conflict"
+
+    with app.app_context():
+        revoke_key(ben, revoked_by="ann")  # holds the locks until the commit below
+        second = threading.Thread(target=ben_revokes_ann)
+        second.start()
+        deadline = time.monotonic() + 60
+        while not outcome and not waiting_for_a_lock(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        db.session.commit()
+    second.join(timeout=120)
+    assert outcome == {"ben": "conflict"}
+    with app.app_context():
+        revoked = db.session.scalars(select(ApiKey.name).where(ApiKey.revoked_at.is_not(None)))
+        assert list(revoked) == ["ben"]
+
+
+def waiting_for_a_lock(app: Flask) -> bool:
+    """Whether a session of this database is waiting for a row lock."""
+    with app.app_context(), db.engine.connect() as connection:
+        waiting = connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ).scalar_one()
+    return bool(waiting)
