@@ -29,10 +29,14 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
             ["claims-api", "db upgrade", "seed", "serve", "keys create", "DATABASE_URL"],
             id="main",
         ),
-        pytest.param(("db",), ["Alembic", "upgrade", "downgrade", "current"], id="db"),
+        pytest.param(
+            ("db",), ["Alembic", "upgrade", "downgrade", "current", "backup", "restore"], id="db"
+        ),
         pytest.param(("db", "upgrade"), ["REVISION", "latest"], id="db-upgrade"),
         pytest.param(("db", "downgrade"), ["REVISION", "base", "data is lost"], id="db-downgrade"),
         pytest.param(("db", "current"), ["migration", "latest"], id="db-current"),
+        pytest.param(("db", "backup"), ["PATH", "online backup", "pg_dump"], id="db-backup"),
+        pytest.param(("db", "restore"), ["PATH", "--force", "pg_restore"], id="db-restore"),
         pytest.param(("seed",), ["seed", "PATHS", "--actor", "seeds/"], id="seed"),
         pytest.param(("keys",), ["create", "list", "revoke", "Bearer"], id="keys"),
         pytest.param(
