@@ -8,6 +8,7 @@ only says to install them.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -194,3 +195,35 @@ def test_backup_of_postgresql_without_pg_dump_says_what_to_install(
     assert result.exit_code == 1, result.output
     assert "pg_dump is not on PATH" in result.output and "pg_dump -Fc" in result.output
     assert not (tmp_path / "b").exists()
+
+
+def test_a_backup_into_a_missing_folder_fails_with_a_message(
+    app: Flask, database_url: str, tmp_path: Path, pg_tools: None
+) -> None:
+    result = invoke(database_url, "backup", str(tmp_path / "missing" / "claims.backup"))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and len(result.output.splitlines()) == 1, result.output
+
+
+def test_a_restore_gives_up_on_an_sqlite_database_another_connection_keeps_locked(
+    client: Any, database_url: str, dialect: str, tmp_path: Path
+) -> None:
+    if dialect != "sqlite":
+        pytest.skip("pg_restore waits on PostgreSQL's locks as any client does")
+    create_article(client)
+    backup = tmp_path / "claims.backup"
+    assert invoke(database_url, "backup", str(backup)).exit_code == 0
+    target = tmp_path / "busy.sqlite3"
+    assert invoke(f"sqlite:///{target}", "restore", str(backup)).exit_code == 0
+    holder = sqlite3.connect(target, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        result = invoke(f"sqlite:///{target}", "restore", "--force", str(backup))
+        elapsed = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 1, result.output
+    assert "stop the server" in result.output, result.output
+    assert elapsed < GENEROUS_SECONDS, f"the restore waited {elapsed:.0f} s"

@@ -15,17 +15,21 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, literal, select, table
+from sqlalchemy.exc import SQLAlchemyError
 
 from claims_api import migrations
 from claims_api.errors import DomainError
 from claims_api.extensions import read_only
 
 MIGRATION_TABLE = "alembic_version"
+LOCKED = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+LOCKED_DEADLINE_SECONDS = 10
 PG_TOOLS_HINT = (
     "install PostgreSQL's client tools (of the server's major version or newer), or run "
     "pg_dump -Fc / pg_restore yourself (README, Backups)"
@@ -41,18 +45,23 @@ class BackupError(DomainError):
 def backup(engine: Engine, path: Path) -> None:
     """Write a consistent copy of the database behind ``engine`` to ``path`` (replacing it)."""
     partial = path.with_name(f".{path.name}.partial")
-    partial.unlink(missing_ok=True)
-    try:
-        if engine.dialect.name == "sqlite":
-            with _driver_connection(engine) as source, closing(sqlite3.connect(partial)) as target:
-                source.backup(target)
-                # One self-contained file, with no -wal beside it to lose.
-                target.execute("PRAGMA journal_mode = DELETE")
-        else:
-            _run_pg_tool("pg_dump", "--format=custom", f"--file={partial}", engine=engine)
-        partial.replace(path)
-    finally:
+    with _reported(path):
         partial.unlink(missing_ok=True)
+        try:
+            _write_backup(engine, partial)
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
+
+
+def _write_backup(engine: Engine, partial: Path) -> None:
+    if engine.dialect.name == "sqlite":
+        with _driver_connection(engine) as source, closing(sqlite3.connect(partial)) as target:
+            _copy(source, target)
+            # One self-contained file, with no -wal beside it to lose.
+            target.execute("PRAGMA journal_mode = DELETE")
+    else:
+        _run_pg_tool("pg_dump", "--format=custom", f"--file={partial}", engine=engine)
 
 
 def restore(engine: Engine, path: Path, *, force: bool = False) -> str | None:
@@ -61,6 +70,11 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> str | None:
     Refused when the database holds any row and ``force`` is not given, so a
     mistyped DATABASE_URL cannot overwrite live data.
     """
+    with _reported(path):
+        return _restore(engine, path, force=force)
+
+
+def _restore(engine: Engine, path: Path, *, force: bool) -> str | None:
     if not path.is_file():
         raise BackupError(f"{path}: no such backup file.")
     sqlite = engine.dialect.name == "sqlite"
@@ -79,7 +93,7 @@ def restore(engine: Engine, path: Path, *, force: bool = False) -> str | None:
         )
     if sqlite:
         with closing(_open_read_only(path)) as source, _driver_connection(engine) as target:
-            source.backup(target)
+            _copy(source, target)
     else:
         # --clean drops what the backup holds first: on an empty database it finds
         # nothing; on a forced restore it replaces it. One transaction: all or nothing.
@@ -107,6 +121,37 @@ def holds_data(engine: Engine) -> bool:
             connection.execute(select(literal(1)).select_from(table(name)).limit(1)).first()
             for name in names
         )
+
+
+@contextmanager
+def _reported(path: Path) -> Iterator[None]:
+    """The failures of the file system and the database, as a BackupError saying which."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as error:
+        raise BackupError(f"{path}: {error}") from None
+    except SQLAlchemyError as error:
+        cause = getattr(error, "orig", None) or error
+        raise BackupError(f"The database cannot be used: {cause}") from None
+
+
+def _copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """SQLite's online backup of ``source`` into ``target``, all pages in one step.
+
+    One step reads inside one transaction: the copy is the database as of one
+    moment. Python retries a locked database for ever; past the deadline the
+    progress callback gives up instead (a server still writing the target).
+    """
+    deadline = time.monotonic() + LOCKED_DEADLINE_SECONDS
+
+    def give_up_when_locked(status: int, remaining: int, total: int) -> None:
+        if status in LOCKED and time.monotonic() > deadline:
+            raise BackupError(
+                f"The database stayed locked for {LOCKED_DEADLINE_SECONDS} s: "
+                "another connection is writing (stop the server before a restore)."
+            )
+
+    source.backup(target, pages=-1, progress=give_up_when_locked, sleep=0.1)
 
 
 @contextmanager
