@@ -30,6 +30,7 @@ from flask_limiter import Limiter
 from limits import RateLimitItem, RateLimitItemPerSecond, parse_many
 from limits.errors import StorageError
 
+from claims_api.config import setting_list
 from claims_api.errors import Forbidden, TooManyRequests, Unauthenticated
 from claims_api.models import ApiKey
 from claims_api.models.vocabulary import Role
@@ -38,7 +39,7 @@ from claims_api.services.keys import authenticate, candidate_key
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 # Serving the documentation is not the API: it stays open whatever the settings.
 DOCUMENTATION_BLUEPRINTS = frozenset({"api-docs"})
 CHALLENGE = 'Bearer realm="claims-api"'
@@ -73,6 +74,10 @@ def declared_role(view: Callable[..., Any] | None, method: str) -> RequiredRole 
 
 
 def required_role(endpoint: str, method: str) -> RequiredRole:
+    # OPTIONS is Flask's own answer, the route's methods: no data, and a browser's
+    # CORS preflight never carries the key.
+    if method == "OPTIONS":
+        return PUBLIC
     declared = declared_role(current_app.view_functions.get(endpoint), method)
     if declared is not None:
         return declared
@@ -84,11 +89,8 @@ def required_role(endpoint: str, method: str) -> RequiredRole:
 def trusted_proxies(setting: str | Iterable[str] | None) -> tuple[IpNetwork, ...]:
     """``TRUSTED_PROXIES`` as networks: a comma-separated string (or a list) of
     addresses and CIDRs. Raises ValueError naming an entry that is neither."""
-    entries = setting.split(",") if isinstance(setting, str) else list(setting or ())
     networks = []
-    for entry in (item.strip() for item in entries):
-        if not entry:
-            continue
+    for entry in setting_list(setting):
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:

@@ -64,7 +64,7 @@ def main() -> None:
 
 @main.group()
 def db_group() -> None:
-    """Create or migrate the database schema (Alembic)."""
+    """Create or migrate the database schema (Alembic); back it up and restore it."""
 
 
 main.add_command(db_group, "db")
@@ -100,6 +100,44 @@ def db_current() -> None:
     with app_context(migrated=False):
         click.echo(f"current: {migrations.current_revision(db.engine)}")
         click.echo(f"latest:  {migrations.head_revision()}")
+
+
+@db_group.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the API goes on serving.
+
+    SQLite: the online backup API, one file. PostgreSQL: pg_dump -Fc, which must
+    be on PATH. An existing PATH is replaced once the new backup is complete.
+    """
+    from claims_api.services.backup import backup
+
+    with app_context(migrated=False):
+        try:
+            backup(db.engine, path)
+        except DomainError as error:
+            raise click.ClickException(error.detail) from None
+    click.echo(f"backup written to {path}", err=True)
+
+
+@db_group.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+def db_restore(path: Path, force: bool) -> None:
+    """Restore the backup at PATH (from `db backup`) into the database; stop the server first.
+
+    A database that holds data is refused unless --force. A backup of an older
+    migration is upgraded to the latest; one of a newer claims-api is refused.
+    PostgreSQL: pg_restore must be on PATH.
+    """
+    from claims_api.services.backup import restore
+
+    with app_context(migrated=False):
+        try:
+            migration = restore(db.engine, path, force=force)
+        except DomainError as error:
+            raise click.ClickException(error.detail) from None
+    click.echo(f"restored {path}; database at {migration}", err=True)
 
 
 @main.group()

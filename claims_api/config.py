@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
@@ -40,6 +41,9 @@ class DefaultConfig:
     KEY_RATE_LIMIT: str | None = None
     # Peers (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed.
     TRUSTED_PROXIES = ""
+    # Origins of browser apps that may call the API (comma-separated, e.g.
+    # https://app.example.org; * for any). Empty: no CORS headers at all.
+    CORS_ORIGINS = ""
     # Flask-Limiter's own settings: where counts live (redis://host:6379/0 shares
     # them between processes and hosts) and how windows move.
     RATELIMIT_STORAGE_URI = "memory://"
@@ -69,6 +73,12 @@ class DefaultConfig:
 
     SQLALCHEMY_RECORD_QUERIES = False
     SQLALCHEMY_ENGINE_OPTIONS = {"json_serializer": json_text}
+
+
+def setting_list(setting: str | Iterable[str] | None) -> list[str]:
+    """A list setting: from the environment a comma-separated string, from code a list."""
+    entries = setting.split(",") if isinstance(setting, str) else list(setting or ())
+    return [entry.strip() for entry in entries if entry.strip()]
 
 
 def database_url(app: Flask) -> str:

@@ -9,16 +9,30 @@ from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, Response, request
+from flask_cors import CORS
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from claims_api.config import setting_list
 from claims_api.errors import http_problem
 from claims_api.models import Base
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What a browser app on another origin may send, and read of the answers (CORS).
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "Idempotency-Key",
+    "X-Reason",
+    "Prefer",
+)
+CORS_EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After")
+# How long a browser may reuse a preflight's answer.
+CORS_MAX_AGE_SECONDS = 600
 # Whether the transactions begun now only read. Writing is the default, so work
 # that forgets to say what it does is safe; readers say so with ``read_only()``.
 _reading: ContextVar[bool] = ContextVar("claims_reading", default=False)
@@ -111,3 +125,22 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def init_cors(app: Flask) -> None:
+    """Let browser apps on ``CORS_ORIGINS`` call the API; without origins, no CORS at all.
+
+    Keys travel as bearer tokens, never cookies, so credentials mode stays off. Errors
+    carry the headers too, so a browser app can read the problem it got.
+    """
+    origins = setting_list(app.config.get("CORS_ORIGINS"))
+    if not origins:
+        return
+    CORS(
+        app,
+        origins=origins,
+        allow_headers=list(CORS_REQUEST_HEADERS),
+        expose_headers=list(CORS_EXPOSED_HEADERS),
+        supports_credentials=False,
+        max_age=CORS_MAX_AGE_SECONDS,
+    )

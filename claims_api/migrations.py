@@ -115,7 +115,10 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def require_migrated_schema() -> None:
+        # OPTIONS (a CORS preflight among them) is answered by Flask, from no table.
         if app.extensions.get("claims_schema_current") or request.endpoint is None:
+            return
+        if request.method == "OPTIONS":
             return
         if request.endpoint in SCHEMA_FREE_ENDPOINTS or request.blueprint in SCHEMA_FREE_BLUEPRINTS:
             return

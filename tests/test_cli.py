@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -15,6 +19,10 @@ from flask.testing import FlaskClient
 from claims_api import cli, migrations
 from claims_api.extensions import db
 from tests.factories import check, create_article
+
+# A writer held up by a write lock waits SQLite's busy timeout, then gets 503.
+BUSY_TIMEOUT_SECONDS = 5
+GENEROUS_SECONDS = 60
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -29,10 +37,14 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
             ["claims-api", "db upgrade", "seed", "serve", "keys create", "DATABASE_URL"],
             id="main",
         ),
-        pytest.param(("db",), ["Alembic", "upgrade", "downgrade", "current"], id="db"),
+        pytest.param(
+            ("db",), ["Alembic", "upgrade", "downgrade", "current", "backup", "restore"], id="db"
+        ),
         pytest.param(("db", "upgrade"), ["REVISION", "latest"], id="db-upgrade"),
         pytest.param(("db", "downgrade"), ["REVISION", "base", "data is lost"], id="db-downgrade"),
         pytest.param(("db", "current"), ["migration", "latest"], id="db-current"),
+        pytest.param(("db", "backup"), ["PATH", "online backup", "pg_dump"], id="db-backup"),
+        pytest.param(("db", "restore"), ["PATH", "--force", "pg_restore"], id="db-restore"),
         pytest.param(("seed",), ["seed", "PATHS", "--actor", "seeds/"], id="seed"),
         pytest.param(("keys",), ["create", "list", "revoke", "Bearer"], id="keys"),
         pytest.param(
@@ -145,3 +157,49 @@ def test_extract_refuses_ambiguous_arguments(args: tuple[str, ...], message: str
 def test_extract_of_an_unknown_article_fails_with_a_message(app: Flask, database_url: str) -> None:
     result = invoke("extract", "999", env={"DATABASE_URL": database_url})
     assert result.exit_code == 1 and "no article 999" in result.output, result.output
+
+
+# ------------------------------------------------------------ reads take no write lock
+
+
+def test_an_export_in_progress_does_not_hold_up_an_api_writer(
+    client: FlaskClient, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from claims_api.services import exports
+
+    article = create_article(client)
+    reading, release = threading.Event(), threading.Event()
+    real_chunks = exports.export_chunks
+
+    def paused_chunks(*args: Any, **kwargs: Any) -> Iterator[str]:
+        """The real export, stopped inside its read transaction after the first line."""
+        chunks = real_chunks(*args, **kwargs)
+        yield next(chunks)
+        reading.set()
+        release.wait(GENEROUS_SECONDS)
+        yield from chunks
+
+    monkeypatch.setattr(exports, "export_chunks", paused_chunks)
+    output = tmp_path / "export.jsonl"
+    results: list[Result] = []
+    exporter = threading.Thread(
+        target=lambda: results.append(
+            invoke("export", "-o", str(output), env={"DATABASE_URL": database_url})
+        )
+    )
+    exporter.start()
+    try:
+        assert reading.wait(GENEROUS_SECONDS), "the export never began"
+        started = time.monotonic()
+        response = client.post(
+            "/articles", json={"url": "https://example.org/during", "title": "T"}
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+        exporter.join(GENEROUS_SECONDS)
+    assert response.status_code == 201, f"the writer waited for the export: {response.get_json()}"
+    assert elapsed < BUSY_TIMEOUT_SECONDS, f"the write waited {elapsed:.1f} s for the export"
+    assert results and results[0].exit_code == 0, results
+    exported = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert article["url"] in [document["article"]["url"] for document in exported], exported
