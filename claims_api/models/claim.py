@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from claims_api.limits import MAX_KEY_LENGTH, MAX_NAME_LENGTH, MAX_STATUS_LENGTH, MAX_TAG_LENGTH
 from claims_api.models.article import Article
 from claims_api.models.base import Base, utcnow
 from claims_api.models.vocabulary import (
@@ -34,7 +35,7 @@ class Claim(StructuredByKind, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
-    key: Mapped[str | None] = mapped_column(String(200))
+    key: Mapped[str | None] = mapped_column(String(MAX_KEY_LENGTH))
     text: Mapped[str] = mapped_column(Text)
     kind: Mapped[ClaimKind] = mapped_column(enum_column_type(ClaimKind, "claim_kind"))
     quote_exact: Mapped[str | None] = mapped_column(Text)
@@ -46,8 +47,8 @@ class Claim(StructuredByKind, Base):
     details: Mapped[dict[str, Any] | None]
     # An indexed copy of details["speaker"] for statements, so the speaker filter
     # does not scan JSON.
-    speaker: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(40), default=DEFAULT_STATUS)
+    speaker: Mapped[str | None] = mapped_column(String(MAX_NAME_LENGTH))
+    status: Mapped[str] = mapped_column(String(MAX_STATUS_LENGTH), default=DEFAULT_STATUS)
     # A rating given elsewhere (ClaimReview), kept with its own scale and wording.
     rating: Mapped[dict[str, Any] | None]
     # Review queue order: 1 is the most urgent, 5 the least.
@@ -125,7 +126,7 @@ class ClaimTag(Base):
     __tablename__ = "claim_tags"
 
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(MAX_TAG_LENGTH), primary_key=True)
 
     __table_args__ = (Index("ix_claim_tags_tag_claim_id", "tag", "claim_id"),)
 

@@ -9,9 +9,13 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from claims_api.limits import MAX_REASON_LENGTH
+
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
 MAX_ID = 2**31 - 1
+# A BCP 47 language tag, such as en or pt-BR (its length is bounded apart: limits.py).
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 
 # A UTF-16 surrogate on its own: JSON's "\ud800" decodes to one, and no database
@@ -144,7 +148,7 @@ class WriteHeaders(Schema):
 
     reason = fields.String(
         data_key="X-Reason",
-        validate=validate.Length(max=2000),
+        validate=validate.Length(max=MAX_REASON_LENGTH),
         metadata={"description": "Why; recorded in the revision."},
     )
     if_match = fields.String(
