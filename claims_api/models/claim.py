@@ -23,7 +23,31 @@ if TYPE_CHECKING:
 DEFAULT_PRIORITY = 3
 
 
-class Claim(StructuredByKind, Base):
+class QuotedByColumns:
+    """The ``quote`` of a claim-like object, from its quote columns: a Claim, or a claim
+    row the bulk import inserts without the ORM (services.revisions.ClaimRow)."""
+
+    if TYPE_CHECKING:
+        quote_exact: str | None
+        quote_start: int | None
+        quote_end: int | None
+        quote_prefix: str | None
+        quote_suffix: str | None
+
+    @property
+    def quote(self) -> dict[str, Any] | None:
+        if self.quote_exact is None:
+            return None
+        return {
+            "exact": self.quote_exact,
+            "start": self.quote_start,
+            "end": self.quote_end,
+            "prefix": self.quote_prefix,
+            "suffix": self.quote_suffix,
+        }
+
+
+class Claim(StructuredByKind, QuotedByColumns, Base):
     """One checkable factual claim, anchored in its article's words.
 
     ``revision`` is the number of the claim's latest revision: it is both the
@@ -102,18 +126,6 @@ class Claim(StructuredByKind, Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
-
-    @property
-    def quote(self) -> dict[str, Any] | None:
-        if self.quote_exact is None:
-            return None
-        return {
-            "exact": self.quote_exact,
-            "start": self.quote_start,
-            "end": self.quote_end,
-            "prefix": self.quote_prefix,
-            "suffix": self.quote_suffix,
-        }
 
     @property
     def tag_names(self) -> list[str]:
