@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
 from claims_api import workflow
-from claims_api.errors import Conflict, Gone, InvalidInput, NotFound
+from claims_api.errors import Conflict, DomainError, Gone, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import Article, Claim, ClaimSource, ClaimTag
 from claims_api.models.base import utcnow
@@ -197,6 +197,17 @@ def link_to(claim: Claim, link: dict[str, Any]) -> ClaimSource:
     return created
 
 
+def link_each(claim: Claim, links: list[dict[str, Any]], field: str) -> list[ClaimSource]:
+    """Link every source of ``links``; an error names the item it is about (sources.2.url)."""
+    linked = []
+    for index, link in enumerate(links):
+        try:
+            linked.append(link_to(claim, link))
+        except DomainError as error:
+            raise error.within(f"{field}.{index}") from None
+    return linked
+
+
 def create_claim(data: dict[str, Any], change: Change) -> Claim:
     """Create a claim, its source links and revision 1, in one flush."""
     article = _article(data["article_id"])
@@ -215,8 +226,7 @@ def create_claim(data: dict[str, Any], change: Change) -> Claim:
     apply_claim_fields(claim, article, data, new=True)
     db.session.add(claim)
     db.session.flush()
-    for link in data.get("sources", []):
-        link_to(claim, link)
+    link_each(claim, data.get("sources", []), "sources")
     record_revision(claim, RevisionAction.CREATE, {}, change, now)
     return claim
 
@@ -235,8 +245,7 @@ def update_claim(
     if data.get("key") is not None:
         _check_key_free(claim, data["key"])
     apply_claim_fields(claim, _article(claim.article_id), data, new=False)
-    for link in data.get("sources", []):
-        link_to(claim, link)
+    link_each(claim, data.get("sources", []), "sources")
     record_revision(claim, RevisionAction.UPDATE, before, change, utcnow())
     return claim
 
