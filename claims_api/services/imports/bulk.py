@@ -122,7 +122,7 @@ def write_batch(
                 report.counts["claims_deleted_left_alone"] += 1
                 continue
             entry = _gated(entry, found, role, report, item.location, index)
-            report.counts[_update(found, article, entry, links, change)] += 1
+            report.counts[_update(found, article, entry, links, change, role)] += 1
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
     _insert_claims(new_claims, report, change, now)
@@ -353,6 +353,7 @@ def _update(
     entry: dict[str, Any],
     links: list[dict[str, Any]],
     change: Change,
+    role: Role,
 ) -> str:
     """Bring a stored claim in line with the entry: unchanged, or updated with one revision."""
     wanted = claim_service.claim_values(claim.kind, claim.details, article.body, entry, new=False)
@@ -370,7 +371,7 @@ def _update(
     if not (fields_differ or tags_differ or links_differ):
         return "claims_unchanged"
     with db.session.begin_nested():
-        claim_service.update_claim(claim.id, entry, ANY_VERSION, change)
+        claim_service.update_claim(claim.id, entry, ANY_VERSION, change, role=role)
     return "claims_updated"
 
 
