@@ -14,12 +14,14 @@ from claims_api.models import Claim, Revision, Source
 from claims_api.models.claim import QuotedByColumns
 from claims_api.models.vocabulary import ClaimKind, RevisionAction, StructuredByKind
 from claims_api.schemas.claims import ClaimSchema
+from claims_api.schemas.common import compiled_dump
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 
 # Fields every change moves; a revision lists what the change itself did.
 BOOKKEEPING_FIELDS = frozenset({"revision", "updated_at"})
 
-_claim_schema = ClaimSchema()
+# ClaimSchema().dump, compiled: the bulk import builds a snapshot per claim it inserts.
+_dump_claim = compiled_dump(ClaimSchema())
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,7 @@ class ClaimRow(StructuredByKind, QuotedByColumns):
 def snapshot_of(claim: Claim | ClaimRow) -> dict[str, Any]:
     """The claim exactly as GET /claims/{id} shows it: the one builder of every
     revision's snapshot, whichever writer (API, review, import, extraction) made it."""
-    snapshot: dict[str, Any] = _claim_schema.dump(claim)
-    return snapshot
+    return _dump_claim(claim)
 
 
 def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from claims_api.errors import NotFound
-from claims_api.models import Article, Claim, ClaimTag
-from claims_api.models.vocabulary import ClaimKind, Role
+from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Source
+from claims_api.models.vocabulary import ClaimKind, Role, Stance
+from claims_api.schemas.claims import ClaimSchema
 from claims_api.services import claims as claim_service
 from claims_api.services import revisions as revision_service
 from claims_api.services.revisions import ANY_VERSION, ClaimRow, snapshot_of
@@ -81,3 +82,42 @@ def test_a_row_inserted_without_the_orm_has_the_snapshot_of_the_same_claim() -> 
     assert snapshot_of(row) == snapshot_of(orm)
     assert snapshot_of(row)["quantity"] == {"value": 130000}
     assert snapshot_of(row)["quote"]["prefix"] == "Around "
+
+
+def test_the_compiled_snapshot_dump_gives_what_the_claim_schema_dumps() -> None:
+    """snapshot_of is ClaimSchema().dump compiled for speed: the same for every shape of
+    value, a nested object missing some of its fields included."""
+    now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    source = Source(id=4, url="https://example.org/s", title=None, publisher="P", kind="news")
+    claims = [
+        Claim(
+            id=1,
+            article_id=2,
+            key=None,
+            text="Wang Yi called for calm.",
+            kind=kind,
+            details=details,
+            quote_exact=None,
+            status="false",
+            rating=rating,
+            review_priority=1,
+            published_review_id=9,
+            revision=4,
+            created_at=now,
+            updated_at=now,
+            deleted_at=deleted,
+            tags=[ClaimTag(tag="China")],
+            source_links=[
+                ClaimSource(
+                    source_id=4, source=source, stance=Stance.REFUTES, excerpt="e", note=None
+                )
+            ],
+        )
+        for kind, details, rating, deleted in [
+            (ClaimKind.STATEMENT, {"speaker": "Wang Yi", "verbatim": True}, None, None),
+            (ClaimKind.QUANTITY, {"value": 1.5}, {"value": 1, "alternate_name": "False"}, now),
+            (ClaimKind.EVENT, None, None, None),
+        ]
+    ]
+    for claim in claims:
+        assert snapshot_of(claim) == ClaimSchema().dump(claim)
