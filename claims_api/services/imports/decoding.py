@@ -62,24 +62,20 @@ Url = Annotated[
 ]
 
 
-def _bounded(max_length: int) -> Meta:
-    return Meta(max_length=max_length)
-
-
 # Strings by what they hold, each bounded by its limit (limits.py).
-LongText = Annotated[str, _bounded(MAX_TEXT_LENGTH)]
-Name = Annotated[str, _bounded(MAX_NAME_LENGTH)]
-Title = Annotated[str, _bounded(MAX_TITLE_LENGTH)]
-QuoteContext = Annotated[str, _bounded(MAX_QUOTE_CONTEXT_LENGTH)]
-Unit = Annotated[str, _bounded(MAX_UNIT_LENGTH)]
+LongText = Annotated[str, Meta(max_length=MAX_TEXT_LENGTH)]
+Name = Annotated[str, Meta(max_length=MAX_NAME_LENGTH)]
+Title = Annotated[str, Meta(max_length=MAX_TITLE_LENGTH)]
+QuoteContext = Annotated[str, Meta(max_length=MAX_QUOTE_CONTEXT_LENGTH)]
+Unit = Annotated[str, Meta(max_length=MAX_UNIT_LENGTH)]
 Attribution = Annotated[
     str,
-    _bounded(MAX_ATTRIBUTION_LENGTH),
+    Meta(max_length=MAX_ATTRIBUTION_LENGTH),
     Meta(description='Such as "according to Chinese sources".'),
 ]
-Tag = Annotated[str, _bounded(MAX_TAG_LENGTH)]
-TimestampText = Annotated[str, _bounded(MAX_TIMESTAMP_LENGTH)]
-RatingUrl = Annotated[str, _bounded(MAX_URL_LENGTH)]
+Tag = Annotated[str, Meta(max_length=MAX_TAG_LENGTH)]
+TimestampText = Annotated[str, Meta(max_length=MAX_TIMESTAMP_LENGTH)]
+RatingUrl = Annotated[str, Meta(max_length=MAX_URL_LENGTH)]
 Timestamp = Annotated[datetime, Meta(description="RFC 3339; without an offset it is UTC.")]
 Day = Annotated[date, Meta(description="An ISO 8601 calendar date (YYYY-MM-DD).")]
 
@@ -218,7 +214,7 @@ class ClaimEntry(Strict):
     status: (
         Annotated[
             str,
-            _bounded(MAX_STATUS_LENGTH),
+            Meta(max_length=MAX_STATUS_LENGTH),
             Meta(
                 description="A status of the running workflow (by default unverified, "
                 "in_review, verified, mostly_true, misleading, false, unverifiable or disputed)."
@@ -241,7 +237,9 @@ class ClaimEntry(Strict):
     sources: Annotated[list[SourceLink], Meta(max_length=MAX_SOURCES_PER_CLAIM)] | UnsetType = UNSET
     reason: (
         Annotated[
-            str, _bounded(MAX_REASON_LENGTH), Meta(description="Why; recorded in the revision.")
+            str,
+            Meta(max_length=MAX_REASON_LENGTH),
+            Meta(description="Why; recorded in the revision."),
         ]
         | UnsetType
     ) = UNSET
