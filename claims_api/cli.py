@@ -455,8 +455,9 @@ def extract(
         # Without --save it only reads, and must not hold up the API's writers.
         with app_context(), read_only() if not save else nullcontext():
             try:
+                # Whoever runs the CLI holds the database: it writes as an admin.
                 proposals = extraction_service.extract_article(
-                    article_id, Change(actor), min_score=threshold, save=save
+                    article_id, Change(actor), role=Role.ADMIN, min_score=threshold, save=save
                 )
                 db.session.commit()
             except DomainError as error:

@@ -1,13 +1,20 @@
-"""Who may call what: every route of the app's URL map, called with every role.
+"""Who may call what, and what each may change: the role matrix.
 
-The routes come from ``app.url_map``, so a new route is checked the day it is
-added, and a write route that declares no role with ``@requires`` fails here.
+Routes: every route of the app's URL map, called with every role. The routes come
+from ``app.url_map``, so a new route is checked the day it is added, and a write
+route that declares no role with ``@requires`` fails here.
+
+Payloads: for each writer (each role's key, and the CLI) and each path that writes
+claims (the API, extraction, imports of documents, seeds and ClaimReview, the CLI),
+what it may change of a claim's status, rating and published verdict.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +23,16 @@ from flask.testing import FlaskClient
 
 from claims_api.auth import PUBLIC, declared_role, required_role
 from claims_api.models.vocabulary import Role
-from tests.factories import check, client_for, create_article, create_claim, issue_token
+from claims_api.services.claimreview import document_from_claimreview
+from tests.factories import (
+    check,
+    client_for,
+    create_article,
+    create_claim,
+    issue_token,
+    review_claim,
+)
+from tests.imports.helpers import claimreview, pages, post_import, run_cli
 
 ROLES = [role.value for role in Role]
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -142,3 +158,239 @@ def test_health_and_docs_stay_open_with_anonymous_reads_off(
     for url in ("/health", "/openapi.json", "/docs"):
         assert client.get(url).status_code == 200, url
     check(client.get("/claims"), 401)
+
+
+# ------------------------------------------------- from routes to payloads: the verdict
+#
+# Who may call a route is above; this is what each writer may change of a claim's
+# status, rating and published verdict, by every path that writes claims. Only
+# reviews change a verdict; no other path may, whoever writes (issue 8, item 1).
+
+FORBIDDEN = "403: the role may not write at all"
+REFUSED = "422 naming status and rating: nothing written"
+INITIAL = "written, in the workflow's initial status and with no rating"
+AS_SENT = "written with the status and rating the document carries"
+UNCHANGED = "the rest applied; status, rating and published verdict unchanged"
+
+
+WRITERS = ("reader", "contributor", "reviewer", "admin", "cli")
+# Each path, and its outcome for each writer in WRITERS order (None: no such path for it).
+TABLE = {
+    "api-create": (FORBIDDEN, REFUSED, REFUSED, REFUSED, None),
+    "api-patch": (FORBIDDEN, REFUSED, REFUSED, REFUSED, None),
+    "extract": (FORBIDDEN, INITIAL, INITIAL, INITIAL, INITIAL),
+    "import-new": (FORBIDDEN, INITIAL, INITIAL, AS_SENT, AS_SENT),
+    "import-existing": (FORBIDDEN, UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED),
+    "seed-new": (FORBIDDEN, INITIAL, INITIAL, AS_SENT, AS_SENT),
+    "claimreview-new": (FORBIDDEN, INITIAL, INITIAL, AS_SENT, AS_SENT),
+    "claimreview-existing": (FORBIDDEN, UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED),
+}
+MATRIX = [
+    pytest.param(path, writer, outcome, id=f"{path}-{writer}")
+    for path, outcomes in TABLE.items()
+    for writer, outcome in zip(WRITERS, outcomes, strict=True)
+    if outcome is not None
+]
+RATING = {"value": 5, "best": 5, "worst": 1, "alternate_name": "True", "explanation": None}
+MADE_UP = {
+    "status": "verified",
+    "rating": {**RATING, "review_url": None, "reviewed_by": None, "reviewed_at": None},
+}
+QUOTE = "around 130,000 Russian troops now deployed on the Ukrainian border"
+
+
+@dataclass
+class Attempt:
+    """What a writer's attempt answered (an HTTP status, or the CLI's exit code) and said."""
+
+    code: int
+    body: Any
+
+
+class Writer:
+    """One writer: an API client with a key of its role, or the CLI on the same database."""
+
+    def __init__(self, app: Flask, name: str, database_url: str, tmp_path: Path) -> None:
+        self.name, self.database_url, self.tmp_path = name, database_url, tmp_path
+        self.client = None if name == "cli" else client_for(app, f"w-{name}", name)
+
+    def send_import(self, body: str, suffix: str, *, seed: bool = False) -> Attempt:
+        if self.client is not None:
+            media = "text/html" if suffix == ".html" else "application/json"
+            response = self.client.post("/imports", data=body, headers={"Content-Type": media})
+            return Attempt(response.status_code, response.get_json())
+        path = self.tmp_path / f"input{suffix}"
+        path.write_text(body, encoding="utf-8")
+        if seed:
+            result = run_cli(self.database_url, "seed", str(path))
+            return Attempt(result.exit_code, result.stderr)
+        result = run_cli(self.database_url, "import", "--json", str(path))
+        return Attempt(result.exit_code, json.loads(result.stdout)[0])
+
+    def extract(self, article_id: int) -> Attempt:
+        if self.client is not None:
+            response = self.client.post(
+                f"/articles/{article_id}/extract", query_string={"save": "true"}
+            )
+            return Attempt(response.status_code, response.get_json())
+        result = run_cli(self.database_url, "extract", str(article_id), "--save")
+        return Attempt(
+            result.exit_code, json.loads(result.stdout) if not result.exit_code else None
+        )
+
+
+def warned(answer: Attempt) -> bool:
+    """Whether an import said it ignored something: the API run counts warnings, the CLI
+    prints them."""
+    if isinstance(answer.body, str):  # claims-api seed: its summary on standard error
+        return "warning at" in answer.body
+    counts = answer.body.get("counts", {})
+    return bool(answer.body.get("warning_count") or counts.get("warnings"))
+
+
+def verdict(client: FlaskClient, claim: dict[str, Any]) -> tuple[Any, ...]:
+    current = check(client.get(f"/claims/{claim['id']}"), 200)
+    return current["status"], current["rating"], current["published_review_id"]
+
+
+def claims_of(client: FlaskClient) -> list[dict[str, Any]]:
+    return pages(client, "/claims")
+
+
+def published_false_claim(client: FlaskClient) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An article and a claim of it whose ``false`` verdict is published."""
+    article = create_article(client)
+    claim = create_claim(client, article["id"], key="troops")
+    for status in ("in_review", "false"):
+        current = check(client.get(f"/claims/{claim['id']}"), 200)
+        check(review_claim(client, current, status), 201)
+    current = check(client.get(f"/claims/{claim['id']}"), 200)
+    publish = client.post(
+        f"/claims/{claim['id']}/publish", headers={"If-Match": f'"{current["revision"]}"'}
+    )
+    check(publish, 200)
+    return article, check(client.get(f"/claims/{claim['id']}"), 200)
+
+
+def new_claim_document(url: str) -> dict[str, Any]:
+    return {
+        "article": {"url": url, "title": "Imported"},
+        "claims": [
+            {"key": "new", "text": "Ukraine has not joined NATO.", "kind": "other", **MADE_UP}
+        ],
+    }
+
+
+def attempt_path(
+    path: str, writer: Writer, client: FlaskClient
+) -> tuple[Attempt, list[tuple[Any, ...]], tuple[Any, ...] | None, tuple[Any, ...] | None]:
+    """Run ``path`` as ``writer``: what it answered, the verdicts of the claims it created
+    (status, rating, published review), what the document asked for, and (for paths that
+    touch an existing claim) that claim's verdict before and after."""
+    before = {claim["id"] for claim in claims_of(client)}
+    sent: tuple[Any, ...] | None = (MADE_UP["status"], MADE_UP["rating"], None)
+    existing: tuple[Any, ...] | None = None
+    if path in ("api-create", "api-patch"):
+        assert writer.client is not None
+        article = create_article(client)
+        if path == "api-create":
+            body = {
+                "article_id": article["id"],
+                "text": "Ukraine has not joined NATO.",
+                "kind": "other",
+                "quote": {"exact": QUOTE},
+                **MADE_UP,
+            }
+            response = writer.client.post("/claims", json=body)
+        else:
+            claim = create_claim(client, article["id"])
+            before.add(claim["id"])
+            first = verdict(client, claim)
+            response = writer.client.patch(
+                f"/claims/{claim['id']}",
+                json={"text": "Edited.", **MADE_UP},
+                headers={"If-Match": f'"{claim["revision"]}"'},
+            )
+            existing = (first, verdict(client, claim))
+        outcome = Attempt(response.status_code, response.get_json())
+    elif path == "extract":
+        article = create_article(client)
+        outcome, sent = writer.extract(article["id"]), None
+    elif path in ("import-new", "seed-new"):
+        document = new_claim_document(f"https://news.example.org/{path}")
+        outcome = writer.send_import(json.dumps(document), ".json", seed=path == "seed-new")
+    elif path == "import-existing":
+        article, claim = published_false_claim(client)
+        before.add(claim["id"])
+        entry = {
+            "key": "troops",
+            "text": "Some 130,000 troops are at the border.",
+            "kind": "quantity",
+            "quote": {"exact": QUOTE},
+            **MADE_UP,
+        }
+        document = {
+            "article": {"url": article["url"], "title": article["title"]},
+            "claims": [entry],
+        }
+        first = verdict(client, claim)
+        outcome = writer.send_import(json.dumps(document), ".json")
+        existing = (first, verdict(client, claim))
+    else:
+        review = claimreview(7, "True", 5)
+        with client.application.app_context():
+            converted = document_from_claimreview(review)[0]["claims"][0]
+        sent = (converted.get("status", "unverified"), converted.get("rating"), None)
+        if path == "claimreview-existing":
+            check(
+                post_import(client, json.dumps(claimreview(7, "False", 1)), "application/ld+json"),
+                201,
+            )
+            (claim,) = claims_of(client)
+            before = {claim["id"]}
+            first = verdict(client, claim)
+            outcome = writer.send_import(json.dumps(review), ".json")
+            existing = (first, verdict(client, claim))
+        else:
+            outcome = writer.send_import(json.dumps(review), ".json")
+    created = [verdict(client, claim) for claim in claims_of(client) if claim["id"] not in before]
+    return outcome, created, sent, existing
+
+
+@pytest.mark.parametrize(("path", "writer_name", "outcome"), MATRIX)
+def test_what_each_writer_may_change_of_a_verdict_by_each_path(
+    app: Flask,
+    client: FlaskClient,
+    database_url: str,
+    tmp_path: Path,
+    path: str,
+    writer_name: str,
+    outcome: str,
+) -> None:
+    writer = Writer(app, writer_name, database_url, tmp_path)
+    answer, created, sent, existing = attempt_path(path, writer, client)
+    initial = ("unverified", None, None)
+
+    if outcome == FORBIDDEN:
+        assert answer.code == 403, answer
+        assert not created, f"a {writer_name} created claims: {created}"
+    elif outcome == REFUSED:
+        assert answer.code == 422, answer
+        assert {"status", "rating"} & set(answer.body["errors"]), answer.body
+        assert not created, f"a refused write created claims: {created}"
+    elif outcome == INITIAL:
+        assert answer.code in (0, 200, 201), answer
+        assert created and all(claim == initial for claim in created), created
+        assert path == "extract" or warned(answer), f"no warning says what was ignored: {answer}"
+    elif outcome == AS_SENT:
+        assert answer.code in (0, 201), answer
+        assert created == [sent], f"expected the document's verdict {sent}, got {created}"
+    else:
+        assert answer.code in (0, 201), answer
+        assert existing is not None
+        was, now = existing
+        assert now == was, f"a {writer_name} changed the verdict {was} into {now} by {path}"
+        assert not created, created
+        assert warned(answer), f"no warning names the ignored fields: {answer}"
+    if existing is not None:
+        assert existing[0] == existing[1], f"the claim's verdict changed: {existing}"

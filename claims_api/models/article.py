@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from claims_api.limits import MAX_URL_LENGTH
+from claims_api.limits import (
+    MAX_LANGUAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_URL_LENGTH,
+)
 from claims_api.models.base import Base, utcnow
 
 if TYPE_CHECKING:
@@ -24,11 +29,11 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH), unique=True)
-    title: Mapped[str] = mapped_column(String(1000))
-    publisher: Mapped[str | None] = mapped_column(String(300), index=True)
+    title: Mapped[str] = mapped_column(String(MAX_TITLE_LENGTH))
+    publisher: Mapped[str | None] = mapped_column(String(MAX_NAME_LENGTH), index=True)
     authors: Mapped[list[str]] = mapped_column(default=list)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
-    language: Mapped[str | None] = mapped_column(String(35))
+    language: Mapped[str | None] = mapped_column(String(MAX_LANGUAGE_LENGTH))
     body: Mapped[str | None] = mapped_column(Text)
     body_sha256: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)

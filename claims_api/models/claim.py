@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from claims_api.limits import MAX_KEY_LENGTH, MAX_NAME_LENGTH, MAX_STATUS_LENGTH, MAX_TAG_LENGTH
 from claims_api.models.article import Article
 from claims_api.models.base import Base, utcnow
 from claims_api.models.vocabulary import (
@@ -22,7 +23,31 @@ if TYPE_CHECKING:
 DEFAULT_PRIORITY = 3
 
 
-class Claim(StructuredByKind, Base):
+class QuotedByColumns:
+    """The ``quote`` of a claim-like object, from its quote columns: a Claim, or a claim
+    row the bulk import inserts without the ORM (services.revisions.ClaimRow)."""
+
+    if TYPE_CHECKING:
+        quote_exact: str | None
+        quote_start: int | None
+        quote_end: int | None
+        quote_prefix: str | None
+        quote_suffix: str | None
+
+    @property
+    def quote(self) -> dict[str, Any] | None:
+        if self.quote_exact is None:
+            return None
+        return {
+            "exact": self.quote_exact,
+            "start": self.quote_start,
+            "end": self.quote_end,
+            "prefix": self.quote_prefix,
+            "suffix": self.quote_suffix,
+        }
+
+
+class Claim(StructuredByKind, QuotedByColumns, Base):
     """One checkable factual claim, anchored in its article's words.
 
     ``revision`` is the number of the claim's latest revision: it is both the
@@ -34,7 +59,7 @@ class Claim(StructuredByKind, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"))
-    key: Mapped[str | None] = mapped_column(String(200))
+    key: Mapped[str | None] = mapped_column(String(MAX_KEY_LENGTH))
     text: Mapped[str] = mapped_column(Text)
     kind: Mapped[ClaimKind] = mapped_column(enum_column_type(ClaimKind, "claim_kind"))
     quote_exact: Mapped[str | None] = mapped_column(Text)
@@ -46,8 +71,8 @@ class Claim(StructuredByKind, Base):
     details: Mapped[dict[str, Any] | None]
     # An indexed copy of details["speaker"] for statements, so the speaker filter
     # does not scan JSON.
-    speaker: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(40), default=DEFAULT_STATUS)
+    speaker: Mapped[str | None] = mapped_column(String(MAX_NAME_LENGTH))
+    status: Mapped[str] = mapped_column(String(MAX_STATUS_LENGTH), default=DEFAULT_STATUS)
     # A rating given elsewhere (ClaimReview), kept with its own scale and wording.
     rating: Mapped[dict[str, Any] | None]
     # Review queue order: 1 is the most urgent, 5 the least.
@@ -103,18 +128,6 @@ class Claim(StructuredByKind, Base):
         return self.deleted_at is not None
 
     @property
-    def quote(self) -> dict[str, Any] | None:
-        if self.quote_exact is None:
-            return None
-        return {
-            "exact": self.quote_exact,
-            "start": self.quote_start,
-            "end": self.quote_end,
-            "prefix": self.quote_prefix,
-            "suffix": self.quote_suffix,
-        }
-
-    @property
     def tag_names(self) -> list[str]:
         return [tag.tag for tag in self.tags]
 
@@ -125,7 +138,7 @@ class ClaimTag(Base):
     __tablename__ = "claim_tags"
 
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(MAX_TAG_LENGTH), primary_key=True)
 
     __table_args__ = (Index("ix_claim_tags_tag_claim_id", "tag", "claim_id"),)
 

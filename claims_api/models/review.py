@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from claims_api.limits import MAX_RATING_WORDING_LENGTH, MAX_STATUS_LENGTH
 from claims_api.models.base import Base, utcnow
 
 
@@ -22,11 +23,11 @@ class Review(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
     reviewer: Mapped[str] = mapped_column(String(200))
-    from_status: Mapped[str] = mapped_column(String(40))
-    to_status: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str] = mapped_column(String(MAX_STATUS_LENGTH))
+    to_status: Mapped[str] = mapped_column(String(MAX_STATUS_LENGTH))
     rationale: Mapped[str | None] = mapped_column(Text)
     # The reviewer's own wording of the rating, if it differs from the status's.
-    rating: Mapped[str | None] = mapped_column(String(200))
+    rating: Mapped[str | None] = mapped_column(String(MAX_RATING_WORDING_LENGTH))
     # The sources the decision rests on: [{"source_id", "url", "stance", "excerpt"}].
     evidence: Mapped[list[dict[str, Any]]]
     correction: Mapped[bool] = mapped_column(default=False)

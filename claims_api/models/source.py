@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from claims_api.limits import MAX_URL_LENGTH
+from claims_api.limits import MAX_NAME_LENGTH, MAX_URL_LENGTH
 from claims_api.models.base import Base, utcnow
 from claims_api.models.vocabulary import SourceKind, enum_column_type
 
@@ -22,7 +22,7 @@ class Source(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH), unique=True)
     title: Mapped[str | None] = mapped_column(Text)
-    publisher: Mapped[str | None] = mapped_column(String(300))
+    publisher: Mapped[str | None] = mapped_column(String(MAX_NAME_LENGTH))
     kind: Mapped[SourceKind] = mapped_column(
         enum_column_type(SourceKind, "source_kind"), default=SourceKind.OTHER
     )

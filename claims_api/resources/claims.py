@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, current_app, url_for
 from flask.views import MethodView
 
-from claims_api.auth import requires
+from claims_api.auth import current_role, requires
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
@@ -61,7 +61,8 @@ class Claims(MethodView):
     @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
     def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Create a claim (revision 1), optionally with its source links."""
-        claim = claim_service.create_claim(data, change_from(headers, data.pop("reason", None)))
+        change = change_from(headers, data.pop("reason", None))
+        claim = claim_service.create_claim(data, change, role=current_role())
         db.session.commit()
         location = url_for("claims.ClaimById", claim_id=claim.id)
         return versioned(claim, claim.revision, 201, Location=location)
@@ -86,6 +87,7 @@ class ClaimById(MethodView):
             data,
             precondition(headers),
             change_from(headers, data.pop("reason", None)),
+            role=current_role(),
         )
         db.session.commit()
         return versioned(claim, claim.revision)

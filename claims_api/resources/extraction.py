@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from claims_api.auth import requires
+from claims_api.auth import current_role, requires
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import Blueprint, change_from
@@ -36,7 +36,11 @@ class ArticleExtraction(MethodView):
         "exists"), so extracting twice never duplicates a claim.
         """
         proposals = extraction_service.extract_article(
-            article_id, change_from(headers), min_score=args["min_score"], save=args["save"]
+            article_id,
+            change_from(headers),
+            role=current_role(),
+            min_score=args["min_score"],
+            save=args["save"],
         )
         if args["save"]:
             db.session.commit()

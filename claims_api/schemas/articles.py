@@ -2,23 +2,40 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from claims_api.limits import MAX_URL_LENGTH
-from claims_api.schemas.common import PageArgs, StrippedString, Text, Timestamp, page_schema
+from claims_api.limits import (
+    MAX_AUTHORS,
+    MAX_LANGUAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_URL_LENGTH,
+)
+from claims_api.schemas.common import (
+    LANGUAGE_TAG,
+    PageArgs,
+    StrippedString,
+    Text,
+    Timestamp,
+    page_schema,
+)
 
 
 class ArticleFieldsSchema(Schema):
     """The article fields a client writes; none required, so PATCH sends only what changes."""
 
     url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
-    title = Text(1000)
-    publisher = fields.String(allow_none=True, validate=validate.Length(max=300))
+    title = Text(MAX_TITLE_LENGTH)
+    publisher = fields.String(allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH))
     authors = fields.List(
-        StrippedString(validate=validate.Length(min=1, max=300)), validate=validate.Length(max=100)
+        StrippedString(validate=validate.Length(min=1, max=MAX_NAME_LENGTH)),
+        validate=validate.Length(max=MAX_AUTHORS),
     )
     published_at = Timestamp(allow_none=True)
     language = fields.String(
         allow_none=True,
-        validate=validate.Regexp(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", error="Not a BCP 47 tag."),
+        validate=[
+            validate.Length(max=MAX_LANGUAGE_LENGTH),
+            validate.Regexp(LANGUAGE_TAG, error="Not a BCP 47 tag."),
+        ],
         metadata={"description": "BCP 47 language tag, such as en or pt-BR."},
     )
     body = fields.String(
@@ -31,7 +48,7 @@ class ArticleFieldsSchema(Schema):
 
 class ArticleCreateSchema(ArticleFieldsSchema):
     url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
-    title = Text(1000, required=True)
+    title = Text(MAX_TITLE_LENGTH, required=True)
 
 
 class ArticleSchema(Schema):
@@ -58,7 +75,7 @@ class ArticleSummarySchema(ArticleSchema):
 
 
 class ArticleListArgs(PageArgs):
-    publisher = fields.String(validate=validate.Length(min=1, max=300))
+    publisher = fields.String(validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
     published_after = Timestamp()
     published_before = Timestamp()
     q = fields.String(

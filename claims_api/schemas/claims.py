@@ -7,7 +7,23 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from claims_api import workflow
-from claims_api.limits import MAX_URL_LENGTH
+from claims_api.limits import (
+    MAX_ATTRIBUTION_LENGTH,
+    MAX_KEY_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PRIORITY,
+    MAX_QUOTE_CONTEXT_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_SOURCES_PER_CLAIM,
+    MAX_STATUS_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MAX_TEXT_LENGTH,
+    MAX_TIMESTAMP_LENGTH,
+    MAX_UNIT_LENGTH,
+    MAX_URL_LENGTH,
+    MIN_PRIORITY,
+)
 from claims_api.models.vocabulary import (
     ClaimKind,
     MembershipRelation,
@@ -26,8 +42,6 @@ from claims_api.schemas.common import (
 )
 from claims_api.schemas.sources import SourceFieldsSchema
 
-MAX_TAGS = 50
-
 
 class QuoteSchema(Schema):
     """Where the claim sits in the article body, as a W3C Web Annotation selector would say.
@@ -36,11 +50,11 @@ class QuoteSchema(Schema):
     ``exact``, the service finds the one place the body says it.
     """
 
-    exact = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    exact = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT_LENGTH))
     start = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
     end = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
-    prefix = fields.String(allow_none=True, validate=validate.Length(max=200))
-    suffix = fields.String(allow_none=True, validate=validate.Length(max=200))
+    prefix = fields.String(allow_none=True, validate=validate.Length(max=MAX_QUOTE_CONTEXT_LENGTH))
+    suffix = fields.String(allow_none=True, validate=validate.Length(max=MAX_QUOTE_CONTEXT_LENGTH))
 
     @validates_schema
     def check_offsets(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -53,12 +67,18 @@ class QuoteSchema(Schema):
 
 class QuantitySchema(Schema):
     value = JSONNumber(load_default=None, allow_none=True)
-    unit = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    unit = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_UNIT_LENGTH)
+    )
     approximate = JSONBoolean(load_default=False)
     lower_bound = JSONNumber(load_default=None, allow_none=True)
     upper_bound = JSONNumber(load_default=None, allow_none=True)
-    subject = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    subject = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH)
+    )
+    location = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH)
+    )
     as_of = ISODate(load_default=None, allow_none=True)
 
     @validates_schema
@@ -73,8 +93,8 @@ class QuantitySchema(Schema):
 
 
 class MembershipSchema(Schema):
-    member = Text(300, required=True)
-    organization = Text(300, required=True)
+    member = Text(MAX_NAME_LENGTH, required=True)
+    organization = Text(MAX_NAME_LENGTH, required=True)
     # A plain string, since the object is stored as JSON and read back as such.
     relation = fields.String(
         required=True, validate=validate.OneOf([relation.value for relation in MembershipRelation])
@@ -83,13 +103,15 @@ class MembershipSchema(Schema):
 
 
 class StatementSchema(Schema):
-    speaker = Text(300, required=True)
+    speaker = Text(MAX_NAME_LENGTH, required=True)
     speaker_role = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=300)
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH)
     )
-    audience = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    audience = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH)
+    )
     attribution = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=500)
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_ATTRIBUTION_LENGTH)
     )
     verbatim = JSONBoolean(load_default=False)
 
@@ -101,19 +123,19 @@ class RatingSchema(Schema):
     best = JSONNumber(load_default=None, allow_none=True)
     worst = JSONNumber(load_default=None, allow_none=True)
     alternate_name = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=300)
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH)
     )
     explanation = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=10_000)
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_TEXT_LENGTH)
     )
     review_url = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=MAX_URL_LENGTH)
     )
     reviewed_by = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=300)
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH)
     )
     reviewed_at = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=40)
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_TIMESTAMP_LENGTH)
     )
 
 
@@ -122,8 +144,8 @@ class SourceLinkInputSchema(SourceFieldsSchema):
 
     source_id = Id(strict=True)
     stance = fields.Enum(Stance, by_value=True, required=True)
-    excerpt = fields.String(allow_none=True, validate=validate.Length(max=10_000))
-    note = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    excerpt = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT_LENGTH))
+    note = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT_LENGTH))
 
     @validates_schema
     def check_reference(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -166,28 +188,30 @@ class ClaimFieldsSchema(Schema):
 
     key = fields.String(
         allow_none=True,
-        validate=validate.Length(min=1, max=200),
+        validate=validate.Length(min=1, max=MAX_KEY_LENGTH),
         metadata={"description": "A stable name for the claim, unique within its article."},
     )
-    text = Text(10_000, metadata={"description": "The claim as one self-contained sentence."})
+    text = Text(
+        MAX_TEXT_LENGTH, metadata={"description": "The claim as one self-contained sentence."}
+    )
     kind = fields.Enum(ClaimKind, by_value=True)
     quote = fields.Nested(QuoteSchema, allow_none=True)
     quantity = fields.Nested(QuantitySchema, allow_none=True)
     membership = fields.Nested(MembershipSchema, allow_none=True)
     statement = fields.Nested(StatementSchema, allow_none=True)
     tags = fields.List(
-        StrippedString(validate=validate.Length(min=1, max=100)),
+        StrippedString(validate=validate.Length(min=1, max=MAX_TAG_LENGTH)),
         validate=validate.Length(max=MAX_TAGS),
     )
     priority = fields.Integer(
         strict=True,
         attribute="review_priority",
-        validate=validate.Range(min=1, max=5),
+        validate=validate.Range(min=MIN_PRIORITY, max=MAX_PRIORITY),
         metadata={"description": "Review queue priority: 1 most urgent, 5 least (default 3)."},
     )
     reason = fields.String(
         load_only=True,
-        validate=validate.Length(max=2000),
+        validate=validate.Length(max=MAX_REASON_LENGTH),
         metadata={"description": "Why; recorded in the revision (or send X-Reason)."},
     )
 
@@ -216,11 +240,13 @@ class DocumentClaimSchema(ClaimFieldsSchema):
     Documents are loaded by trusted tools (seed, import), which may set the status.
     """
 
-    text = Text(10_000, required=True)
+    text = Text(MAX_TEXT_LENGTH, required=True)
     kind = fields.Enum(ClaimKind, by_value=True, required=True)
     status = fields.String(validate=known_status)
     rating = fields.Nested(RatingSchema, allow_none=True)
-    sources = fields.List(fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=100))
+    sources = fields.List(
+        fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=MAX_SOURCES_PER_CLAIM)
+    )
 
 
 class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
@@ -262,12 +288,12 @@ CLAIM_SORTS = ("created_at", "-created_at", "updated_at", "-updated_at")
 class ClaimListArgs(PageArgs):
     article_id = Id()
     kind = fields.Enum(ClaimKind, by_value=True)
-    status = fields.String(validate=validate.Length(max=40))
+    status = fields.String(validate=validate.Length(max=MAX_STATUS_LENGTH))
     tag = fields.List(
-        fields.String(validate=validate.Length(min=1, max=100)),
+        fields.String(validate=validate.Length(min=1, max=MAX_TAG_LENGTH)),
         metadata={"description": "Repeat to require several tags."},
     )
-    speaker = fields.String(validate=validate.Length(min=1, max=300))
+    speaker = fields.String(validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
     source_id = Id()
     q = fields.String(
         validate=validate.Length(min=3, max=200),

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
+
+from claims_api.limits import MAX_REASON_LENGTH
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
 MAX_ID = 2**31 - 1
+# A BCP 47 language tag, such as en or pt-BR (its length is bounded apart: limits.py).
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 
 # A UTF-16 surrogate on its own: JSON's "\ud800" decodes to one, and no database
@@ -144,7 +148,7 @@ class WriteHeaders(Schema):
 
     reason = fields.String(
         data_key="X-Reason",
-        validate=validate.Length(max=2000),
+        validate=validate.Length(max=MAX_REASON_LENGTH),
         metadata={"description": "Why; recorded in the revision."},
     )
     if_match = fields.String(
@@ -166,3 +170,54 @@ def page_schema(item_schema: type[Schema] | Schema, name: str) -> type[Schema]:
         },
         name=name,
     )
+
+
+def compiled_dump(schema: Schema) -> Callable[[Any], dict[str, Any]]:
+    """``schema.dump`` of one object as a plain function, an order of magnitude faster.
+
+    For writers that dump a schema per row in bulk (revision snapshots of an import):
+    the same fields, names and values as ``schema.dump``, read and converted by each
+    field's own ``_serialize``, without marshmallow's per-field bookkeeping. Only the
+    schemas' declared fields are supported: dump hooks and dump defaults are refused.
+    """
+    if any(schema._hooks.get(tag) for tag in ("pre_dump", "post_dump")):
+        raise TypeError(f"{type(schema).__name__} has dump hooks: use its dump()")
+    parts = []
+    for name, field in schema.dump_fields.items():
+        if field.dump_default is not missing:
+            raise TypeError(f"{type(schema).__name__}.{name} has a dump default: use dump()")
+        keys = (field.attribute or name).split(".")
+        parts.append((field.data_key or name, keys, _converter(field)))
+
+    def dump(item: Any) -> dict[str, Any]:
+        dumped = {}
+        for name, keys, convert in parts:
+            value = item
+            for key in keys:
+                if isinstance(value, dict):
+                    value = value.get(key, missing)
+                else:
+                    value = getattr(value, key, missing)
+            if value is not missing:
+                dumped[name] = convert(value)
+        return dumped
+
+    return dump
+
+
+def _converter(field: fields.Field[Any]) -> Callable[[Any], Any]:
+    """How ``compiled_dump`` turns one field's value into what ``dump`` gives."""
+    if isinstance(field, fields.Nested):
+        nested, many = compiled_dump(field.schema), field.many
+        return lambda value: (
+            None if value is None else [nested(each) for each in value] if many else nested(value)
+        )
+    if isinstance(field, fields.List):
+        inner = _converter(field.inner)
+        return lambda value: None if value is None else [inner(each) for each in value]
+    # The two most common fields, as their _serialize has it, without the method calls.
+    if type(field) is fields.String:
+        return lambda value: None if value is None else str(value)
+    if type(field) is fields.Integer and not field.as_string:
+        return lambda value: None if value is None else int(value)
+    return lambda value: field._serialize(value, None, None)

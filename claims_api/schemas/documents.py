@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from claims_api.limits import MAX_CLAIMS_PER_DOCUMENT
 from claims_api.schemas.articles import ArticleCreateSchema
 from claims_api.schemas.claims import DocumentClaimSchema
 
@@ -17,7 +18,9 @@ from claims_api.schemas.claims import DocumentClaimSchema
 class ArticleDocumentSchema(Schema):
     article = fields.Nested(ArticleCreateSchema, required=True)
     claims = fields.List(
-        fields.Nested(DocumentClaimSchema), load_default=list, validate=validate.Length(max=10_000)
+        fields.Nested(DocumentClaimSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_CLAIMS_PER_DOCUMENT),
     )
 
     @validates_schema

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from claims_api.limits import MAX_RATING_WORDING_LENGTH, MAX_REASON_LENGTH
 from claims_api.schemas.claims import SourceLinkInputSchema, known_status
 from claims_api.schemas.common import Id, Timestamp, page_schema
 
@@ -19,7 +20,7 @@ class DecisionSchema(Schema):
     status = fields.String(required=True, validate=known_status)
     rationale = fields.String(validate=validate.Length(max=20_000))
     rating = fields.String(
-        validate=validate.Length(min=1, max=200),
+        validate=validate.Length(min=1, max=MAX_RATING_WORDING_LENGTH),
         metadata={"description": "Your wording of the rating, if not the status's own."},
     )
     evidence = fields.List(
@@ -35,7 +36,7 @@ class DecisionSchema(Schema):
     )
     reason = fields.String(
         load_only=True,
-        validate=validate.Length(max=2000),
+        validate=validate.Length(max=MAX_REASON_LENGTH),
         metadata={"description": "Recorded in the revision (or send X-Reason)."},
     )
 

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from claims_api.limits import MAX_URL_LENGTH
+from claims_api.limits import MAX_NAME_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH
 from claims_api.models.vocabulary import SourceKind
 from claims_api.schemas.common import PageArgs, Timestamp, page_schema
 
 
 class SourceFieldsSchema(Schema):
     url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
-    title = fields.String(allow_none=True, validate=validate.Length(max=1000))
-    publisher = fields.String(allow_none=True, validate=validate.Length(max=300))
+    title = fields.String(allow_none=True, validate=validate.Length(max=MAX_TITLE_LENGTH))
+    publisher = fields.String(allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH))
     kind = fields.Enum(SourceKind, by_value=True)
     archived_url = fields.String(allow_none=True, validate=validate.Length(max=MAX_URL_LENGTH))
     accessed_at = Timestamp(allow_none=True)
@@ -55,7 +55,7 @@ class SourceDetailSchema(SourceSchema):
 
 class SourceListArgs(PageArgs):
     url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
-    publisher = fields.String(validate=validate.Length(min=1, max=300))
+    publisher = fields.String(validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
     kind = fields.Enum(SourceKind, by_value=True)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
 from claims_api import workflow
-from claims_api.errors import Conflict, Gone, InvalidInput, NotFound
+from claims_api.errors import Conflict, DomainError, Gone, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import Article, Claim, ClaimSource, ClaimTag
 from claims_api.models.base import utcnow
@@ -112,6 +112,22 @@ def gate_verdict(
     return allowed, refused
 
 
+def _gated(data: dict[str, Any], current: Claim | None, role: Role) -> dict[str, Any]:
+    """``data`` as the verdict gate lets ``role`` write it; a refused field is a 422 naming
+    it. (The API's schemas refuse these fields first; an import drops them with a warning.)
+    """
+    allowed, refused = gate_verdict(data, current, role)
+    if refused:
+        where = "POST /claims/{claim_id}/reviews"
+        raise InvalidInput(
+            f"A claim's {' and '.join(refused)} change only through reviews ({where}).",
+            errors={
+                name: [f"A claim's {name} changes through reviews: {where}."] for name in refused
+            },
+        )
+    return allowed
+
+
 def claim_values(
     current_kind: ClaimKind | None,
     current_details: dict[str, Any] | None,
@@ -197,8 +213,24 @@ def link_to(claim: Claim, link: dict[str, Any]) -> ClaimSource:
     return created
 
 
-def create_claim(data: dict[str, Any], change: Change) -> Claim:
-    """Create a claim, its source links and revision 1, in one flush."""
+def link_each(claim: Claim, links: list[dict[str, Any]], field: str) -> list[ClaimSource]:
+    """Link every source of ``links``; an error names the item it is about (sources.2.url)."""
+    linked = []
+    for index, link in enumerate(links):
+        try:
+            linked.append(link_to(claim, link))
+        except DomainError as error:
+            raise error.within(f"{field}.{index}") from None
+    return linked
+
+
+def create_claim(data: dict[str, Any], change: Change, *, role: Role) -> Claim:
+    """Create a claim, its source links and revision 1, in one flush.
+
+    ``role`` is the writer's: the verdict gate decides by it whether the claim may
+    start in a status other than the workflow's initial one.
+    """
+    data = _gated(data, None, role)
     article = _article(data["article_id"])
     now = utcnow()
     claim = Claim(
@@ -215,28 +247,33 @@ def create_claim(data: dict[str, Any], change: Change) -> Claim:
     apply_claim_fields(claim, article, data, new=True)
     db.session.add(claim)
     db.session.flush()
-    for link in data.get("sources", []):
-        link_to(claim, link)
+    link_each(claim, data.get("sources", []), "sources")
     record_revision(claim, RevisionAction.CREATE, {}, change, now)
     return claim
 
 
 def update_claim(
-    claim_id: int, data: dict[str, Any], precondition: Precondition, change: Change
+    claim_id: int,
+    data: dict[str, Any],
+    precondition: Precondition,
+    change: Change,
+    *,
+    role: Role,
 ) -> Claim:
     """Apply ``data`` to the claim and write one revision if anything changed.
 
     ``sources`` in ``data`` (used by document loads, not PATCH) adds or updates
-    links and leaves other links alone.
+    links and leaves other links alone. Whatever ``role``, the verdict gate refuses
+    a change of status or rating: those change through reviews.
     """
     claim = get_claim(claim_id, for_update=True)
     precondition.check(claim.revision, f"Claim {claim_id}")
+    data = _gated(data, claim, role)
     before = snapshot_of(claim)
     if data.get("key") is not None:
         _check_key_free(claim, data["key"])
     apply_claim_fields(claim, _article(claim.article_id), data, new=False)
-    for link in data.get("sources", []):
-        link_to(claim, link)
+    link_each(claim, data.get("sources", []), "sources")
     record_revision(claim, RevisionAction.UPDATE, before, change, utcnow())
     return claim
 

@@ -16,7 +16,7 @@ from claims_api.errors import InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.extraction import Candidate, Span, extract_claims
 from claims_api.models import Article, Claim
-from claims_api.models.vocabulary import STRUCTURED_KINDS, ClaimKind, StructuredByKind
+from claims_api.models.vocabulary import STRUCTURED_KINDS, ClaimKind, Role, StructuredByKind
 from claims_api.services.anchoring import anchor_quote
 from claims_api.services.claims import create_claim
 from claims_api.services.revisions import Change
@@ -93,7 +93,7 @@ def _article_body(article_id: int, *, for_update: bool) -> tuple[Article, str]:
 
 
 def extract_article(
-    article_id: int, change: Change, *, min_score: float, save: bool = False
+    article_id: int, change: Change, *, role: Role, min_score: float, save: bool = False
 ) -> list[Proposal]:
     """Propose the article's claims; with ``save``, store each that no live claim covers.
 
@@ -126,6 +126,7 @@ def extract_article(
         if covering_id is not None:
             proposal.outcome, proposal.claim_id = "exists", covering_id
             continue
-        claim = create_claim({**proposal.claim_fields, "article_id": article.id}, extracted)
+        fields = {**proposal.claim_fields, "article_id": article.id}
+        claim = create_claim(fields, extracted, role=role)
         proposal.outcome, proposal.claim_id = "saved", claim.id
     return proposals

@@ -16,7 +16,7 @@ from claims_api.extensions import db
 from claims_api.models import Claim, ClaimAssignment, ClaimSource, Review, Revision
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import RevisionAction
-from claims_api.services.claims import get_claim, link_to
+from claims_api.services.claims import get_claim, link_each
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.review_queue import current_assignment
 from claims_api.services.revisions import (
@@ -107,7 +107,7 @@ def _review(claim: Claim, decision: dict[str, Any], change: Change, four_eyes: b
         )
     before, from_status = snapshot_of(claim), claim.status
     claim.status = target
-    links = [link_to(claim, item) for item in decision.get("evidence", [])]
+    links = link_each(claim, decision.get("evidence", []), "evidence")
     record_revision(claim, RevisionAction.REVIEW, before, change, now)
     review = Review(
         claim_id=claim.id,

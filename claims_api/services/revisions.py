@@ -10,15 +10,18 @@ from sqlalchemy import select
 
 from claims_api.errors import NotFound, PreconditionFailed
 from claims_api.extensions import db
-from claims_api.models import Claim, Revision
-from claims_api.models.vocabulary import RevisionAction
+from claims_api.models import Claim, Revision, Source
+from claims_api.models.claim import QuotedByColumns
+from claims_api.models.vocabulary import ClaimKind, RevisionAction, StructuredByKind
 from claims_api.schemas.claims import ClaimSchema
+from claims_api.schemas.common import compiled_dump
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 
 # Fields every change moves; a revision lists what the change itself did.
 BOOKKEEPING_FIELDS = frozenset({"revision", "updated_at"})
 
-_claim_schema = ClaimSchema()
+# ClaimSchema().dump, compiled: the bulk import builds a snapshot per claim it inserts.
+_dump_claim = compiled_dump(ClaimSchema())
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,51 @@ class Precondition:
 ANY_VERSION = Precondition(None)
 
 
-def snapshot_of(claim: Claim) -> dict[str, Any]:
-    """The claim exactly as GET /claims/{id} shows it."""
-    snapshot: dict[str, Any] = _claim_schema.dump(claim)
-    return snapshot
+@dataclass(frozen=True)
+class LinkRow:
+    """A source link as a snapshot reads it, for a claim inserted without the ORM."""
+
+    source_id: int
+    source: Source
+    stance: str
+    excerpt: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class ClaimRow(StructuredByKind, QuotedByColumns):
+    """A claim's row as the bulk import inserts it (set-based, without the ORM), with its
+    tags and links: everything ``snapshot_of`` reads of a Claim, under the same names,
+    so that an imported claim's snapshot is built by the same code as any other."""
+
+    id: int
+    article_id: int
+    key: str | None
+    text: str
+    kind: ClaimKind
+    details: dict[str, Any] | None
+    speaker: str | None
+    quote_exact: str | None
+    quote_start: int | None
+    quote_end: int | None
+    quote_prefix: str | None
+    quote_suffix: str | None
+    status: str
+    rating: dict[str, Any] | None
+    review_priority: int
+    published_review_id: int | None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    tag_names: list[str]
+    source_links: list[LinkRow]
+
+
+def snapshot_of(claim: Claim | ClaimRow) -> dict[str, Any]:
+    """The claim exactly as GET /claims/{id} shows it: the one builder of every
+    revision's snapshot, whichever writer (API, review, import, extraction) made it."""
+    return _dump_claim(claim)
 
 
 def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:

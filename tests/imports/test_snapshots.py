@@ -1,7 +1,7 @@
 """Revision 1 of an imported claim is the claim as GET /claims/{id} shows it.
 
-The bulk path builds revision snapshots directly (without marshmallow), so nothing
-else holds it to the API's own view of a claim.
+The bulk path inserts claims without the ORM; their snapshots come from the same
+builder as every other writer's (revisions.snapshot_of, on the inserted rows).
 """
 
 from __future__ import annotations
@@ -141,3 +141,38 @@ def test_diff_of_the_first_edit_after_an_import_lists_only_the_edited_field(
     assert set(diff["changes"]) == {"text"}, (
         f"only the text was edited, yet the diff against revision 1 shows {diff['changes']}"
     )
+
+
+def test_a_claim_created_through_the_api_and_by_an_import_has_one_snapshot(
+    client: FlaskClient,
+) -> None:
+    """One builder: the same claim, written by either writer, has the same revision 1."""
+    fields = {
+        "key": "troops",
+        "text": "Around 130,000 Russian troops are deployed on the Ukrainian border.",
+        "kind": "quantity",
+        "quote": {"exact": "Around 130,000 Russian troops"},
+        "quantity": {"value": 130000, "unit": "troops", "approximate": True},
+        "tags": ["Ukraine", "Russia"],
+        "priority": 1,
+        "sources": [
+            {"url": "https://sources.example.org/pentagon", "stance": "supports", "note": "n"},
+            {"url": "https://sources.example.org/kremlin", "stance": "refutes", "excerpt": "e"},
+        ],
+    }
+    article = border_document()["article"]
+    written = check(client.post("/articles", json={**article, "url": article["url"] + "/api"}), 201)
+    by_api = check(client.post("/claims", json={"article_id": written["id"], **fields}), 201)
+    document = {"article": article, "claims": [fields]}
+    check(post_import(client, json.dumps(document), "application/json"), 201)
+    (by_import,) = [claim for claim in stored_claims(client) if claim["id"] != by_api["id"]]
+
+    own = {"id", "article_id", "created_at", "updated_at"}
+    api, imported = (
+        {name: value for name, value in revision.items() if name not in own}
+        for revision in (
+            first_revision(client, by_api["id"])["snapshot"],
+            first_revision(client, by_import["id"])["snapshot"],
+        )
+    )
+    assert api == imported, f"(API, import): {differences(api, imported)}"

@@ -27,7 +27,14 @@ from claims_api.models.vocabulary import RevisionAction, Role
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
 from claims_api.services.imports.copy import insert_rows
-from claims_api.services.revisions import ANY_VERSION, Change, creation_changes
+from claims_api.services.revisions import (
+    ANY_VERSION,
+    Change,
+    ClaimRow,
+    LinkRow,
+    creation_changes,
+    snapshot_of,
+)
 from claims_api.services.sources import sources_for_urls
 from claims_api.services.urls import InvalidURL, normalize_url
 
@@ -115,7 +122,7 @@ def write_batch(
                 report.counts["claims_deleted_left_alone"] += 1
                 continue
             entry = _gated(entry, found, role, report, item.location, index)
-            report.counts[_update(found, article, entry, links, change)] += 1
+            report.counts[_update(found, article, entry, links, change, role)] += 1
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
     _insert_claims(new_claims, report, change, now)
@@ -346,6 +353,7 @@ def _update(
     entry: dict[str, Any],
     links: list[dict[str, Any]],
     change: Change,
+    role: Role,
 ) -> str:
     """Bring a stored claim in line with the entry: unchanged, or updated with one revision."""
     wanted = claim_service.claim_values(claim.kind, claim.details, article.body, entry, new=False)
@@ -363,56 +371,19 @@ def _update(
     if not (fields_differ or tags_differ or links_differ):
         return "claims_unchanged"
     with db.session.begin_nested():
-        claim_service.update_claim(claim.id, entry, ANY_VERSION, change)
+        claim_service.update_claim(claim.id, entry, ANY_VERSION, change, role=role)
     return "claims_updated"
 
 
-def _snapshot(claim_id: int, claim: NewClaim, stamp: str, initial: str) -> dict[str, Any]:
-    """Revision 1's snapshot, built directly: what ClaimSchema would dump for the new claim.
-
-    tests/imports check it equals GET /claims/{id} for imported claims.
-    """
-    values = claim.values
-    kind = str(values["kind"])
-    details = values["details"]
-    quote = None
-    if values["quote_exact"] is not None:
-        quote = {
-            name: values[f"quote_{name}"] for name in ("exact", "start", "end", "prefix", "suffix")
-        }
-    return {
-        "id": claim_id,
-        "article_id": claim.article_id,
-        "key": values.get("key"),
-        "text": values["text"],
-        "kind": kind,
-        "quote": quote,
-        "quantity": details if kind == "quantity" else None,
-        "membership": details if kind == "membership" else None,
-        "statement": details if kind == "statement" else None,
-        "tags": claim.tags,
-        "status": values.get("status", initial),
-        "rating": values.get("rating"),
-        "priority": values.get("review_priority", DEFAULT_PRIORITY),
-        "published_review_id": None,
-        "sources": [
-            {
-                "source_id": link["source"].id,
-                "url": link["source"].url,
-                "title": link["source"].title,
-                "publisher": link["source"].publisher,
-                "kind": str(link["source"].kind),
-                "stance": str(link["stance"]),
-                "excerpt": link.get("excerpt"),
-                "note": link.get("note"),
-            }
-            for link in claim.links
-        ],
-        "revision": 1,
-        "created_at": stamp,
-        "updated_at": stamp,
-        "deleted_at": None,
-    }
+def _claim_row(claim_id: int, row: dict[str, Any], claim: NewClaim) -> ClaimRow:
+    """The inserted row with its tags and links, read by the revisions' one snapshot builder."""
+    links = [
+        LinkRow(
+            link["source"].id, link["source"], link["stance"], link.get("excerpt"), link.get("note")
+        )
+        for link in claim.links
+    ]
+    return ClaimRow(id=claim_id, **row, tag_names=claim.tags, source_links=links)
 
 
 def _insert_claims(
@@ -438,9 +409,8 @@ def _insert_claims(
         for claim in new_claims
     ]
     ids = insert_rows(Claim.__table__, claim_rows, returning_ids=True)
-    stamp = now.isoformat()
     tag_rows, link_rows, revision_rows = [], [], []
-    for claim_id, claim in zip(ids, new_claims, strict=True):
+    for claim_id, claim, row in zip(ids, new_claims, claim_rows, strict=True):
         tag_rows.extend({"claim_id": claim_id, "tag": tag} for tag in claim.tags)
         link_rows.extend(
             {
@@ -453,7 +423,7 @@ def _insert_claims(
             }
             for link in claim.links
         )
-        snapshot = _snapshot(claim_id, claim, stamp, initial)
+        snapshot = snapshot_of(_claim_row(claim_id, row, claim))
         revision_rows.append(
             {
                 "claim_id": claim_id,

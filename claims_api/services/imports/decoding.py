@@ -11,26 +11,73 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
+from marshmallow import ValidationError
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from claims_api.errors import InvalidInput
-from claims_api.limits import MAX_URL_LENGTH
-from claims_api.models.vocabulary import STATUSES
-from claims_api.schemas.common import MAX_ID
+from claims_api.limits import (
+    MAX_ATTRIBUTION_LENGTH,
+    MAX_AUTHORS,
+    MAX_CLAIMS_PER_DOCUMENT,
+    MAX_KEY_LENGTH,
+    MAX_LANGUAGE_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PRIORITY,
+    MAX_QUOTE_CONTEXT_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_SOURCES_PER_CLAIM,
+    MAX_STATUS_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MAX_TEXT_LENGTH,
+    MAX_TIMESTAMP_LENGTH,
+    MAX_TITLE_LENGTH,
+    MAX_UNIT_LENGTH,
+    MAX_URL_LENGTH,
+    MIN_PRIORITY,
+)
+from claims_api.models.vocabulary import (
+    STRUCTURED_KINDS,
+    ClaimKind,
+    MembershipRelation,
+    SourceKind,
+    Stance,
+)
+from claims_api.schemas.claims import known_status
+from claims_api.schemas.common import LANGUAGE_TAG, MAX_ID
 
-Str = lambda max_length: Annotated[str, Meta(max_length=max_length)]  # noqa: E731
 Number = int | float
-Kind = Literal["quantity", "membership", "statement", "event", "other"]
-SourceKind = Literal[
-    "news", "official_statement", "government_record", "dataset", "social_post", "other"
-]
-Stance = Literal["supports", "refutes", "context"]
-Status = Literal[STATUSES]  # type: ignore[valid-type]
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
-LANGUAGE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+Url = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=MAX_URL_LENGTH,
+        description=f"An absolute http(s) URL; at most {MAX_URL_LENGTH} characters once "
+        "normalised (scheme and host lower-cased, tracking parameters dropped).",
+    ),
+]
+
+
+# Strings by what they hold, each bounded by its limit (limits.py).
+LongText = Annotated[str, Meta(max_length=MAX_TEXT_LENGTH)]
+Name = Annotated[str, Meta(max_length=MAX_NAME_LENGTH)]
+Title = Annotated[str, Meta(max_length=MAX_TITLE_LENGTH)]
+QuoteContext = Annotated[str, Meta(max_length=MAX_QUOTE_CONTEXT_LENGTH)]
+Unit = Annotated[str, Meta(max_length=MAX_UNIT_LENGTH)]
+Attribution = Annotated[
+    str,
+    Meta(max_length=MAX_ATTRIBUTION_LENGTH),
+    Meta(description='Such as "according to Chinese sources".'),
+]
+Tag = Annotated[str, Meta(max_length=MAX_TAG_LENGTH)]
+TimestampText = Annotated[str, Meta(max_length=MAX_TIMESTAMP_LENGTH)]
+RatingUrl = Annotated[str, Meta(max_length=MAX_URL_LENGTH)]
+Timestamp = Annotated[datetime, Meta(description="RFC 3339; without an offset it is UTC.")]
+Day = Annotated[date, Meta(description="An ISO 8601 calendar date (YYYY-MM-DD).")]
 
 
 class Strict(Struct, forbid_unknown_fields=True, omit_defaults=False):
@@ -38,95 +85,248 @@ class Strict(Struct, forbid_unknown_fields=True, omit_defaults=False):
 
 
 class Quote(Strict):
-    exact: Annotated[str, Meta(min_length=1, max_length=10_000)]
+    """Where the claim sits in article.body: body[start:end] == exact.
+
+    start and end are Unicode code point offsets, end exclusive; prefix and suffix
+    are the text just before and after (32 characters in seed files), to re-anchor
+    the quote if the offsets drift. Given only exact, the one place the body says
+    it is found; a body that says it more than once needs the offsets.
+    """
+
+    exact: Annotated[
+        str,
+        Meta(min_length=1, max_length=MAX_TEXT_LENGTH),
+        Meta(description="The shortest part of the body that carries the claim."),
+    ]
     start: Annotated[int, Meta(ge=0)] | UnsetType | None = UNSET
-    end: Annotated[int, Meta(ge=0)] | UnsetType | None = UNSET
-    prefix: Str(200) | UnsetType | None = UNSET
-    suffix: Str(200) | UnsetType | None = UNSET
+    end: Annotated[int, Meta(ge=0, description="Greater than start.")] | UnsetType | None = UNSET
+    prefix: QuoteContext | UnsetType | None = UNSET
+    suffix: QuoteContext | UnsetType | None = UNSET
 
 
 class Quantity(Strict):
+    """The structured fields of a quantity claim: numbers, counts, durations, shares.
+
+    "thousands more" is lower_bound 2000 with no value; "most" is lower_bound 50,
+    unit percent. value lies within the bounds given.
+    """
+
     value: Number | None = None
-    unit: Str(100) | None = None
-    approximate: bool = False
+    unit: Unit | None = None
+    approximate: Annotated[bool, Meta(description='"around", "thousands".')] = False
     lower_bound: Number | None = None
     upper_bound: Number | None = None
-    subject: Str(300) | None = None
-    location: Str(300) | None = None
-    as_of: date | None = None
+    subject: Name | None = None
+    location: Name | None = None
+    as_of: Day | None = None
 
 
 class Membership(Strict):
-    member: Str(300)
-    organization: Str(300)
-    relation: Literal["member", "not_member", "candidate", "applicant"]
-    as_of: date | None = None
+    """The structured fields of a membership claim: X is (or is not) part of an organisation."""
+
+    member: Name
+    organization: Name
+    relation: MembershipRelation
+    as_of: Day | None = None
 
 
 class Statement(Strict):
-    speaker: Str(300)
-    speaker_role: Str(300) | None = None
-    audience: Str(300) | None = None
-    attribution: Str(500) | None = None
-    verbatim: bool = False
+    """The structured fields of a statement claim: a position attributed to a speaker."""
+
+    speaker: Name
+    speaker_role: Name | None = None
+    audience: Name | None = None
+    attribution: Attribution | None = None
+    verbatim: Annotated[
+        bool,
+        Meta(description="true for a direct quotation, false for reported speech or a position."),
+    ] = False
 
 
 class Rating(Strict):
+    """A rating another fact-checker gave (schema.org Rating), on its own scale and words."""
+
     value: Number | None = None
     best: Number | None = None
     worst: Number | None = None
-    alternate_name: Str(300) | None = None
-    explanation: Str(10_000) | None = None
-    review_url: Str(MAX_URL_LENGTH) | None = None
-    reviewed_by: Str(300) | None = None
-    reviewed_at: Str(40) | None = None
+    alternate_name: Name | None = None
+    explanation: LongText | None = None
+    review_url: RatingUrl | None = None
+    reviewed_by: Name | None = None
+    reviewed_at: TimestampText | None = None
 
 
 class SourceLink(Strict):
+    """A source the claim cites, with the link's stance.
+
+    Give exactly one of source_id (an existing source) and url (found by its
+    normalised URL, created if new); title, publisher, kind, archived_url and
+    accessed_at describe a new source and come only with url. Stances: supports
+    (the source confirms the claim), refutes (it contradicts it), context (relevant
+    background, including the article the claim appears in).
+    """
+
     stance: Stance
     source_id: Id | UnsetType = UNSET
-    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)] | UnsetType = UNSET
-    title: Str(1000) | UnsetType | None = UNSET
-    publisher: Str(300) | UnsetType | None = UNSET
+    url: Url | UnsetType = UNSET
+    title: Title | UnsetType | None = UNSET
+    publisher: Name | UnsetType | None = UNSET
     kind: SourceKind | UnsetType = UNSET
-    archived_url: Str(MAX_URL_LENGTH) | UnsetType | None = UNSET
-    accessed_at: datetime | UnsetType | None = UNSET
-    excerpt: Str(10000) | UnsetType | None = UNSET
-    note: Str(10000) | UnsetType | None = UNSET
+    archived_url: RatingUrl | UnsetType | None = UNSET
+    accessed_at: Timestamp | UnsetType | None = UNSET
+    excerpt: LongText | UnsetType | None = UNSET
+    note: LongText | UnsetType | None = UNSET
 
 
 class ClaimEntry(Strict):
-    text: Str(10_000)
-    kind: Kind
-    key: Annotated[str, Meta(min_length=1, max_length=200)] | UnsetType | None = UNSET
+    """One checkable fact the article states.
+
+    A claim carries only the structured object of its kind (quantity, membership or
+    statement; none for event and other). Claims that exist (matched by key, else by
+    kind and quote) are updated; an import never changes the status or rating of a
+    claim that exists, and a new one keeps them only in an admin's load.
+    """
+
+    text: Annotated[
+        LongText, Meta(description="The claim restated as one self-contained sentence.")
+    ]
+    kind: ClaimKind
+    key: (
+        Annotated[
+            str,
+            Meta(min_length=1, max_length=MAX_KEY_LENGTH),
+            Meta(description="A stable name for the claim, unique within its article."),
+        ]
+        | UnsetType
+        | None
+    ) = UNSET
     quote: Quote | UnsetType | None = UNSET
     quantity: Quantity | UnsetType | None = UNSET
     membership: Membership | UnsetType | None = UNSET
     statement: Statement | UnsetType | None = UNSET
-    tags: Annotated[list[Str(100)], Meta(max_length=50)] | UnsetType = UNSET
-    status: Status | UnsetType = UNSET
+    tags: (
+        Annotated[
+            list[Tag],
+            Meta(max_length=MAX_TAGS, description="Names of the entities the claim is about."),
+        ]
+        | UnsetType
+    ) = UNSET
+    status: (
+        Annotated[
+            str,
+            Meta(max_length=MAX_STATUS_LENGTH),
+            Meta(
+                description="A status of the running workflow (by default unverified, "
+                "in_review, verified, mostly_true, misleading, false, unverifiable or disputed)."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
     rating: Rating | UnsetType | None = UNSET
-    priority: Annotated[int, Meta(ge=1, le=5)] | UnsetType = UNSET
-    sources: Annotated[list[SourceLink], Meta(max_length=100)] | UnsetType = UNSET
-    reason: Str(2000) | UnsetType = UNSET
+    priority: (
+        Annotated[
+            int,
+            Meta(
+                ge=MIN_PRIORITY,
+                le=MAX_PRIORITY,
+                description="Review queue priority: 1 most urgent, 5 least (default 3).",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    sources: Annotated[list[SourceLink], Meta(max_length=MAX_SOURCES_PER_CLAIM)] | UnsetType = UNSET
+    reason: (
+        Annotated[
+            str,
+            Meta(max_length=MAX_REASON_LENGTH),
+            Meta(description="Why; recorded in the revision."),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class ArticleFields(Strict):
-    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)]
-    title: Str(1000)
-    publisher: Str(300) | UnsetType | None = UNSET
-    authors: Annotated[list[Str(300)], Meta(max_length=100)] | UnsetType = UNSET
-    published_at: datetime | UnsetType | None = UNSET
-    language: Annotated[str, Meta(pattern=LANGUAGE)] | UnsetType | None = UNSET
-    body: str | UnsetType | None = UNSET
+    """The news article whose words the claims are anchored in; found by its normalised URL."""
+
+    url: Url
+    title: Title
+    publisher: Name | UnsetType | None = UNSET
+    authors: Annotated[list[Name], Meta(max_length=MAX_AUTHORS)] | (UnsetType) = UNSET
+    published_at: Timestamp | UnsetType | None = UNSET
+    language: (
+        Annotated[
+            str,
+            Meta(
+                max_length=MAX_LANGUAGE_LENGTH,
+                pattern=LANGUAGE_TAG,
+                description="A BCP 47 language tag, such as en or pt-BR.",
+            ),
+        ]
+        | UnsetType
+        | None
+    ) = UNSET
+    body: (
+        Annotated[
+            str,
+            Meta(
+                description="The full article text exactly as read (not normalised); quote "
+                "offsets count its characters. Null when no text is available (claims reviewed "
+                "elsewhere)."
+            ),
+        ]
+        | UnsetType
+        | None
+    ) = UNSET
+
+
+def _kind_rules() -> list[dict[str, Any]]:
+    """JSON Schema for "a claim carries only its own kind's structured object"."""
+    return [
+        {
+            "if": {"properties": {"kind": {"const": kind.value}}, "required": ["kind"]},
+            "then": {
+                "properties": {
+                    other.value: {"type": "null"} for other in STRUCTURED_KINDS if other != kind
+                }
+            },
+        }
+        for kind in ClaimKind
+    ]
 
 
 class ArticleDocument(Strict):
+    """One news article and the discrete, checkable claims it makes (docs/seed-format.md)."""
+
     article: ArticleFields
-    claims: Annotated[list[ClaimEntry], Meta(max_length=10_000)] = []
+    claims: Annotated[
+        list[Annotated[ClaimEntry, Meta(extra_json_schema={"allOf": _kind_rules()})]],
+        Meta(max_length=MAX_CLAIMS_PER_DOCUMENT),
+    ] = []
 
 
-_decoder = msgspec.json.Decoder(ArticleDocument)
+# The document as decoded and as its JSON Schema describes it (schema.py), with the
+# one rule the structs cannot say: in an article with a body, quotes carry offsets.
+Document = Annotated[
+    ArticleDocument,
+    Meta(
+        extra_json_schema={
+            "if": {
+                "properties": {
+                    "article": {"properties": {"body": {"type": "string"}}, "required": ["body"]}
+                }
+            },
+            "then": {
+                "properties": {
+                    "claims": {
+                        "items": {"properties": {"quote": {"required": ["exact", "start", "end"]}}}
+                    }
+                }
+            },
+        }
+    ),
+]
+
+_decoder = msgspec.json.Decoder(Document)
 _PATH = re.compile(r" - at `\$(.*)`$")
 _MISSING = re.compile(r"Object missing required field `([^`]+)`")
 DESCRIBING = ("title", "publisher", "kind", "archived_url", "accessed_at")
@@ -151,7 +351,7 @@ def decode_document(raw: bytes | dict[str, Any]) -> dict[str, Any]:
         if isinstance(raw, bytes | str):
             decoded = _decoder.decode(raw)
         else:
-            decoded = msgspec.convert(raw, ArticleDocument)
+            decoded = msgspec.convert(raw, Document)
     except msgspec.ValidationError as error:  # a subclass of DecodeError: first
         field, reason = _field(str(error))
         raise InvalidInput(
@@ -213,6 +413,11 @@ def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]])
     if "priority" in claim:
         claim["review_priority"] = claim.pop("priority")
     _stripped(claim, "text", f"{path}.text", errors)
+    if "status" in claim:
+        try:
+            known_status(claim["status"])
+        except ValidationError as error:
+            errors[f"{path}.status"] = list(error.messages)
     _stripped_items(claim.get("tags", []), f"{path}.tags", errors)
     quote = claim.get("quote")
     if quote:
