@@ -7,3 +7,5 @@ from __future__ import annotations
 
 # Article and source URLs (and archive URLs) once normalised: the column width.
 MAX_URL_LENGTH = 2048
+# A rating's number given as text by another fact-checker ("4", "Four").
+MAX_RATING_TEXT = 100

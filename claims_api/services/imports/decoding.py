@@ -17,8 +17,9 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from claims_api.errors import InvalidInput
-from claims_api.limits import MAX_URL_LENGTH
+from claims_api.limits import MAX_RATING_TEXT, MAX_URL_LENGTH
 from claims_api.models.vocabulary import STATUSES
+from claims_api.schemas.claims import EXTERNAL_REVIEW_IDENTITY, MAX_EXTERNAL_REVIEWS
 from claims_api.schemas.common import MAX_ID
 
 Str = lambda max_length: Annotated[str, Meta(max_length=max_length)]  # noqa: E731
@@ -82,6 +83,25 @@ class Rating(Strict):
     reviewed_at: Str(40) | None = None
 
 
+RatingValue = Annotated[str, Meta(max_length=MAX_RATING_TEXT)] | Number
+
+
+class ExternalRating(Strict):
+    value: RatingValue | None = None
+    best: RatingValue | None = None
+    worst: RatingValue | None = None
+    alternate_name: Annotated[str, Meta(max_length=300)] | None = None
+    name: Annotated[str, Meta(max_length=300)] | None = None
+
+
+class ExternalReview(Strict):
+    reviewer: Annotated[str, Meta(min_length=1, max_length=300)] | None = None
+    reviewer_url: Annotated[str, Meta(max_length=MAX_URL_LENGTH)] | None = None
+    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)] | None = None
+    published_at: datetime | None = None
+    rating: ExternalRating | None = None
+
+
 class SourceLink(Strict):
     stance: Stance
     source_id: Id | UnsetType = UNSET
@@ -108,6 +128,9 @@ class ClaimEntry(Strict):
     rating: Rating | UnsetType | None = UNSET
     priority: Annotated[int, Meta(ge=1, le=5)] | UnsetType = UNSET
     sources: Annotated[list[SourceLink], Meta(max_length=100)] | UnsetType = UNSET
+    external_reviews: (
+        Annotated[list[ExternalReview], Meta(max_length=MAX_EXTERNAL_REVIEWS)] | UnsetType
+    ) = UNSET
     reason: Str(2000) | UnsetType = UNSET
 
 
@@ -245,3 +268,7 @@ def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]])
             ]
         if "accessed_at" in link:
             link["accessed_at"] = _timestamp(link["accessed_at"])
+    for index, review in enumerate(claim.get("external_reviews", [])):
+        review["published_at"] = _timestamp(review["published_at"])
+        if not review["url"] and not review["reviewer"]:
+            errors[f"{path}.external_reviews.{index}.url"] = [EXTERNAL_REVIEW_IDENTITY]
