@@ -60,8 +60,14 @@ def statement(speaker: str, role: str | None = None) -> dict[str, Any]:
 def test_after_publishing_the_claim_and_its_review_carry_the_verdicts_rating(
     client: FlaskClient,
 ) -> None:
-    claim = published_claim(client)
+    article = create_article(client)
+    claim = create_claim(client, article["id"])
+    reviewed(client, claim["id"], "false")
+    assert read(client, claim["id"])["rating"] is None, "a verdict not yet published is no rating"
 
+    publish(client, claim["id"])
+
+    claim = read(client, claim["id"])
     assert claim["rating"] == FALSE_RATING, claim["rating"]
     listed = check(client.get("/claims"), 200)["items"]
     assert [item["rating"] for item in listed] == [FALSE_RATING], "the list lacks the rating"
@@ -82,14 +88,6 @@ def test_the_reviewers_wording_names_the_rating(client: FlaskClient) -> None:
     review = check(client.get(f"/claims/{claim['id']}/claimreview"), 200)
     assert review["reviewRating"]["name"] == "Pants on fire", review["reviewRating"]
     assert review["reviewRating"]["alternateName"] == "False", review["reviewRating"]
-
-
-def test_a_verdict_not_yet_published_gives_the_claim_no_rating(client: FlaskClient) -> None:
-    article = create_article(client)
-    claim = create_claim(client, article["id"])
-    reviewed(client, claim["id"], "false")
-
-    assert read(client, claim["id"])["rating"] is None
 
 
 def test_an_unpublished_correction_leaves_the_public_rating_as_published(
