@@ -71,6 +71,8 @@ def _given(value: Any) -> int | float | str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
         value = int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, int):
         return value
