@@ -493,8 +493,8 @@ def export(
     """Export articles and claims, streamed (to standard output unless -o FILE).
 
     JSON Lines holds one article document per line in the import format, so an
-    export imports back as it is. ClaimReview holds the published verdicts and
-    the ratings imported from other fact-checkers.
+    export imports back as it is. ClaimReview holds our published verdicts, with
+    the same URLs as the API's (CLAIMS_FACTCHECK_URL_TEMPLATE).
     """
     from datetime import UTC
 
@@ -504,11 +504,8 @@ def export(
         since=since.replace(tzinfo=UTC) if since else None, article_id=article_id, status=status
     )
     # A read: on SQLite it takes no write lock, so the API's writers go on meanwhile.
-    with app_context() as app, read_only():
-        base_url = app.config["PUBLIC_URL"] or "http://localhost:8000/"
-        for chunk in export_chunks(
-            export_format, selection, base_url=base_url, publisher=app.config["PUBLISHER_NAME"]
-        ):
+    with app_context(), read_only():
+        for chunk in export_chunks(export_format, selection):
             output.write(chunk)
 
 

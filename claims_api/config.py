@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -28,9 +29,12 @@ class DefaultConfig:
     IMPORT_MAX_RECORD_BYTES = 16 * 1024 * 1024
     # An import still "running" after this long died with its process.
     IMPORT_STALE_SECONDS = 3600
-    # Named as the author of exported ClaimReviews; PUBLIC_URL makes their URLs.
+    # The author of our ClaimReviews (an organisation: name and site; the site defaults
+    # to the fact-check pages' scheme and host), and the page where each claim's fact
+    # check is read: the ClaimReview's url, the same from the API and the CLI.
     PUBLISHER_NAME = "claims-api"
-    PUBLIC_URL = None
+    PUBLISHER_URL: str | None = None
+    FACTCHECK_URL_TEMPLATE = "http://localhost:8000/claims/{claim_id}"
 
     # Access: reads without a key unless turned off; failed authentications per
     # (client address, key prefix), and per address for prefixes of no key, in a
@@ -96,10 +100,26 @@ def database_url(app: Flask) -> str:
     return url
 
 
+def check_factcheck_url_template(template: Any) -> None:
+    """Refuse at start-up a template that cannot make a fact check's URL, rather than
+    failing each ClaimReview later."""
+    try:
+        url = template.format(claim_id=1)
+    except (AttributeError, KeyError, IndexError, ValueError):
+        url = None
+    if not isinstance(template, str) or "{claim_id}" not in template or url is None:
+        raise ValueError(
+            f"CLAIMS_FACTCHECK_URL_TEMPLATE {template!r}: needs {{claim_id}} and no other field"
+        )
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise ValueError(f"CLAIMS_FACTCHECK_URL_TEMPLATE {template!r}: not an http(s) URL")
+
+
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_object(DefaultConfig)
     if test_config is None:
         app.config.from_prefixed_env("CLAIMS")
     else:
         app.config.from_mapping(test_config)
+    check_factcheck_url_template(app.config["FACTCHECK_URL_TEMPLATE"])
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)

@@ -41,6 +41,9 @@ MAX_TIMESTAMP_LENGTH = 40
 # Items of one document: authors of an article, sources of a claim, claims of an article.
 MAX_AUTHORS = 100
 MAX_SOURCES_PER_CLAIM = 100
+MAX_EXTERNAL_REVIEWS = 100
 MAX_CLAIMS_PER_DOCUMENT = 10_000
 # A claim's review priority: 1 is the most urgent, 5 the least.
 MIN_PRIORITY, MAX_PRIORITY = 1, 5
+# A rating's number given as text by another fact-checker ("4", "Four").
+MAX_RATING_TEXT = 100

@@ -23,7 +23,6 @@ from flask.testing import FlaskClient
 
 from claims_api.auth import PUBLIC, declared_role, required_role
 from claims_api.models.vocabulary import Role
-from claims_api.services.claimreview import document_from_claimreview
 from tests.factories import (
     check,
     client_for,
@@ -169,8 +168,9 @@ def test_health_and_docs_stay_open_with_anonymous_reads_off(
 FORBIDDEN = "403: the role may not write at all"
 REFUSED = "422 naming status and rating: nothing written"
 INITIAL = "written, in the workflow's initial status and with no rating"
-AS_SENT = "written with the status and rating the document carries"
+AS_SENT = "written with the status the document carries; its rating ignored, with a warning"
 UNCHANGED = "the rest applied; status, rating and published verdict unchanged"
+THEIRS = "written in the initial status; the rating kept as the other fact-checker's review"
 
 
 WRITERS = ("reader", "contributor", "reviewer", "admin", "cli")
@@ -182,8 +182,8 @@ TABLE = {
     "import-new": (FORBIDDEN, INITIAL, INITIAL, AS_SENT, AS_SENT),
     "import-existing": (FORBIDDEN, UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED),
     "seed-new": (FORBIDDEN, INITIAL, INITIAL, AS_SENT, AS_SENT),
-    "claimreview-new": (FORBIDDEN, INITIAL, INITIAL, AS_SENT, AS_SENT),
-    "claimreview-existing": (FORBIDDEN, UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED),
+    "claimreview-new": (FORBIDDEN, THEIRS, THEIRS, THEIRS, THEIRS),
+    "claimreview-existing": (FORBIDDEN, THEIRS, THEIRS, THEIRS, THEIRS),
 }
 MATRIX = [
     pytest.param(path, writer, outcome, id=f"{path}-{writer}")
@@ -288,7 +288,8 @@ def attempt_path(
     (status, rating, published review), what the document asked for, and (for paths that
     touch an existing claim) that claim's verdict before and after."""
     before = {claim["id"] for claim in claims_of(client)}
-    sent: tuple[Any, ...] | None = (MADE_UP["status"], MADE_UP["rating"], None)
+    # Our rating comes only from a published review: no document writes one.
+    sent: tuple[Any, ...] | None = (MADE_UP["status"], None, None)
     existing: tuple[Any, ...] | None = None
     if path in ("api-create", "api-patch"):
         assert writer.client is not None
@@ -338,9 +339,7 @@ def attempt_path(
         existing = (first, verdict(client, claim))
     else:
         review = claimreview(7, "True", 5)
-        with client.application.app_context():
-            converted = document_from_claimreview(review)[0]["claims"][0]
-        sent = (converted.get("status", "unverified"), converted.get("rating"), None)
+        sent = None
         if path == "claimreview-existing":
             check(
                 post_import(client, json.dumps(claimreview(7, "False", 1)), "application/ld+json"),
@@ -385,6 +384,17 @@ def test_what_each_writer_may_change_of_a_verdict_by_each_path(
     elif outcome == AS_SENT:
         assert answer.code in (0, 201), answer
         assert created == [sent], f"expected the document's verdict {sent}, got {created}"
+        assert warned(answer), f"no warning says the rating was ignored: {answer}"
+    elif outcome == THEIRS:
+        assert answer.code in (0, 201), answer
+        (claim,) = claims_of(client)
+        assert verdict(client, claim)[:2] == initial[:2] or existing is not None
+        ratings = [item["rating"]["alternate_name"] for item in claim["external_reviews"]]
+        if existing is None:
+            assert created == [initial], created
+            assert ratings == ["True"], ratings
+        else:
+            assert ratings, "the other fact-checker's review is kept as theirs"
     else:
         assert answer.code in (0, 201), answer
         assert existing is not None

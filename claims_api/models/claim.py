@@ -18,6 +18,8 @@ from claims_api.models.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from claims_api.models.external_review import ExternalReview
+    from claims_api.models.review import Review
     from claims_api.models.source import Source
 
 DEFAULT_PRIORITY = 3
@@ -73,8 +75,6 @@ class Claim(StructuredByKind, QuotedByColumns, Base):
     # does not scan JSON.
     speaker: Mapped[str | None] = mapped_column(String(MAX_NAME_LENGTH))
     status: Mapped[str] = mapped_column(String(MAX_STATUS_LENGTH), default=DEFAULT_STATUS)
-    # A rating given elsewhere (ClaimReview), kept with its own scale and wording.
-    rating: Mapped[dict[str, Any] | None]
     # Review queue order: 1 is the most urgent, 5 the least.
     review_priority: Mapped[int] = mapped_column(
         default=DEFAULT_PRIORITY, server_default=str(DEFAULT_PRIORITY)
@@ -98,6 +98,14 @@ class Claim(StructuredByKind, QuotedByColumns, Base):
         cascade="all, delete-orphan",
         order_by="ClaimSource.source_id",
         lazy="raise",
+    )
+    # post_update: reviews refer to their claim, so this side is written after both rows.
+    published_review: Mapped[Review | None] = relationship(
+        foreign_keys=[published_review_id], post_update=True, lazy="raise"
+    )
+    # Other fact-checkers' reviews: theirs, never our status or rating.
+    external_reviews: Mapped[list[ExternalReview]] = relationship(
+        cascade="all, delete-orphan", order_by="ExternalReview.id", lazy="raise"
     )
 
     __table_args__ = (
@@ -126,6 +134,11 @@ class Claim(StructuredByKind, QuotedByColumns, Base):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def rating(self) -> dict[str, Any] | None:
+        """Our rating: the published verdict's (a verdict reviewed but unpublished has none)."""
+        return self.published_review.verdict_rating if self.published_review else None
 
     @property
     def tag_names(self) -> list[str]:

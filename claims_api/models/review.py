@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from claims_api import workflow
 from claims_api.limits import MAX_RATING_WORDING_LENGTH, MAX_STATUS_LENGTH
 from claims_api.models.base import Base, utcnow
 
@@ -37,6 +38,23 @@ class Review(Base):
     published_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_reviews_claim_id_created_at_id", "claim_id", "created_at", "id"),)
+
+    @property
+    def verdict_rating(self) -> dict[str, Any] | None:
+        """The rating this review gives, as ClaimReview publishes it: the workflow's rating
+        of the verdict (``alternate_name`` and scale), named in the reviewer's words if
+        given; None for a status that is no verdict."""
+        rating = workflow.rating_for(self.to_status)
+        if rating is None:
+            return None
+        numbered = rating.rating_value is not None
+        return {
+            "alternate_name": rating.alternate_name,
+            "name": self.rating or rating.alternate_name,
+            "value": rating.rating_value,
+            "best": rating.best_rating if numbered else None,
+            "worst": rating.worst_rating if numbered else None,
+        }
 
 
 class ClaimAssignment(Base):

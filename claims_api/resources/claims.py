@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, url_for
+from flask import Response, url_for
 from flask.views import MethodView
 
 from claims_api.auth import current_role, requires
@@ -21,7 +21,6 @@ from claims_api.resources.common import (
     precondition,
     versioned,
 )
-from claims_api.resources.exports import public_url
 from claims_api.schemas.claims import (
     ClaimCreateSchema,
     ClaimListArgs,
@@ -135,10 +134,8 @@ class ClaimSourceById(MethodView):
 class ClaimReviewOfClaim(MethodView):
     @blp.response(200, content_type="application/ld+json", description="schema.org ClaimReview")
     def get(self, claim_id: int) -> Response:
-        """The claim's verdict as schema.org ClaimReview JSON-LD; 409 while it has none."""
-        review = claimreview_of_claim(
-            claim_id, base_url=public_url(), publisher=current_app.config["PUBLISHER_NAME"]
-        )
+        """The published verdict as schema.org ClaimReview JSON-LD; 409 while there is none."""
+        review = claimreview_of_claim(claim_id)
         return Response(json.dumps(review, ensure_ascii=False), mimetype="application/ld+json")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, stream_with_context
 from flask.views import MethodView
 
 from claims_api.resources.common import Blueprint
@@ -12,10 +12,6 @@ from claims_api.schemas.transfers import ExportArgs
 from claims_api.services.exports import MEDIA_TYPES, ExportFilter, export_chunks
 
 blp = Blueprint("export", __name__, url_prefix="/export", description="Bulk export.")
-
-
-def public_url() -> str:
-    return current_app.config["PUBLIC_URL"] or request.url_root
 
 
 @blp.route("")
@@ -29,12 +25,7 @@ class Export(MethodView):
     def get(self, args: dict[str, Any]) -> Response:
         """Stream articles with their claims (format=jsonl) or ClaimReviews (format=claimreview)."""
         export_format = args.pop("format")
-        chunks = export_chunks(
-            export_format,
-            ExportFilter(**args),
-            base_url=public_url(),
-            publisher=current_app.config["PUBLISHER_NAME"],
-        )
+        chunks = export_chunks(export_format, ExportFilter(**args))
         extension = "jsonl" if export_format == "jsonl" else "jsonld"
         return Response(
             stream_with_context(chunks),

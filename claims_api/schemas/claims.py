@@ -9,10 +9,12 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from claims_api import workflow
 from claims_api.limits import (
     MAX_ATTRIBUTION_LENGTH,
+    MAX_EXTERNAL_REVIEWS,
     MAX_KEY_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PRIORITY,
     MAX_QUOTE_CONTEXT_LENGTH,
+    MAX_RATING_TEXT,
     MAX_REASON_LENGTH,
     MAX_SOURCES_PER_CLAIM,
     MAX_STATUS_LENGTH,
@@ -41,6 +43,8 @@ from claims_api.schemas.common import (
     page_schema,
 )
 from claims_api.schemas.sources import SourceFieldsSchema
+
+EXTERNAL_REVIEW_IDENTITY = "give the review's url, or its reviewer"
 
 
 class QuoteSchema(Schema):
@@ -117,7 +121,12 @@ class StatementSchema(Schema):
 
 
 class RatingSchema(Schema):
-    """A rating given by another fact-checker (schema.org Rating), on its own scale and words."""
+    """The rating field of older import documents: another fact-checker's rating.
+
+    Accepted so that older exports still import, and never written: a claim's
+    rating is its published verdict's, and other fact-checkers' ratings are
+    ``external_reviews``.
+    """
 
     value = JSONNumber(load_default=None, allow_none=True)
     best = JSONNumber(load_default=None, allow_none=True)
@@ -137,6 +146,66 @@ class RatingSchema(Schema):
     reviewed_at = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=MAX_TIMESTAMP_LENGTH)
     )
+
+
+class VerdictRatingSchema(Schema):
+    """Our rating: the workflow's rating of a verdict (ClaimReview's ``reviewRating``)."""
+
+    alternate_name = fields.String(metadata={"description": "The verdict's rating, as published."})
+    name = fields.String(metadata={"description": "The reviewer's wording, else alternate_name."})
+    value = fields.Integer(allow_none=True, metadata={"description": "None for named-only."})
+    best = fields.Integer(allow_none=True)
+    worst = fields.Integer(allow_none=True)
+
+
+class RatingValue(fields.Field[Any]):
+    """A rating's number as another fact-checker gave it: a JSON number or a short text."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and len(value) <= MAX_RATING_TEXT:
+            return value
+        return JSONNumber()._deserialize(value, attr, data, **kwargs)
+
+
+class ExternalRatingSchema(Schema):
+    """Another fact-checker's schema.org Rating, exactly as given (their scale, their words)."""
+
+    value = RatingValue(load_default=None, allow_none=True)
+    best = RatingValue(load_default=None, allow_none=True)
+    worst = RatingValue(load_default=None, allow_none=True)
+    alternate_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH)
+    )
+    name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH)
+    )
+
+
+class ExternalReviewSchema(Schema):
+    """Another fact-checker's review of the claim (an imported ClaimReview): theirs, not ours.
+
+    Matched on re-import by ``url``, else by ``reviewer`` and ``published_at``.
+    """
+
+    reviewer = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=MAX_NAME_LENGTH)
+    )
+    reviewer_url = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_URL_LENGTH)
+    )
+    url = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=MAX_URL_LENGTH),
+        metadata={"description": "The review's own page."},
+    )
+    published_at = Timestamp(load_default=None, allow_none=True)
+    rating = fields.Nested(ExternalRatingSchema, load_default=None, allow_none=True)
+
+    @validates_schema
+    def check_identity(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data.get("url") and not data.get("reviewer"):
+            raise ValidationError(EXTERNAL_REVIEW_IDENTITY, "url")
 
 
 class SourceLinkInputSchema(SourceFieldsSchema):
@@ -247,13 +316,16 @@ class DocumentClaimSchema(ClaimFieldsSchema):
     sources = fields.List(
         fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=MAX_SOURCES_PER_CLAIM)
     )
+    external_reviews = fields.List(
+        fields.Nested(ExternalReviewSchema), validate=validate.Length(max=MAX_EXTERNAL_REVIEWS)
+    )
 
 
 class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
     article_id = Id(required=True, strict=True)
 
     class Meta:
-        exclude = ("status", "rating")
+        exclude = ("status", "rating", "external_reviews")
 
 
 class ClaimSchema(Schema):
@@ -270,7 +342,15 @@ class ClaimSchema(Schema):
     statement = fields.Nested(StatementSchema, allow_none=True)
     tags = fields.List(fields.String(), attribute="tag_names")
     status = fields.String()
-    rating = fields.Nested(RatingSchema, allow_none=True)
+    rating = fields.Nested(
+        VerdictRatingSchema,
+        allow_none=True,
+        metadata={"description": "Our published verdict's rating; null until one is published."},
+    )
+    external_reviews = fields.List(
+        fields.Nested(ExternalReviewSchema),
+        metadata={"description": "Other fact-checkers' reviews of the claim: theirs, not ours."},
+    )
     priority = fields.Integer(attribute="review_priority")
     published_review_id = fields.Integer(
         allow_none=True, metadata={"description": "The review whose verdict is published."}

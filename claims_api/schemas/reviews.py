@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from claims_api.limits import MAX_RATING_WORDING_LENGTH, MAX_REASON_LENGTH
-from claims_api.schemas.claims import SourceLinkInputSchema, known_status
+from claims_api.schemas.claims import SourceLinkInputSchema, VerdictRatingSchema, known_status
 from claims_api.schemas.common import Id, Timestamp, page_schema
 
 MAX_EVIDENCE = 50
@@ -81,7 +81,12 @@ class ReviewSchema(Schema):
     from_status = fields.String()
     to_status = fields.String()
     rationale = fields.String(allow_none=True)
-    rating = fields.String(allow_none=True)
+    rating = fields.Nested(
+        VerdictRatingSchema,
+        attribute="verdict_rating",
+        allow_none=True,
+        metadata={"description": "The verdict's rating (name: the reviewer's wording, if given)."},
+    )
     evidence = fields.List(fields.Nested(EvidenceSchema))
     correction = fields.Boolean()
     revision_number = fields.Integer(

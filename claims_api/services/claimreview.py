@@ -1,53 +1,31 @@
 """schema.org ClaimReview: reading other fact-checkers' reviews and writing ours.
 
-The status ↔ rating table is in docs/claimreview-ratings.md; keep the two in step.
+Theirs are kept as external reviews, exactly as given; ours carry the workflow's
+rating of the published verdict. docs/claimreview-ratings.md describes both.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
-from claims_api import workflow
+from flask import current_app
+
+from claims_api.limits import MAX_RATING_TEXT
 from claims_api.models import Article, Claim
+from claims_api.services.entities import entity_type
 from claims_api.services.urls import InvalidURL, normalize_url
 
-# Rating names fact-checkers use, lower-cased without punctuation, and our status for each.
-RATING_NAMES: dict[str, str] = {
-    **dict.fromkeys(["true", "correct", "accurate", "verified"], "verified"),
-    **dict.fromkeys(["mostly true", "mostly correct", "mostly accurate"], "mostly_true"),
-    **dict.fromkeys(
-        [
-            "half true",
-            "misleading",
-            "mixture",
-            "partly false",
-            "partly true",
-            "missing context",
-            "out of context",
-            "exaggerated",
-        ],
-        "misleading",
-    ),
-    **dict.fromkeys(
-        ["mostly false", "false", "incorrect", "fake", "pants on fire", "fabricated", "wrong"],
-        "false",
-    ),
-    **dict.fromkeys(
-        ["unproven", "unverifiable", "unsupported", "no evidence", "not enough evidence"],
-        "unverifiable",
-    ),
-    "disputed": "disputed",
-}
-# Below this distance (on a 0-1 scale) a rating's number and its name agree.
-AGREEMENT = 0.5
-WORST, BEST = 1, 5  # schema.org's defaults for worstRating and bestRating
 KEY_PREFIX = "claimreview:"
 MAX_KEY = 200
+# Google recommends a claimReviewed under 75 characters.
+SHORT_FORM = 75
 
 
 class ClaimReviewError(ValueError):
@@ -88,19 +66,21 @@ def _url(node: Any) -> str | None:
     return None
 
 
-def _number(value: Any) -> int | float | None:
-    """A finite number from a JSON number or numeric string; None for anything else."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+def _given(value: Any) -> int | float | str | None:
+    """A rating's number exactly as given: a finite JSON number or a short text; else None."""
+    if isinstance(value, bool):
         return None
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return None
+        value = int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, int):
         return value
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    if not math.isfinite(number):
-        return None
-    return int(number) if number.is_integer() else number
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str) and 0 < len(value.strip()) <= MAX_RATING_TEXT:
+        return value.strip()
+    return None
 
 
 def _timestamp(value: Any) -> str | None:
@@ -114,73 +94,6 @@ def _timestamp(value: Any) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()
-
-
-def _position(value: float, best: float, worst: float) -> float | None:
-    """Where ``value`` sits between worst (0) and best (1), or None off the scale."""
-    if best == worst:
-        return None
-    position = (value - worst) / (best - worst)
-    return position if 0 <= position <= 1 else None
-
-
-def _verdict_positions() -> dict[str, float]:
-    """Each numbered verdict of the workflow and its place on a 0-1 scale."""
-    positions = {}
-    for status in workflow.current().verdicts:
-        rating = workflow.rating_for(status)
-        if rating and rating.rating_value is not None:
-            place = _position(rating.rating_value, rating.best_rating, rating.worst_rating)
-            if place is not None:
-                positions[status] = place
-    return positions
-
-
-def _status_by_name(name: str | None) -> str | None:
-    if not name:
-        return None
-    wanted = re.sub(r"[^a-z ]", "", name.lower()).strip()
-    current = workflow.current()
-    for status in current.verdicts:
-        rating = current.rating_for(status)
-        if rating and re.sub(r"[^a-z ]", "", rating.alternate_name.lower()).strip() == wanted:
-            return status
-    synonym = RATING_NAMES.get(wanted)
-    return synonym if synonym in current.statuses else None
-
-
-def status_for_rating(rating: dict[str, Any] | None) -> tuple[str, str | None]:
-    """The workflow status for another fact-checker's rating, and a warning when unclear.
-
-    The name decides when it is one the workflow (or a common synonym) knows;
-    the number, placed on its own scale, picks the nearest numbered verdict
-    otherwise. When both exist and contradict each other (schema.org's own
-    example rates a claim 1 of 6 and names it "True") nothing is guessed: the
-    claim keeps the workflow's initial status and the rating as given.
-    """
-    initial = workflow.current().initial
-    if not rating:
-        return initial, "no reviewRating: status left at its initial value"
-    name, value = rating.get("alternate_name"), rating.get("value")
-    best = rating["best"] if rating.get("best") is not None else BEST
-    worst = rating["worst"] if rating.get("worst") is not None else WORST
-    place = _position(value, best, worst) if value is not None else None
-    positions = _verdict_positions()
-    by_name = _status_by_name(name)
-    by_number = (
-        min(positions, key=lambda status: abs(positions[status] - place))
-        if place is not None and positions
-        else None
-    )
-    if by_name in positions and place is not None and abs(positions[by_name] - place) >= AGREEMENT:
-        return initial, (
-            f"rating {value} of {best} and its name {name!r} disagree: "
-            "status left at its initial value, rating kept as given"
-        )
-    status = by_name or by_number
-    if status is None:
-        return initial, f"rating {name or value!r} is not one this service knows: status left as is"
-    return status, None
 
 
 def document_from_claimreview(review: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -228,33 +141,14 @@ def document_from_claimreview(review: dict[str, Any]) -> tuple[dict[str, Any], l
     published = _timestamp(
         (appearance if isinstance(appearance, dict) else {}).get("datePublished")
     ) or (_timestamp(item.get("datePublished")))
-    rating_node = _first(review.get("reviewRating"))
-    rating = None
-    if isinstance(rating_node, dict):
-        rating = {
-            "value": _number(rating_node.get("ratingValue")),
-            "best": _number(rating_node.get("bestRating")),
-            "worst": _number(rating_node.get("worstRating")),
-            "alternate_name": _text(rating_node.get("alternateName")),
-            "explanation": _text(rating_node.get("ratingExplanation"))
-            or _text(review.get("reviewBody")),
-            "review_url": review_url,
-            "reviewed_by": reviewed_by,
-            "reviewed_at": _timestamp(review.get("datePublished")),
-        }
-    status, warning = status_for_rating(rating)
-    # A fallback status says nothing: leave it out, so that a claim keeps its own.
-    if warning:
-        warnings.append(warning)
+    external = _external_review(review, review_url, reviewer, warnings)
     claim: dict[str, Any] = {
         "key": claim_key(identifier or review_url or ""),
         "text": claim_text,
         "kind": "statement" if _text(speaker) else "other",
-        "rating": rating,
         "sources": [],
+        "external_reviews": [external] if external else [],
     }
-    if warning is None:
-        claim["status"] = status
     if _text(speaker):
         claim["statement"] = {
             "speaker": _text(speaker),
@@ -299,57 +193,141 @@ def claim_key(reference: str) -> str:
     return key
 
 
-def claimreview_for(
-    claim: Claim, article: Article, *, review_url: str, publisher: str
+def _external_review(
+    review: dict[str, Any], review_url: str | None, reviewer: Any, warnings: list[str]
 ) -> dict[str, Any] | None:
-    """The ClaimReview JSON-LD of a claim: its published verdict, or a rating imported
-    from another fact-checker (written back as it was given); None with neither."""
-    rating = claim.rating or {}
-    ours = workflow.rating_for(claim.status) if claim.published_review_id is not None else None
-    if ours is None and not rating:
+    """The review as another fact-checker's, kept on the claim: who, when, where, and
+    their rating exactly as given (never mapped onto our statuses)."""
+    name = _text(reviewer)
+    if not review_url and not name:
+        warnings.append("neither a url nor an author: the review itself is not kept")
         return None
-    if ours is None:
-        review_rating = {
-            "@type": "Rating",
-            "alternateName": rating.get("alternate_name"),
-            "ratingValue": rating.get("value"),
-            "bestRating": rating.get("best"),
-            "worstRating": rating.get("worst"),
-            "ratingExplanation": rating.get("explanation"),
+    node = _first(review.get("reviewRating"))
+    rating = None
+    if isinstance(node, dict):
+        rating = {
+            "value": _given(node.get("ratingValue")),
+            "best": _given(node.get("bestRating")),
+            "worst": _given(node.get("worstRating")),
+            "alternate_name": _text(node.get("alternateName")),
+            "name": _text(node.get("name")),
         }
-        url = rating.get("review_url") or review_url
-        author = rating.get("reviewed_by") or publisher
-        reviewed_at = rating.get("reviewed_at")
     else:
-        review_rating = ours.as_schema_org()
-        url, author, reviewed_at = review_url, publisher, None
-    statement = claim.statement or {}
-    claim_author = (
-        {"@type": "Person", "name": statement["speaker"], "jobTitle": statement.get("speaker_role")}
-        if statement.get("speaker")
-        else {"@type": "Organization", "name": article.publisher}
-        if article.publisher
-        else None
+        warnings.append("no reviewRating: the review is kept without a rating")
+    return {
+        "reviewer": name,
+        "reviewer_url": _url(reviewer) if isinstance(reviewer, dict) else None,
+        "url": review_url,
+        "published_at": _timestamp(review.get("datePublished")),
+        "rating": rating,
+    }
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes our ClaimReviews, and where each claim's fact check is read.
+
+    Read from the configuration by the service itself, so that every adapter (the
+    API, the CLI) publishes the same document.
+    """
+
+    name: str
+    url: str
+    url_template: str
+
+    @classmethod
+    def configured(cls) -> Publisher:
+        config = current_app.config
+        template = config["FACTCHECK_URL_TEMPLATE"]
+        return cls(config["PUBLISHER_NAME"], config["PUBLISHER_URL"] or site_of(template), template)
+
+    def factcheck_url(self, claim_id: int) -> str:
+        return self.url_template.format(claim_id=claim_id)
+
+
+def site_of(url: str) -> str:
+    """The site a URL is on (scheme and host), with a trailing slash."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def short_form(text: str) -> str:
+    """The claim as ``claimReviewed``: the text itself up to 75 characters, else cut at
+    the last word boundary that leaves room for an ellipsis (a word longer than that
+    is cut where it must)."""
+    text = " ".join(text.split())
+    if len(text) <= SHORT_FORM:
+        return text
+    room = text[: SHORT_FORM - 1]
+    cut = room.rsplit(" ", 1)[0] if " " in room else room
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def claimreview_for(
+    claim: Claim, appearances: Sequence[Article], publisher: Publisher
+) -> dict[str, Any] | None:
+    """The ClaimReview JSON-LD of our published verdict on a claim; None before one is
+    published. Other fact-checkers' reviews are theirs to publish, not ours.
+
+    ``appearances``: every article the claim appears in (today, its own article).
+    """
+    review, rating = claim.published_review, claim.rating
+    if review is None or rating is None:
+        return None
+    works = [_appearance(article) for article in appearances]
+    first = min(
+        appearances,
+        key=lambda article: (article.published_at is None, article.published_at, article.id),
     )
     item: dict[str, Any] = {
         "@type": "Claim",
-        "author": _compact(claim_author) if claim_author else None,
-        "datePublished": _date(article.published_at),
-        "appearance": {"@type": "CreativeWork", "url": article.url, "headline": article.title},
+        "author": _claim_author(claim, first),
+        "datePublished": _date(first.published_at),
+        "appearance": works,
+        "firstAppearance": _appearance(first),
     }
     return _compact(
         {
             "@context": "https://schema.org",
             "@type": "ClaimReview",
-            "url": url,
-            "claimReviewed": claim.text,
-            "datePublished": reviewed_at[:10] if reviewed_at else _date(claim.updated_at),
-            "author": {
-                "@type": "Organization",
-                "url" if author.startswith(("http://", "https://")) else "name": author,
-            },
-            "reviewRating": _compact(review_rating),
+            "url": publisher.factcheck_url(claim.id),
+            "claimReviewed": short_form(claim.text),
+            "datePublished": _date(review.published_at),
+            "author": {"@type": "Organization", "name": publisher.name, "url": publisher.url},
+            "reviewRating": _compact(
+                {
+                    "@type": "Rating",
+                    "alternateName": rating["alternate_name"],
+                    "name": rating["name"],
+                    "ratingValue": rating["value"],
+                    "bestRating": rating["best"],
+                    "worstRating": rating["worst"],
+                }
+            ),
             "itemReviewed": _compact(item),
+        }
+    )
+
+
+def _claim_author(claim: Claim, article: Article) -> dict[str, Any] | None:
+    """The speaker of a statement, typed by ``entity_type``; else the article's publisher."""
+    statement = claim.statement or {}
+    if statement.get("speaker"):
+        kind = entity_type(statement["speaker"])
+        role = statement.get("speaker_role") if kind == "Person" else None
+        return _compact({"@type": kind, "name": statement["speaker"], "jobTitle": role})
+    if article.publisher:
+        return {"@type": "Organization", "name": article.publisher}
+    return None
+
+
+def _appearance(article: Article) -> dict[str, Any]:
+    return _compact(
+        {
+            "@type": "CreativeWork",
+            "url": article.url,
+            "headline": article.title,
+            "datePublished": _date(article.published_at),
         }
     )
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import selectinload
 from claims_api import workflow
 from claims_api.errors import Conflict, DomainError, Gone, InvalidInput, NotFound
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, ClaimSource, ClaimTag
+from claims_api.models import Article, Claim, ClaimSource, ClaimTag, ExternalReview
 from claims_api.models.base import utcnow
+from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS, natural_key
 from claims_api.models.vocabulary import (
     STRUCTURED_KINDS,
     ClaimKind,
@@ -29,6 +30,8 @@ from claims_api.services.sources import source_for_link
 CLAIM_LOAD_OPTIONS = (
     selectinload(Claim.tags),
     selectinload(Claim.source_links).joinedload(ClaimSource.source),
+    selectinload(Claim.published_review),
+    selectinload(Claim.external_reviews),
 )
 CLAIM_SORT_COLUMNS = {"created_at": Claim.created_at, "updated_at": Claim.updated_at}
 LINK_FIELDS = ("stance", "excerpt", "note")
@@ -96,19 +99,23 @@ def gate_verdict(
     """The part of ``data`` a writer acting as ``role`` may apply, and the verdict
     fields it asked to change but may not.
 
-    A claim's status and rating change only through reviews: no write of a claim
-    that exists sets them, and only an admin's load of a new claim (seeds, a
-    restore into an empty database) keeps the ones its document carries; any
-    other new claim starts in the workflow's initial status with no rating.
+    A claim's status changes only through reviews: no write of a claim that
+    exists sets it, and only an admin's load of a new claim (seeds, a restore
+    into an empty database) keeps the one its document carries; any other new
+    claim starts in the workflow's initial status. Its rating is its published
+    verdict's, so no write sets it at all (another fact-checker's rating is an
+    external review, which any importer may add).
     """
-    if current is None and role == Role.ADMIN:
-        return data, []
     if current is None:
-        initial = {"status": workflow.current().initial, "rating": None}
+        kept: dict[str, Any] = {"status": workflow.current().initial, "rating": None}
+        if role == Role.ADMIN and "status" in data:
+            kept["status"] = data["status"]
     else:
-        initial = {"status": current.status, "rating": current.rating}
-    refused = [name for name in VERDICT_FIELDS if name in data and data[name] != initial[name]]
+        kept = {"status": current.status, "rating": current.rating}
+    refused = [name for name in VERDICT_FIELDS if name in data and data[name] != kept[name]]
     allowed = {name: value for name, value in data.items() if name not in VERDICT_FIELDS}
+    if current is None and "status" in data:
+        allowed["status"] = kept["status"]
     return allowed, refused
 
 
@@ -146,7 +153,7 @@ def claim_values(
         # the API changes it through reviews, which check the workflow's transitions.
         message = f"{data['status']!r} is not a status of the workflow"
         raise InvalidInput(message, errors={"status": [message]})
-    names = ("key", "text", "status", "rating", "review_priority")
+    names = ("key", "text", "status", "review_priority")
     values = {name: data[name] for name in names if name in data}
     requested = data.get("kind", current_kind)
     if requested is None:
@@ -224,6 +231,31 @@ def link_each(claim: Claim, links: list[dict[str, Any]], field: str) -> list[Cla
     return linked
 
 
+def external_reviews_to_add(
+    present: list[ExternalReview], entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The entries that are neither among ``present`` nor repeated, by natural key:
+    importing the same review twice keeps one."""
+    seen = {review.natural_key for review in present}
+    fresh = []
+    for entry in entries:
+        key = natural_key(entry.get("url"), entry.get("reviewer"), entry.get("published_at"))
+        if key not in seen:
+            seen.add(key)
+            fresh.append(entry)
+    return fresh
+
+
+def add_external_reviews(claim: Claim, entries: list[dict[str, Any]], now: datetime) -> None:
+    """Keep other fact-checkers' reviews on the claim: theirs, touching no status or rating."""
+    for entry in external_reviews_to_add(claim.external_reviews, entries):
+        claim.external_reviews.append(
+            ExternalReview(
+                **{name: entry.get(name) for name in EXTERNAL_REVIEW_FIELDS}, created_at=now
+            )
+        )
+
+
 def create_claim(data: dict[str, Any], change: Change, *, role: Role) -> Claim:
     """Create a claim, its source links and revision 1, in one flush.
 
@@ -241,6 +273,8 @@ def create_claim(data: dict[str, Any], change: Change, *, role: Role) -> Claim:
         updated_at=now,
         tags=[],
         source_links=[],
+        external_reviews=[],
+        published_review=None,
     )
     if data.get("key") is not None:
         _check_key_free(claim, data["key"])
@@ -248,6 +282,7 @@ def create_claim(data: dict[str, Any], change: Change, *, role: Role) -> Claim:
     db.session.add(claim)
     db.session.flush()
     link_each(claim, data.get("sources", []), "sources")
+    add_external_reviews(claim, data.get("external_reviews", []), now)
     record_revision(claim, RevisionAction.CREATE, {}, change, now)
     return claim
 
@@ -262,9 +297,10 @@ def update_claim(
 ) -> Claim:
     """Apply ``data`` to the claim and write one revision if anything changed.
 
-    ``sources`` in ``data`` (used by document loads, not PATCH) adds or updates
-    links and leaves other links alone. Whatever ``role``, the verdict gate refuses
-    a change of status or rating: those change through reviews.
+    ``sources`` and ``external_reviews`` in ``data`` (used by document loads, not
+    PATCH) add or update links and add reviews not yet held, leaving others alone.
+    Whatever ``role``, the verdict gate refuses a change of status or rating: those
+    change through reviews.
     """
     claim = get_claim(claim_id, for_update=True)
     precondition.check(claim.revision, f"Claim {claim_id}")
@@ -274,7 +310,9 @@ def update_claim(
         _check_key_free(claim, data["key"])
     apply_claim_fields(claim, _article(claim.article_id), data, new=False)
     link_each(claim, data.get("sources", []), "sources")
-    record_revision(claim, RevisionAction.UPDATE, before, change, utcnow())
+    now = utcnow()
+    add_external_reviews(claim, data.get("external_reviews", []), now)
+    record_revision(claim, RevisionAction.UPDATE, before, change, now)
     return claim
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, exists, select
 from claims_api.errors import Conflict
 from claims_api.extensions import db
 from claims_api.models import Article, Claim
-from claims_api.services.claimreview import claimreview_for
+from claims_api.services.claimreview import Publisher, claimreview_for
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim
 
 ARTICLES_PER_BATCH = 100
@@ -71,7 +71,6 @@ def claim_document(claim: Claim) -> dict[str, Any]:
         "tags": claim.tag_names,
         "status": claim.status,
         "priority": claim.review_priority,
-        "rating": claim.rating,
         "sources": [
             {
                 "url": link.source.url,
@@ -87,6 +86,8 @@ def claim_document(claim: Claim) -> dict[str, Any]:
             for link in claim.source_links
         ],
     }
+    if claim.external_reviews:
+        document["external_reviews"] = [review.as_document() for review in claim.external_reviews]
     if claim.details is not None:
         document[str(claim.kind)] = claim.details
     return document
@@ -132,42 +133,32 @@ def iter_documents(selection: ExportFilter) -> Iterator[dict[str, Any]]:
             }
 
 
-def iter_claimreviews(
-    selection: ExportFilter, *, base_url: str, publisher: str
-) -> Iterator[dict[str, Any]]:
-    """ClaimReview JSON-LD for every matching claim that has a verdict."""
+def iter_claimreviews(selection: ExportFilter) -> Iterator[dict[str, Any]]:
+    """ClaimReview JSON-LD for every matching claim with a published verdict."""
+    publisher = Publisher.configured()
     for batch in _batches(selection):
         for article, claims in batch:
             for claim in claims:
-                review = claimreview_for(
-                    claim,
-                    article,
-                    review_url=f"{base_url.rstrip('/')}/claims/{claim.id}",
-                    publisher=publisher,
-                )
+                review = claimreview_for(claim, [article], publisher)
                 if review is not None:
                     yield review
 
 
-def claimreview_of_claim(claim_id: int, *, base_url: str, publisher: str) -> dict[str, Any]:
-    """The ClaimReview of one claim; 409 while it has no verdict to publish."""
+def claimreview_of_claim(claim_id: int) -> dict[str, Any]:
+    """The ClaimReview of one claim; 409 while it has no published verdict."""
     claim = get_claim(claim_id)
     article = db.session.get(Article, claim.article_id)
     assert article is not None
-    review = claimreview_for(
-        claim, article, review_url=f"{base_url.rstrip('/')}/claims/{claim.id}", publisher=publisher
-    )
+    review = claimreview_for(claim, [article], Publisher.configured())
     if review is None:
         raise Conflict(
-            f"Claim {claim_id} has no verdict yet (status {claim.status!r}): "
+            f"Claim {claim_id} has no published verdict (status {claim.status!r}): "
             "there is no review to publish."
         )
     return review
 
 
-def export_chunks(
-    export_format: str, selection: ExportFilter, *, base_url: str, publisher: str
-) -> Iterator[str]:
+def export_chunks(export_format: str, selection: ExportFilter) -> Iterator[str]:
     """The export as text chunks: JSON Lines, or one schema.org DataFeed of ClaimReviews."""
     if export_format == "jsonl":
         for document in iter_documents(selection):
@@ -175,7 +166,7 @@ def export_chunks(
         return
     yield '{"@context": "https://schema.org", "@type": "DataFeed", "dataFeedElement": ['
     separator = "\n"
-    for review in iter_claimreviews(selection, base_url=base_url, publisher=publisher):
+    for review in iter_claimreviews(selection):
         review.pop("@context", None)
         yield separator + json.dumps(review, ensure_ascii=False)
         separator = ",\n"

@@ -194,7 +194,8 @@ def publish_verdict(claim_id: int, precondition: Precondition, change: Change) -
     now = utcnow()
     before = snapshot_of(claim)
     latest.published_at = now
-    claim.published_review_id = latest.id
+    # Both sides: the id for the snapshot now, the object for the rating it derives.
+    claim.published_review_id, claim.published_review = latest.id, latest
     record_revision(claim, RevisionAction.PUBLISH, before, change, now)
     return claim
 

@@ -89,6 +89,8 @@ class ClaimRow(StructuredByKind, QuotedByColumns):
     deleted_at: datetime | None
     tag_names: list[str]
     source_links: list[LinkRow]
+    # As the import document gives them (dicts), read alike by the snapshot's schema.
+    external_reviews: list[dict[str, Any]]
 
 
 def snapshot_of(claim: Claim | ClaimRow) -> dict[str, Any]:

@@ -75,11 +75,14 @@ def test_a_verdict_writes_review_status_links_and_one_revision(
             "excerpt": "130k",
         }
     ]
-    assert (review["revision_number"], review["rating"], review["correction"]) == (
-        3,
-        "Roughly right",
-        False,
-    )
+    assert (review["revision_number"], review["correction"]) == (3, False)
+    assert review["rating"] == {
+        "alternate_name": "Mostly true",
+        "name": "Roughly right",
+        "value": 4,
+        "best": 5,
+        "worst": 1,
+    }, "the review should carry its verdict's rating, in the reviewer's words"
     after = read(client, claim)
     assert after["status"] == "mostly_true"
     assert [source["url"] for source in after["sources"]] == ["https://www.defense.gov/briefing"]

@@ -16,7 +16,15 @@ from sqlalchemy import func, select
 
 from claims_api.cli import main
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source
+from claims_api.models import (
+    Article,
+    Claim,
+    ClaimSource,
+    ClaimTag,
+    ExternalReview,
+    Revision,
+    Source,
+)
 from tests.factories import check
 
 # schema.org's own examples and vocabulary, vendored with their licence (tests/data/README.md).
@@ -118,6 +126,7 @@ COUNTED = {
     "sources": Source,
     "claim_sources": ClaimSource,
     "claim_tags": ClaimTag,
+    "external_reviews": ExternalReview,
     "revisions": Revision,
 }
 
@@ -283,11 +292,12 @@ def claimreview(
     }
 
 
-# Three reviews and the status each maps to.
+# Three reviews by another fact-checker, and the status each claim gets: the initial
+# one, whatever their rating (it is theirs, kept as an external review).
 REVIEWS = [
-    (claimreview(1, "False", 1), "false"),
-    (claimreview(2, "Mostly true", 4), "mostly_true"),
-    (claimreview(3, "Pants on Fire", None), "false"),
+    (claimreview(1, "False", 1), "unverified"),
+    (claimreview(2, "Mostly true", 4), "unverified"),
+    (claimreview(3, "Pants on Fire", None), "unverified"),
 ]
 
 

@@ -1,9 +1,10 @@
 """The schema.org samples in tests/data/schemaorg/: real inputs are inconsistent.
 
 The ClaimReview examples file holds two reviews in <script type="application/ld+json">
-blocks: PolitiFact's rates a claim 1 of 6 and names the rating "True" (a contradiction
-the importer must not resolve by guessing), and the other has no rating at all. The
-MediaReview example is not a ClaimReview and must be reported, not imported.
+blocks: PolitiFact's rates a claim 1 of 6 and names the rating "True" (kept exactly as
+given, as PolitiFact's review: it says nothing about our verdict), and the other has
+no rating at all. The MediaReview example is not a ClaimReview and must be reported,
+not imported.
 """
 
 from __future__ import annotations
@@ -67,26 +68,23 @@ def test_politifact_rating_1_of_6_named_true_is_kept_exactly(
 ) -> None:
     import_examples(database_url)
 
-    rating = claims_by_text(client)[PERRY_CLAIM]["rating"]
-    assert rating["value"] == 1, rating
-    assert rating["best"] == 6, rating
-    assert rating["alternate_name"] == "True", rating
-    assert rating["review_url"] == POLITIFACT_URL, rating
-    assert rating["reviewed_at"].startswith("2014-07-23"), rating
+    (review,) = claims_by_text(client)[PERRY_CLAIM]["external_reviews"]
+    rating = review["rating"]
+    assert (rating["value"], rating["best"], rating["alternate_name"]) == (1, 6, "True"), rating
+    assert review["url"] == POLITIFACT_URL, review
+    assert (review["reviewer"], review["reviewer_url"]) == (None, "http://www.politifact.com/")
+    assert review["published_at"].startswith("2014-07-23"), review
 
 
-def test_contradictory_rating_leaves_status_at_initial_with_a_warning(
+def test_their_rating_is_neither_our_status_nor_our_rating(
     client: FlaskClient, database_url: str
 ) -> None:
-    report = import_examples(database_url)
+    import_examples(database_url)
 
-    assert claims_by_text(client)[PERRY_CLAIM]["status"] == "unverified", (
-        "1 of 6 named 'True' contradicts itself: no verdict may be guessed"
+    perry = claims_by_text(client)[PERRY_CLAIM]
+    assert (perry["status"], perry["rating"]) == ("unverified", None), (
+        "PolitiFact's rating became our verdict"
     )
-    disagreement = [w for w in report["warnings"] if "disagree" in w["reason"]]
-    assert len(disagreement) == 1, f"expected one warning about the rating: {report['warnings']}"
-    assert disagreement[0]["location"].startswith("script 1 (line "), disagreement[0]
-    assert disagreement[0]["file"].endswith(CLAIMREVIEW_EXAMPLES), disagreement[0]
 
 
 def test_review_without_rating_is_imported_with_a_warning(
@@ -95,7 +93,8 @@ def test_review_without_rating_is_imported_with_a_warning(
     report = import_examples(database_url)
 
     claim = claims_by_text(client)[OBAMA_CLAIM]
-    assert claim["rating"] is None, claim["rating"]
+    (review,) = claim["external_reviews"]
+    assert review["rating"] is None, review
     assert claim["status"] == "unverified", claim["status"]
     missing = [w for w in report["warnings"] if "no reviewRating" in w["reason"]]
     assert len(missing) == 1, f"expected a warning for the review without rating: {report}"
@@ -126,8 +125,8 @@ def test_claimreview_examples_import_through_the_api_as_html(
     run = check(post_import(client, page, "text/html", name=CLAIMREVIEW_EXAMPLES), 201)
 
     assert run["counts"]["claims_created"] == 2, run
-    assert run["counts"]["warnings"] == 3, "appearance, rating disagreement, missing rating"
-    assert claims_by_text(client)[PERRY_CLAIM]["rating"]["best"] == 6
+    assert run["counts"]["warnings"] == 2, "appearance, missing rating"
+    assert claims_by_text(client)[PERRY_CLAIM]["external_reviews"][0]["rating"]["best"] == 6
 
 
 def test_mediareview_is_reported_as_an_error_naming_type(app: Flask, database_url: str) -> None:
@@ -168,5 +167,5 @@ def test_cli_summary_shows_the_warnings(app: Flask, database_url: str) -> None:
 
     assert result.exit_code == 0, result.output
     assert "2 created" in result.stderr, result.stderr
-    assert "warning at script 1" in result.stderr, result.stderr
-    assert "disagree" in result.stderr, result.stderr
+    assert "warning at script 2" in result.stderr, result.stderr
+    assert "no reviewRating" in result.stderr, result.stderr

@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from claims_api.services.claimreview import short_form
 from tests.factories import check, review_claim, seed_document
 from tests.imports.helpers import (
     CLAIMREVIEW_EXAMPLES,
@@ -135,9 +136,10 @@ def publish_verdict(client: FlaskClient, claim_id: int, status: str) -> None:
 
 @pytest.fixture
 def reviewed(client: FlaskClient) -> dict[str, Any]:
-    """Claims of every shape with a ClaimReview: published verdicts (a statement with a
-    speaker, a quantity in an article with a publisher and date, one without a numeric
-    scale), imported ratings (schema.org's examples and Google-style reviews)."""
+    """Published verdicts on claims of every shape: a statement with a speaker, a
+    quantity in an article with a publisher and date, one without a numeric scale, and
+    claims imported from other fact-checkers' ClaimReviews (schema.org's examples and
+    Google-style reviews), which we reviewed ourselves."""
     check(post_import(client, json.dumps(seed_document()), "application/json"), 201)
     check(post_import(client, jsonl([border_document()]), "application/x-ndjson"), 201)
     page = shared_sample(CLAIMREVIEW_EXAMPLES).read_bytes()
@@ -145,20 +147,16 @@ def reviewed(client: FlaskClient) -> dict[str, Any]:
     reviews = json.dumps([review for review, _ in REVIEWS])
     check(post_import(client, reviews, "application/ld+json"), 201)
     claims = {claim["key"]: claim for claim in stored_claims(client)}
-    publish_verdict(client, claims["troops"]["id"], "mostly_true")
-    publish_verdict(client, claims["calm"]["id"], "unverifiable")
-    publish_verdict(client, claims["troops-on-ukrainian-border"]["id"], "false")
-    with_review = [
-        claim
-        for claim in stored_claims(client)
-        if claim["rating"] is not None
-        or claim["key"]
-        in {
-            "troops",
-            "calm",
-            "troops-on-ukrainian-border",
-        }
-    ]
+    verdicts = {
+        "troops": "mostly_true",
+        "calm": "unverifiable",
+        "troops-on-ukrainian-border": "false",
+    }
+    imported = sorted(key for key in claims if key.startswith("claimreview:"))
+    verdicts.update(dict.fromkeys(imported, "misleading"))
+    for key, status in verdicts.items():
+        publish_verdict(client, claims[key]["id"], status)
+    with_review = [claim for claim in stored_claims(client) if claim["key"] in verdicts]
     return {"claims": with_review}
 
 
@@ -225,17 +223,23 @@ def test_claimreview_has_the_fields_google_requires(
         where = f"claim {claim['id']} ({claim['key']})"
         assert review["@context"] in ("https://schema.org", "http://schema.org"), where
         assert review["@type"] == "ClaimReview", where
-        assert review.get("claimReviewed") == claim["text"], where
+        assert review.get("claimReviewed") == short_form(claim["text"]), where
+        assert len(review["claimReviewed"]) <= 75, f"{where}: {review['claimReviewed']!r}"
         assert review.get("url", "").startswith("http"), f"{where}: url {review.get('url')!r}"
-        assert review.get("author"), f"{where}: no author"
-        assert review["author"].get("name") or review["author"].get("url"), where
+        assert review.get("author", {}).get("@type") in ("Organization", "Person"), where
+        assert review["author"].get("name") and review["author"].get("url"), where
         assert review.get("datePublished"), f"{where}: no datePublished"
-        assert review.get("reviewRating", {}).get("alternateName"), f"{where}: no rating name"
+        rating = review.get("reviewRating", {})
+        assert rating.get("alternateName") and rating.get("name"), f"{where}: no rating name"
+        if "ratingValue" in rating:
+            assert {"bestRating", "worstRating"} <= set(rating), f"{where}: {rating}"
         item = review.get("itemReviewed", {})
         assert item.get("@type") == "Claim", f"{where}: itemReviewed is {item.get('@type')!r}"
         assert item.get("author", {}).get("name"), f"{where}: the Claim has no author"
-        appearance = item.get("appearance", {})
-        assert appearance.get("url") == claim["article_url"], f"{where}: appearance {appearance}"
+        assert item["author"].get("@type") in ("Organization", "Person"), where
+        appearances = [work["url"] for work in item.get("appearance", [])]
+        assert appearances == [claim["article_url"]], f"{where}: appearance {appearances}"
+        assert item.get("firstAppearance", {}).get("url") == claim["article_url"], where
         published = check(client.get(f"/articles/{claim['article_id']}"), 200)["published_at"]
         if published is not None:
             assert item.get("datePublished") == published[:10], (
@@ -276,10 +280,13 @@ def test_numbered_verdict_gives_its_scale_and_a_named_one_only_its_name(
     assert troops["reviewRating"] == {
         "@type": "Rating",
         "alternateName": "Mostly true",
+        "name": "Mostly true",
         "ratingValue": 4,
         "bestRating": 5,
         "worstRating": 1,
     }, troops["reviewRating"]
-    assert calm["reviewRating"] == {"@type": "Rating", "alternateName": "Unverifiable"}, calm[
-        "reviewRating"
-    ]
+    assert calm["reviewRating"] == {
+        "@type": "Rating",
+        "alternateName": "Unverifiable",
+        "name": "Unverifiable",
+    }, calm["reviewRating"]

@@ -147,6 +147,22 @@ def full_document() -> dict[str, Any]:
         "reviewed_by": "Example Fact Check",
         "reviewed_at": "2022-02-20T00:00:00+00:00",
     }
+    troops["external_reviews"] = [
+        {
+            "reviewer": "Example Fact Check",
+            "reviewer_url": "https://factcheck.example.org",
+            "url": "https://factcheck.example.org/r/2",
+            "published_at": "2022-02-20T09:00:00+01:00",
+            "rating": {
+                "value": "4",
+                "best": 5.0,
+                "worst": 1,
+                "alternate_name": "Mostly true",
+                "name": "Mostly accurate",
+            },
+        },
+        {"reviewer": "Another Checker"},
+    ]
     troops["sources"][0].update(
         publisher="U.S. Department of Defense",
         archived_url="https://archive.example.org/pentagon",

@@ -43,19 +43,20 @@ def test_the_committed_schema_is_the_generated_one() -> None:
 def test_the_export_of_every_kind_of_claim_validates_against_the_schema(
     client: FlaskClient,
 ) -> None:
-    """priority, rating, status, quotes with context, sources with every field: all of it."""
+    """priority, external reviews, status, quotes with context, sources with every field:
+    all of it."""
     rated = embassy_document()
     rated["claims"][0].update(
         priority=1,
-        rating={
-            "value": 1,
-            "best": 5,
-            "worst": 1,
-            "alternate_name": "False",
-            "review_url": "https://factcheck.example.org/embassy",
-            "reviewed_by": "Example Fact Check",
-            "reviewed_at": "2022-02-15T00:00:00+00:00",
-        },
+        external_reviews=[
+            {
+                "reviewer": "Example Fact Check",
+                "reviewer_url": "https://factcheck.example.org/",
+                "url": "https://factcheck.example.org/embassy",
+                "published_at": "2022-02-15T00:00:00+00:00",
+                "rating": {"value": 1, "best": 5, "worst": 1, "alternate_name": "False"},
+            }
+        ],
     )
     documents = [seed_document(), border_document(), rated]
     check(post_import(client, jsonl(documents), "application/x-ndjson"), 201)
@@ -82,7 +83,7 @@ def test_the_export_of_every_kind_of_claim_validates_against_the_schema(
     exported = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
 
     assert len(exported) == 4, exported
-    assert any(c.get("rating") for document in exported for c in document["claims"])
+    assert any(c.get("external_reviews") for document in exported for c in document["claims"])
     for document in exported:
         errors = schema_errors(document)
         assert not errors, f"the export of {document['article']['url']} breaks the schema:\n" + (

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from benchmarks.corpus import write_jsonl
 from claims_api.extensions import db
 from claims_api.models import Article, Claim, Source
+from claims_api.services.claimreview import short_form
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS
 from tests.conftest import empty_database
 from tests.factories import SEED_FILE, check, client_for, review_claim, seed_document
@@ -116,7 +117,7 @@ def database_contents(app: Flask) -> dict[str, list[Any]]:
                 json.dumps(claim.details, sort_keys=True),
                 claim.speaker,
                 claim.status,
-                json.dumps(claim.rating, sort_keys=True),
+                json.dumps([review.as_document() for review in claim.external_reviews]),
                 tuple(claim.tag_names),
                 tuple(
                     sorted(
@@ -365,7 +366,7 @@ def feed_items(feed: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
-def test_claimreview_export_is_a_datafeed_of_the_reviewed_claims(client: FlaskClient) -> None:
+def test_claimreview_export_is_a_datafeed_of_our_published_verdicts(client: FlaskClient) -> None:
     world = claimreview_world(client)
 
     response, text = api_export(client, format="claimreview")
@@ -373,27 +374,23 @@ def test_claimreview_export_is_a_datafeed_of_the_reviewed_claims(client: FlaskCl
     assert response.mimetype == "application/ld+json", response.mimetype
     feed = json.loads(text)
     assert feed["@type"] == "DataFeed", feed.get("@type")
-    reviewed = sorted(item["claimReviewed"] for item in feed_items(feed))
-    politifact = next(c["text"] for c in world["claims"] if (c["rating"] or {}).get("best") == 6)
-    assert reviewed == sorted([politifact, world["published"]["text"]]), (
-        "the feed holds the published verdict and the imported rating, nothing unreviewed"
+    reviewed = [item["claimReviewed"] for item in feed_items(feed)]
+    assert reviewed == [short_form(world["published"]["text"])], (
+        "the feed holds our published verdict only: not other fact-checkers' reviews, "
+        "nothing unreviewed"
     )
 
 
-def test_cli_claimreview_export_matches_the_api(client: FlaskClient, database_url: str) -> None:
+def test_cli_claimreview_export_is_the_apis_byte_for_byte(
+    client: FlaskClient, database_url: str
+) -> None:
     claimreview_world(client)
 
-    from_cli = json.loads(cli_export(database_url, "--format", "claimreview"))
-    from_api = json.loads(api_export(client, format="claimreview")[1])
+    from_cli = cli_export(database_url, "--format", "claimreview")
+    from_api = api_export(client, format="claimreview")[1]
 
-    def outline(feed: dict[str, Any]) -> list[tuple[str, str]]:
-        return sorted(
-            (item["claimReviewed"], item["reviewRating"]["alternateName"])
-            for item in feed_items(feed)
-        )
-
-    assert from_cli["@type"] == "DataFeed"
-    assert outline(from_cli) == outline(from_api)
+    assert json.loads(from_cli)["@type"] == "DataFeed"
+    assert from_cli == from_api, "CLI and HTTP ClaimReview exports differ"
 
 
 def test_published_verdict_exports_its_workflow_rating(client: FlaskClient) -> None:
@@ -404,39 +401,35 @@ def test_published_verdict_exports_its_workflow_rating(client: FlaskClient) -> N
     assert review["reviewRating"] == {
         "@type": "Rating",
         "alternateName": "False",
+        "name": "False",
         "ratingValue": 1,
         "bestRating": 5,
         "worstRating": 1,
     }, review["reviewRating"]
-    assert review["claimReviewed"] == published["text"], review
-    assert review["url"].endswith(f"/claims/{published['id']}"), review["url"]
+    assert review["claimReviewed"] == short_form(published["text"]), review
+    assert review["url"] == f"http://localhost:8000/claims/{published['id']}", review["url"]
 
 
-def test_imported_rating_is_written_back_as_given(client: FlaskClient) -> None:
+def test_another_fact_checkers_review_is_not_republished_as_ours(client: FlaskClient) -> None:
     world = claimreview_world(client)
-    politifact = next(c for c in world["claims"] if (c["rating"] or {}).get("best") == 6)
+    politifact = next(c for c in world["claims"] if c["external_reviews"])
 
-    review = check(client.get(f"/claims/{politifact['id']}/claimreview"), 200)
+    problem = check(client.get(f"/claims/{politifact['id']}/claimreview"), 409)
 
-    rating = review["reviewRating"]
-    assert (rating["ratingValue"], rating["bestRating"], rating["alternateName"]) == (
-        1,
-        6,
-        "True",
-    ), rating
-    assert review["url"] == politifact["rating"]["review_url"], review["url"]
-    assert review["itemReviewed"]["author"]["name"] == "Rich Perry", review["itemReviewed"]
+    assert "no published verdict" in problem["detail"], problem
 
 
-def test_unpublished_unrated_claim_has_no_claimreview(client: FlaskClient) -> None:
+def test_unpublished_claim_has_no_claimreview(client: FlaskClient) -> None:
     world = claimreview_world(client)
     unrated = next(
-        c for c in world["claims"] if c["rating"] is None and c["id"] != world["published"]["id"]
+        c
+        for c in world["claims"]
+        if not c["external_reviews"] and c["id"] != world["published"]["id"]
     )
 
     problem = check(client.get(f"/claims/{unrated['id']}/claimreview"), 409)
 
-    assert "no verdict" in problem["detail"], problem
+    assert "no published verdict" in problem["detail"], problem
 
 
 def test_verdict_reviewed_but_not_published_has_no_claimreview(client: FlaskClient) -> None:
@@ -449,7 +442,7 @@ def test_verdict_reviewed_but_not_published_has_no_claimreview(client: FlaskClie
     check(client.get(f"/claims/{claim['id']}/claimreview"), 409)
 
 
-def test_claimreview_feed_imports_back_into_an_empty_database(
+def test_claimreview_feed_imports_into_an_empty_database_as_external_reviews(
     app: Flask, client: FlaskClient
 ) -> None:
     world = claimreview_world(client)
@@ -460,25 +453,23 @@ def test_claimreview_feed_imports_back_into_an_empty_database(
     run = check(post_import(client, feed, "application/ld+json", name="feed.jsonld"), 201)
 
     assert run["error_count"] == 0, run["errors"]
-    claims = {claim["text"]: claim for claim in stored_claims(client)}
-    published = claims[world["published"]["text"]]
-    assert published["status"] == "false", published
-    assert published["rating"]["alternate_name"] == "False", published["rating"]
-    politifact = next(c for c in claims.values() if (c["rating"] or {}).get("best") == 6)
-    assert (politifact["rating"]["value"], politifact["rating"]["alternate_name"]) == (1, "True")
-    assert politifact["statement"]["speaker"] == "Rich Perry", politifact["statement"]
-    assert len(claims) == 2, sorted(claims)
+    (claim,) = stored_claims(client)
+    assert claim["text"] == short_form(world["published"]["text"]), claim["text"]
+    assert (claim["status"], claim["rating"]) == ("unverified", None), (
+        "a ClaimReview is a review by someone: importing one sets no verdict of ours"
+    )
+    (review,) = claim["external_reviews"]
+    assert (review["reviewer"], review["rating"]["alternate_name"]) == ("claims-api", "False")
 
 
-def test_claimreview_feed_reimported_changes_nothing_for_imported_reviews(
-    app: Flask, client: FlaskClient
-) -> None:
+def test_claimreview_reimported_keeps_one_external_review(app: Flask, client: FlaskClient) -> None:
     page = shared_sample(CLAIMREVIEW_EXAMPLES).read_bytes()
     check(post_import(client, page, "text/html"), 201)
     counts = row_counts(app)
-    feed = api_export(client, format="claimreview")[1]
 
-    run = check(post_import(client, feed, "application/ld+json"), 201)
+    run = check(post_import(client, page, "text/html"), 201)
 
-    assert run["counts"]["claims_unchanged"] == 1, run["counts"]
+    assert run["counts"]["claims_unchanged"] == 2, run["counts"]
     assert row_counts(app) == counts
+    for claim in stored_claims(client):
+        assert len(claim["external_reviews"]) == 1, claim["external_reviews"]

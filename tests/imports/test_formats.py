@@ -195,21 +195,27 @@ def test_a_source_cited_by_two_claims_is_stored_once(app: Flask, client: FlaskCl
     assert counts["claim_sources"] == 4, counts
 
 
-def test_claimreview_maps_speaker_rating_and_review_into_the_claim(client: FlaskClient) -> None:
+def test_claimreview_keeps_speaker_and_their_review_as_an_external_review(
+    client: FlaskClient,
+) -> None:
     review, _ = REVIEWS[0]
     check(post_import(client, json.dumps(review), "application/ld+json"), 201)
 
     (claim,) = stored_claims(client)
     assert claim["statement"]["speaker"] == "Jane Doe", claim["statement"]
     assert claim["statement"]["speaker_role"] == "Senator", claim["statement"]
-    assert claim["rating"]["alternate_name"] == "False", claim["rating"]
-    assert (claim["rating"]["value"], claim["rating"]["best"], claim["rating"]["worst"]) == (
-        1,
-        5,
-        1,
-    ), "the rating's scale was not kept as given"
-    assert claim["rating"]["review_url"] == review["url"], claim["rating"]
-    assert claim["rating"]["reviewed_by"] == "Example Fact Check", claim["rating"]
+    assert (claim["status"], claim["rating"]) == ("unverified", None), (
+        "another fact-checker's rating became our status or rating"
+    )
+    assert claim["external_reviews"] == [
+        {
+            "reviewer": "Example Fact Check",
+            "reviewer_url": "https://factcheck.example.org",
+            "url": review["url"],
+            "published_at": "2024-03-01T00:00:00+00:00",
+            "rating": {"value": 1, "best": 5, "worst": 1, "alternate_name": "False", "name": None},
+        }
+    ], claim["external_reviews"]
     assert claim["key"].startswith("claimreview:"), claim["key"]
     (source,) = claim["sources"]
     assert (source["url"], source["publisher"]) == (review["url"], "Example Fact Check"), source

@@ -100,7 +100,7 @@ def review(rating: dict | None) -> dict:
     return node
 
 
-def test_a_review_without_a_rating_leaves_the_status_it_found(
+def test_a_review_reimported_without_its_rating_keeps_the_one_stored(
     database_url: str, client: FlaskClient, tmp_path: Path
 ) -> None:
     rated = tmp_path / "rated.json"
@@ -110,7 +110,9 @@ def test_a_review_without_a_rating_leaves_the_status_it_found(
     unrated.write_text(json.dumps(review(None)))
     assert import_json(database_url, str(unrated)).exit_code == 0
     [item] = check(client.get("/claims"), 200)["items"]
-    assert item["status"] == "false"
+    assert item["status"] == "unverified", "their rating became our status"
+    [external] = item["external_reviews"]
+    assert external["rating"]["alternate_name"] == "False", external
 
 
 def test_fractional_ratings_in_a_data_feed_are_kept(
@@ -127,7 +129,7 @@ def test_fractional_ratings_in_a_data_feed_are_kept(
     path.write_text(json.dumps(feed))
     assert import_json(database_url, str(path)).exit_code == 0
     [item] = check(client.get("/claims"), 200)["items"]
-    assert item["rating"]["value"] == 1.5
+    assert item["external_reviews"][0]["rating"]["value"] == 1.5
 
 
 def test_imports_of_the_same_new_articles_at_once_do_not_collide(

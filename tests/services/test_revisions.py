@@ -68,7 +68,6 @@ def test_a_row_inserted_without_the_orm_has_the_snapshot_of_the_same_claim() -> 
         "quote_prefix": "Around ",
         "quote_suffix": " troops",
         "status": "unverified",
-        "rating": None,
         "review_priority": 3,
         "published_review_id": None,
         "revision": 1,
@@ -76,8 +75,10 @@ def test_a_row_inserted_without_the_orm_has_the_snapshot_of_the_same_claim() -> 
         "updated_at": now,
         "deleted_at": None,
     }
-    orm = Claim(**columns, tags=[ClaimTag(tag="Russia")], source_links=[])
-    row = ClaimRow(**columns, tag_names=["Russia"], source_links=[])
+    orm = Claim(**columns, tags=[ClaimTag(tag="Russia")], source_links=[], external_reviews=[])
+    row = ClaimRow(
+        **columns, rating=None, tag_names=["Russia"], source_links=[], external_reviews=[]
+    )
 
     assert snapshot_of(row) == snapshot_of(orm)
     assert snapshot_of(row)["quantity"] == {"value": 130000}
@@ -99,7 +100,6 @@ def test_the_compiled_snapshot_dump_gives_what_the_claim_schema_dumps() -> None:
             details=details,
             quote_exact=None,
             status="false",
-            rating=rating,
             review_priority=1,
             published_review_id=9,
             revision=4,
@@ -107,16 +107,17 @@ def test_the_compiled_snapshot_dump_gives_what_the_claim_schema_dumps() -> None:
             updated_at=now,
             deleted_at=deleted,
             tags=[ClaimTag(tag="China")],
+            external_reviews=[],
             source_links=[
                 ClaimSource(
                     source_id=4, source=source, stance=Stance.REFUTES, excerpt="e", note=None
                 )
             ],
         )
-        for kind, details, rating, deleted in [
-            (ClaimKind.STATEMENT, {"speaker": "Wang Yi", "verbatim": True}, None, None),
-            (ClaimKind.QUANTITY, {"value": 1.5}, {"value": 1, "alternate_name": "False"}, now),
-            (ClaimKind.EVENT, None, None, None),
+        for kind, details, deleted in [
+            (ClaimKind.STATEMENT, {"speaker": "Wang Yi", "verbatim": True}, None),
+            (ClaimKind.QUANTITY, {"value": 1.5}, now),
+            (ClaimKind.EVENT, None, None),
         ]
     ]
     for claim in claims:

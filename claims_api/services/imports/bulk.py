@@ -13,16 +13,25 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import Table, select, text, tuple_
 
 from claims_api import workflow
 from claims_api.errors import DomainError
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source
+from claims_api.models import (
+    Article,
+    Claim,
+    ClaimSource,
+    ClaimTag,
+    ExternalReview,
+    Revision,
+    Source,
+)
 from claims_api.models.base import utcnow
 from claims_api.models.claim import DEFAULT_PRIORITY
+from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS
 from claims_api.models.vocabulary import RevisionAction, Role
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
@@ -67,6 +76,7 @@ class NewClaim:
     values: dict[str, Any]
     tags: list[str]
     links: list[dict[str, Any]]
+    external_reviews: list[dict[str, Any]]
 
 
 @lru_cache(maxsize=65_536)
@@ -115,7 +125,10 @@ def write_batch(
                 entry = _gated(entry, None, role, report, item.location, index)
                 values = claim_service.claim_values(None, None, article.body, entry, new=True)
                 tags = sorted(set(entry.get("tags", [])))
-                new_claims.append(NewClaim(article.id, values, tags, links))
+                reviews = claim_service.external_reviews_to_add(
+                    [], entry.get("external_reviews", [])
+                )
+                new_claims.append(NewClaim(article.id, values, tags, links, reviews))
                 continue
             matched.add(found.id)
             if found.is_deleted:
@@ -139,10 +152,16 @@ def _gated(
     """The entry as the verdict gate lets ``role`` write it; a warning per refused field."""
     allowed, refused = claim_service.gate_verdict(entry, found, role)
     for name in refused:
-        if found is None:
+        if name == "rating":
+            reason = (
+                f"claims.{index}.rating: ignored, the rating of "
+                f"{f'claim {found.id}' if found else 'a new claim'} is its published "
+                "verdict's; another fact-checker's rating belongs in external_reviews"
+            )
+        elif found is None:
             reason = (
                 f"claims.{index}.{name}: ignored, a new claim imported by a {role.value} "
-                "starts in the workflow's initial status with no rating"
+                "starts in the workflow's initial status"
             )
         else:
             reason = (
@@ -368,7 +387,12 @@ def _update(
         )
         for link in links
     )
-    if not (fields_differ or tags_differ or links_differ):
+    reviews_differ = bool(
+        claim_service.external_reviews_to_add(
+            claim.external_reviews, entry.get("external_reviews", [])
+        )
+    )
+    if not (fields_differ or tags_differ or links_differ or reviews_differ):
         return "claims_unchanged"
     with db.session.begin_nested():
         claim_service.update_claim(claim.id, entry, ANY_VERSION, change, role=role)
@@ -376,14 +400,22 @@ def _update(
 
 
 def _claim_row(claim_id: int, row: dict[str, Any], claim: NewClaim) -> ClaimRow:
-    """The inserted row with its tags and links, read by the revisions' one snapshot builder."""
+    """The inserted row with its tags, links and external reviews, read by the revisions'
+    one snapshot builder. No verdict is published yet, so it has no rating."""
     links = [
         LinkRow(
             link["source"].id, link["source"], link["stance"], link.get("excerpt"), link.get("note")
         )
         for link in claim.links
     ]
-    return ClaimRow(id=claim_id, **row, tag_names=claim.tags, source_links=links)
+    return ClaimRow(
+        id=claim_id,
+        **row,
+        rating=None,
+        tag_names=claim.tags,
+        source_links=links,
+        external_reviews=claim.external_reviews,
+    )
 
 
 def _insert_claims(
@@ -396,7 +428,7 @@ def _insert_claims(
     claim_rows = [
         {
             "article_id": claim.article_id,
-            **dict.fromkeys(("key", "rating", "published_review_id")),
+            **dict.fromkeys(("key", "published_review_id")),
             "review_priority": DEFAULT_PRIORITY,
             **claim.values,
             "kind": str(claim.values["kind"]),
@@ -410,8 +442,17 @@ def _insert_claims(
     ]
     ids = insert_rows(Claim.__table__, claim_rows, returning_ids=True)
     tag_rows, link_rows, revision_rows = [], [], []
+    review_rows: list[dict[str, Any]] = []
     for claim_id, claim, row in zip(ids, new_claims, claim_rows, strict=True):
         tag_rows.extend({"claim_id": claim_id, "tag": tag} for tag in claim.tags)
+        review_rows.extend(
+            {
+                "claim_id": claim_id,
+                **{name: review.get(name) for name in EXTERNAL_REVIEW_FIELDS},
+                "created_at": now,
+            }
+            for review in claim.external_reviews
+        )
         link_rows.extend(
             {
                 "claim_id": claim_id,
@@ -438,5 +479,6 @@ def _insert_claims(
         )
     insert_rows(ClaimTag.__table__, tag_rows)
     insert_rows(ClaimSource.__table__, link_rows)
+    insert_rows(cast(Table, ExternalReview.__table__), review_rows)
     insert_rows(Revision.__table__, revision_rows)
     report.counts["claims_created"] += len(ids)

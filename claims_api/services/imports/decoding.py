@@ -22,11 +22,13 @@ from claims_api.limits import (
     MAX_ATTRIBUTION_LENGTH,
     MAX_AUTHORS,
     MAX_CLAIMS_PER_DOCUMENT,
+    MAX_EXTERNAL_REVIEWS,
     MAX_KEY_LENGTH,
     MAX_LANGUAGE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PRIORITY,
     MAX_QUOTE_CONTEXT_LENGTH,
+    MAX_RATING_TEXT,
     MAX_REASON_LENGTH,
     MAX_SOURCES_PER_CLAIM,
     MAX_STATUS_LENGTH,
@@ -46,7 +48,7 @@ from claims_api.models.vocabulary import (
     SourceKind,
     Stance,
 )
-from claims_api.schemas.claims import known_status
+from claims_api.schemas.claims import EXTERNAL_REVIEW_IDENTITY, known_status
 from claims_api.schemas.common import LANGUAGE_TAG, MAX_ID
 
 Number = int | float
@@ -156,6 +158,32 @@ class Rating(Strict):
     reviewed_at: TimestampText | None = None
 
 
+RatingValue = Annotated[str, Meta(max_length=MAX_RATING_TEXT)] | Number
+
+
+class ExternalRating(Strict):
+    """Another fact-checker's rating exactly as given: numbers or words, on their scale."""
+
+    value: RatingValue | None = None
+    best: RatingValue | None = None
+    worst: RatingValue | None = None
+    alternate_name: Name | None = None
+    name: Name | None = None
+
+
+class ExternalReview(Strict):
+    """Another fact-checker's review of the claim: theirs, never our status or rating.
+
+    Matched on re-import by url, else by reviewer and published_at.
+    """
+
+    reviewer: Annotated[str, Meta(min_length=1, max_length=MAX_NAME_LENGTH)] | None = None
+    reviewer_url: Annotated[str, Meta(max_length=MAX_URL_LENGTH)] | None = None
+    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)] | None = None
+    published_at: datetime | None = None
+    rating: ExternalRating | None = None
+
+
 class SourceLink(Strict):
     """A source the claim cites, with the link's stance.
 
@@ -235,6 +263,9 @@ class ClaimEntry(Strict):
         | UnsetType
     ) = UNSET
     sources: Annotated[list[SourceLink], Meta(max_length=MAX_SOURCES_PER_CLAIM)] | UnsetType = UNSET
+    external_reviews: (
+        Annotated[list[ExternalReview], Meta(max_length=MAX_EXTERNAL_REVIEWS)] | UnsetType
+    ) = UNSET
     reason: (
         Annotated[
             str,
@@ -450,3 +481,7 @@ def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]])
             ]
         if "accessed_at" in link:
             link["accessed_at"] = _timestamp(link["accessed_at"])
+    for index, review in enumerate(claim.get("external_reviews", [])):
+        review["published_at"] = _timestamp(review["published_at"])
+        if not review["url"] and not review["reviewer"]:
+            errors[f"{path}.external_reviews.{index}.url"] = [EXTERNAL_REVIEW_IDENTITY]
