@@ -16,9 +16,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from claims_api import workflow
 from claims_api.errors import InvalidInput
 from claims_api.limits import MAX_URL_LENGTH
-from claims_api.models.vocabulary import STATUSES
 from claims_api.schemas.common import MAX_ID
 
 Str = lambda max_length: Annotated[str, Meta(max_length=max_length)]  # noqa: E731
@@ -28,7 +28,6 @@ SourceKind = Literal[
     "news", "official_statement", "government_record", "dataset", "social_post", "other"
 ]
 Stance = Literal["supports", "refutes", "context"]
-Status = Literal[STATUSES]  # type: ignore[valid-type]
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 LANGUAGE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
@@ -104,7 +103,8 @@ class ClaimEntry(Strict):
     membership: Membership | UnsetType | None = UNSET
     statement: Statement | UnsetType | None = UNSET
     tags: Annotated[list[Str(100)], Meta(max_length=50)] | UnsetType = UNSET
-    status: Status | UnsetType = UNSET
+    # Any text here: the running workflow's statuses are checked in _check_claim.
+    status: str | UnsetType = UNSET
     rating: Rating | UnsetType | None = UNSET
     priority: Annotated[int, Meta(ge=1, le=5)] | UnsetType = UNSET
     sources: Annotated[list[SourceLink], Meta(max_length=100)] | UnsetType = UNSET
@@ -213,6 +213,10 @@ def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]])
     if "priority" in claim:
         claim["review_priority"] = claim.pop("priority")
     _stripped(claim, "text", f"{path}.text", errors)
+    if "status" in claim:
+        unknown = workflow.current().unknown_status(claim["status"])
+        if unknown is not None:
+            errors[f"{path}.status"] = [unknown]
     _stripped_items(claim.get("tags", []), f"{path}.tags", errors)
     quote = claim.get("quote")
     if quote:
