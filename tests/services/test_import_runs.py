@@ -11,6 +11,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -115,11 +116,20 @@ def test_warnings_are_stored_on_the_run(app: Flask) -> None:
     assert "status" in run.warnings[0]["reason"], run.warnings
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("INSERT INTO sources", {}, Exception("deadlock detected")),
+        # Raw from psycopg's COPY, which SQLAlchemy does not wrap.
+        psycopg.OperationalError("server closed the connection unexpectedly"),
+    ],
+    ids=["sqlalchemy", "copy"],
+)
 def test_a_database_stop_is_an_interrupted_run_with_a_503_to_give(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    app: Flask, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
     def deadlocked(*args: object, **kwargs: object) -> None:
-        raise OperationalError("INSERT INTO sources", {}, Exception("deadlock detected"))
+        raise error
 
     monkeypatch.setattr(run_service, "import_stream", deadlocked)
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
 
+import psycopg
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from claims_api.errors import Conflict, DomainError, InvalidInput, NotFound, is_busy
+from claims_api.errors import Conflict, DomainError, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import ImportRun
 from claims_api.models.base import utcnow
@@ -30,6 +31,9 @@ RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 # lost connection): nothing was written and the same request may well succeed,
 # so a retry with the key runs it again instead of replaying the failure.
 INTERRUPTED = "interrupted"
+# The database errors that stop a run as interrupted: through SQLAlchemy, or raw
+# from psycopg's COPY (a connection lost mid-batch, a deadlock).
+TRANSIENT = (OperationalError, psycopg.OperationalError)
 
 
 @dataclass(frozen=True)
@@ -94,9 +98,9 @@ def run_import(
     transient = False
     try:
         import_stream(stream, request.input_format, report, change, role=request.role)
-    except (SQLAlchemyError, OSError) as error:
+    except (SQLAlchemyError, psycopg.Error, OSError) as error:
         db.session.rollback()
-        transient = isinstance(error, OperationalError)
+        transient = isinstance(error, TRANSIENT)
         report.add_error("/", _stopped(error))
     except Exception:
         db.session.rollback()
@@ -124,10 +128,9 @@ def is_written(report: ImportReport, *, partial: bool, dry_run: bool) -> bool:
     return report.error_count == 0 or (partial and report.accepted > 0)
 
 
-def _stopped(error: SQLAlchemyError | OSError) -> str:
-    if isinstance(error, OperationalError):
-        state = "busy" if is_busy(error) else "unavailable"
-        return f"the import stopped: the database is {state}; nothing was written, retry"
+def _stopped(error: SQLAlchemyError | psycopg.Error | OSError) -> str:
+    if isinstance(error, TRANSIENT):
+        return "the import stopped: the database is busy or unavailable; nothing was written"
     if isinstance(error, OSError):
         return f"the import stopped: the input could not be read ({error.strerror or error})"
     return f"the import stopped: the database refused it ({type(error).__name__})"
