@@ -104,6 +104,14 @@ def test_a_dry_run_writes_nothing_and_counts_what_it_would_do(app: Flask) -> Non
     assert row_counts(app)["claims"] == 0
 
 
+def test_a_partial_dry_run_succeeds_where_the_partial_import_would(app: Flask) -> None:
+    outcome = imported(app, VALID + BAD_LINE, partial=True, dry_run=True)
+
+    run = stored_run(app, outcome.run.id)
+    assert (run.status, run.error_count, run.counts["claims_created"]) == ("succeeded", 1, 4)
+    assert not outcome.written and row_counts(app)["claims"] == 0
+
+
 def test_warnings_are_stored_on_the_run(app: Flask) -> None:
     imported(app, VALID)
     edited = border_document()

@@ -81,12 +81,13 @@ def run_import(
 ) -> ImportOutcome:
     """Import ``stream`` in one transaction and record the run; commits.
 
-    The data is committed when the report allows it (see ``is_written``) and
+    The data is committed when the report is acceptable (``is_acceptable``) and
     rolled back otherwise, so a file imports whole or not at all (unless
-    ``partial``), and a dry run never writes. A database error stops the run as
-    ``interrupted`` (a retry may succeed), a read error as ``failed``; either
-    way the report says why. Any other exception is a fault: the run is
-    recorded as failed, so its key does not stay "running", and it propagates.
+    ``partial``); a dry run never writes, and succeeds where the import would.
+    A database error stops the run as ``interrupted`` (a retry may succeed), a
+    read error as ``failed``; either way the report says why. Any other
+    exception is a fault: the run is recorded as failed, so its key does not
+    stay "running", and it propagates.
     """
     run, replay = begin_run(request, stale_after=stale_after)
     db.session.commit()  # others retrying with the key now see it running
@@ -105,26 +106,24 @@ def run_import(
     except Exception:
         db.session.rollback()
         report.add_error("/", "the import stopped on an internal error")
-        finish_run(run.id, report, written=False)
+        finish_run(run.id, report, acceptable=False)
         db.session.commit()
         raise
-    written = not transient and is_written(report, partial=request.partial, dry_run=request.dry_run)
-    if written:
+    acceptable = not transient and is_acceptable(report, partial=request.partial)
+    if acceptable and not request.dry_run:
         db.session.commit()
     else:
         db.session.rollback()
         if not request.dry_run:
             report.discard_writes()
-    run = finish_run(run.id, report, written, transient=transient)
+    run = finish_run(run.id, report, acceptable, transient=transient)
     db.session.commit()
     return ImportOutcome(run, report)
 
 
-def is_written(report: ImportReport, *, partial: bool, dry_run: bool) -> bool:
-    """Whether an import's writes are kept: never in a dry run; with no error; or, when
-    ``partial``, if any record was accepted (an input with nothing valid has failed)."""
-    if dry_run:
-        return False
+def is_acceptable(report: ImportReport, *, partial: bool) -> bool:
+    """Whether an import's writes are kept (a dry run's would be): with no error; or,
+    when ``partial``, if any record was accepted (an input with nothing valid failed)."""
     return report.error_count == 0 or (partial and report.accepted > 0)
 
 
@@ -193,16 +192,14 @@ def begin_run(request: ImportRequest, *, stale_after: timedelta) -> tuple[Import
 
 
 def finish_run(
-    run_id: int, report: ImportReport, written: bool, *, transient: bool = False
+    run_id: int, report: ImportReport, acceptable: bool, *, transient: bool = False
 ) -> ImportRun:
     """Record the outcome; ``transient`` when the database stopped the run (see INTERRUPTED)."""
     run = get_run(run_id)
     if transient:
         run.status = INTERRUPTED
-    elif written or (run.dry_run and report.error_count == 0):
-        run.status = SUCCEEDED
     else:
-        run.status = FAILED
+        run.status = SUCCEEDED if acceptable else FAILED
     run.counts = dict(report.counts)
     run.errors, run.error_count = report.errors, report.error_count
     run.warnings, run.warning_count = report.warnings, report.warning_count
