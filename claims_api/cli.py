@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy.exc import SQLAlchemyError
 
 from claims_api import create_app
 from claims_api.errors import DomainError
@@ -344,52 +343,60 @@ def _run_imports(
     input_format: str | None = None,
     quiet: bool = False,
 ) -> list[dict[str, Any]]:
-    """Import each input in its own transaction, with a progress bar; the reports."""
-    from claims_api.services.imports import ImportReport, import_stream
+    """Import each input as its own run (see ``runs.run_import``), with a progress bar;
+    the reports. One file's failure does not stop the others."""
+    from claims_api.services.imports import runs as run_service
     from claims_api.services.imports.progress import counting, input_size, spooled_stdin
     from claims_api.services.imports.readers import detect_format
-    from claims_api.services.revisions import Change
 
     reports = []
-    with app_context():
+    with app_context() as app:
+        stale_after = timedelta(seconds=app.config["IMPORT_STALE_SECONDS"])
         for path in inputs:
             name = "-" if path is None else str(path)
             raw = spooled_stdin() if path is None else path.open("rb")
-            report = ImportReport(name)
-            try:
-                with (
-                    raw,
-                    click.progressbar(
-                        length=input_size(path, raw), label=name, file=sys.stderr, show_eta=True
-                    ) as bar,
-                ):
-                    stream = counting(raw, bar.update)
-                    fmt = input_format or detect_format(name, stream.peek(4096))
-                    change = Change(actor, f"{verb} {Path(name).name}")
+            with (
+                raw,
+                click.progressbar(
+                    length=input_size(path, raw), label=name, file=sys.stderr, show_eta=True
+                ) as bar,
+            ):
+                stream = counting(raw, bar.update)
+                request = run_service.ImportRequest(
+                    source_name=name,
+                    input_format=input_format or detect_format(name, stream.peek(4096)),
+                    actor=actor,
                     # Whoever runs the CLI holds the database: it loads as an admin.
-                    import_stream(stream, fmt, report, change, role=Role.ADMIN, partial=partial)
-            except (SQLAlchemyError, OSError) as error:
-                # One file's failure must not stop the others; its transaction goes.
-                db.session.rollback()
-                report.add_error("/", f"the import stopped: {type(error).__name__}: {error}")
-            written = not dry_run and (partial or report.error_count == 0)
-            if written:
-                db.session.commit()
-            else:
-                db.session.rollback()
-                if not dry_run:
-                    report.discard_writes()
-            reports.append({**report.as_dict(), "written": written, "dry_run": dry_run})
+                    role=Role.ADMIN,
+                    partial=partial,
+                    dry_run=dry_run,
+                    verb=verb,
+                    label=Path(name).name,
+                )
+                outcome = run_service.run_import(stream, request, stale_after=stale_after)
+            assert outcome.report is not None, "a run without a key is never replayed"
+            reports.append(
+                {
+                    "import_id": outcome.run.id,
+                    "status": outcome.run.status,
+                    **outcome.report.as_dict(),
+                    "written": outcome.written,
+                    "dry_run": dry_run,
+                }
+            )
             if not quiet:
                 _print_import_summary(reports[-1])
     return reports
+
+
+SHOWN_PROBLEMS = 20
 
 
 def _print_import_summary(report: dict[str, Any]) -> None:
     counts = report["counts"]
     tally = (
         f"({counts.get('records', 0)} records, {report['error_count']} errors, "
-        f"{report['warning_count']} warnings)"
+        f"{report['warning_count']} warnings; import {report['import_id']})"
     )
     if not report["written"] and not report["dry_run"]:
         click.echo(f"{report['file']}: nothing was imported {tally}", err=True)
@@ -401,11 +408,18 @@ def _print_import_summary(report: dict[str, Any]) -> None:
             f"{counts.get('claims_unchanged', 0)} unchanged {tally}{would}",
             err=True,
         )
-    for problem in report["errors"][:20]:
+    for problem in report["errors"][:SHOWN_PROBLEMS]:
         where = problem["location"] + (f" {problem['field']}" if problem.get("field") else "")
         click.echo(f"  error at {where}: {problem['reason']}", err=True)
-    for problem in report["warnings"][:20]:
+    for problem in report["warnings"][:SHOWN_PROBLEMS]:
         click.echo(f"  warning at {problem['location']}: {problem['reason']}", err=True)
+    hidden = [
+        f"{report[f'{kind}_count'] - SHOWN_PROBLEMS} more {kind}s"
+        for kind in ("error", "warning")
+        if report[f"{kind}_count"] > SHOWN_PROBLEMS
+    ]
+    if hidden:
+        click.echo(f"  ... and {', '.join(hidden)} (--json lists up to 1000 of each)", err=True)
 
 
 @main.command()

@@ -94,6 +94,13 @@ class Workflow:
         """The statuses of claims in the review queue: every status that is not a verdict."""
         return tuple(name for name, rating in self.ratings.items() if rating is None)
 
+    def unknown_status(self, status: str) -> str | None:
+        """Why ``status`` is not one of this workflow's (None when it is): the one message
+        every validator of a claim's status gives."""
+        if status in self.ratings:
+            return None
+        return f"Must be one of: {', '.join(self.statuses)}."
+
     def is_verdict(self, status: str) -> bool:
         return self.ratings.get(status) is not None
 

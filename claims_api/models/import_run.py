@@ -10,8 +10,10 @@ from claims_api.models.base import Base, utcnow
 
 
 class ImportRun(Base):
-    """One bulk import submitted over the API: its outcome, readable later.
+    """One bulk import (over the API or the command line): its outcome, readable later.
 
+    ``errors`` and ``warnings`` keep the first problems of each kind (see
+    ``imports.MAX_REPORTED``); ``error_count`` and ``warning_count`` count them all.
     ``idempotency_key`` with ``request_sha256`` lets a client retry a POST
     safely: the same key and body replay this run's result.
     """
@@ -29,5 +31,7 @@ class ImportRun(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
     error_count: Mapped[int] = mapped_column(default=0)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(default=list, server_default="[]")
+    warning_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]

@@ -71,10 +71,9 @@ class Role(StrEnum):
         return self.rank >= other.rank
 
 
-# The default workflow's statuses. A deployment may configure others (the status
-# column is a plain string), so code checks against workflow.current() instead.
+# The default workflow's initial status. A deployment may configure other statuses
+# (the status column is a plain string): code checks against workflow.current().
 DEFAULT_STATUS = workflow.DEFAULT.initial
-STATUSES = workflow.DEFAULT.statuses
 
 
 class StructuredByKind:

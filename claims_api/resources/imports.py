@@ -9,19 +9,17 @@ from typing import IO, Any
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from claims_api.auth import current_actor, current_role, requires
 from claims_api.errors import PayloadTooLarge, problem_response
-from claims_api.extensions import db
+from claims_api.models import ImportRun
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import Blueprint, Reply
 from claims_api.schemas.transfers import ImportArgs, ImportHeaders, ImportRunSchema
-from claims_api.services.imports import ImportReport, import_stream
 from claims_api.services.imports import runs as run_service
 from claims_api.services.imports.readers import MEDIA_TYPES
-from claims_api.services.revisions import Change
+from claims_api.services.imports.runs import ImportRequest
 
 blp = Blueprint("imports", __name__, url_prefix="/imports", description="Bulk imports.")
 
@@ -49,20 +47,25 @@ def _spool_body(limit: int) -> tuple[IO[bytes], str]:
     return spool, digest.hexdigest()
 
 
-def _run_reply(run: Any) -> Any:
+def _run_reply(run: ImportRun) -> Any:
+    location = {"Location": url_for("imports.ImportById", import_id=run.id)}
     if run.status == run_service.FAILED:
+        dumped = ImportRunSchema().dump(run)
         return problem_response(
             422,
             "Import failed",
             f"The import found {run.error_count} errors; nothing was written."
             if not run.partial
-            else f"The import found {run.error_count} errors.",
+            else f"The import found {run.error_count} errors and no valid record.",
             slug="import-failed",
             import_id=run.id,
-            import_errors=ImportRunSchema().dump(run)["errors"],
-            headers={"Location": url_for("imports.ImportById", import_id=run.id)},
+            import_errors=dumped["errors"],
+            import_error_count=run.error_count,
+            import_warnings=dumped["warnings"],
+            import_warning_count=run.warning_count,
+            headers=location,
         )
-    return run, 201, {"Location": url_for("imports.ImportById", import_id=run.id)}
+    return run, 201, location
 
 
 @blp.route("")
@@ -72,7 +75,10 @@ class Imports(MethodView):
     @blp.arguments(ImportHeaders, location="headers", as_kwargs=False)
     @blp.doc(requestBody=BODY_DOC)
     @blp.response(201, ImportRunSchema)
-    @blp.alt_response(422, description="The input had errors (nothing written unless partial)")
+    @blp.alt_response(
+        422, description="The input had errors: nothing written (with partial: no valid record)"
+    )
+    @blp.alt_response(503, description="The database stopped the import: retry with the key")
     def post(self, args: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Import a file sent as the body: its format comes from the Content-Type."""
         input_format = MEDIA_TYPES.get(request.mimetype)
@@ -80,56 +86,31 @@ class Imports(MethodView):
             raise UnsupportedMediaType(f"Send one of: {', '.join(MEDIA_TYPES)}.")
         config = current_app.config
         spool, digest = _spool_body(config["IMPORT_MAX_BYTES"])
+        import_request = ImportRequest(
+            source_name=args["name"],
+            input_format=input_format,
+            actor=current_actor(),
+            role=current_role(),
+            partial=args["partial"],
+            dry_run=args["dry_run"],
+            idempotency_key=headers.get("idempotency_key"),
+            request_sha256=digest,
+        )
         with spool:
-            actor = current_actor()
-            run, replay = run_service.begin_run(
-                idempotency_key=headers.get("idempotency_key"),
-                request_sha256=digest,
-                actor=actor,
-                source_name=args["name"],
-                dry_run=args["dry_run"],
-                partial=args["partial"],
+            outcome = run_service.run_import(
+                spool,
+                import_request,
                 stale_after=timedelta(seconds=config["IMPORT_STALE_SECONDS"]),
             )
-            db.session.commit()  # others retrying with the key now see it running
-            if replay:
-                return _run_reply(run)
-            report = ImportReport(args["name"])
-            change = Change(actor, f"import {args['name']} (import {run.id})")
-            try:
-                import_stream(
-                    spool,
-                    input_format,
-                    report,
-                    change,
-                    role=current_role(),
-                    partial=args["partial"],
-                )
-            except Exception as error:
-                # Record the run before answering 500 or 503: its key must not stay
-                # "running" and block retries. The 503 of a database error says
-                # "try again", so such a run is recorded as one a retry may rerun.
-                db.session.rollback()
-                transient = isinstance(error, OperationalError)
-                report.add_error("/", "the import stopped on an internal error")
-                run_service.finish_run(run.id, report, written=False, transient=transient)
-                db.session.commit()
-                raise
-        written = not args["dry_run"] and (args["partial"] or report.error_count == 0)
-        if written:
-            db.session.commit()
-        else:
-            db.session.rollback()
-            if not args["dry_run"]:
-                report.discard_writes()
-        run = run_service.finish_run(run.id, report, written)
-        db.session.commit()
-        return _run_reply(run)
+        interrupted = run_service.interruption(outcome)
+        if interrupted is not None:
+            raise interrupted
+        return _run_reply(outcome.run)
 
 
 @blp.route("/<int:import_id>")
 class ImportById(MethodView):
     @blp.response(200, ImportRunSchema)
     def get(self, import_id: int) -> Any:
-        """An import's status, counts and errors."""
+        """An import's status, counts, errors and warnings."""
         return run_service.get_run(import_id)

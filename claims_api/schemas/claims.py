@@ -244,9 +244,9 @@ class ClaimSourceSchema(Schema):
 
 def known_status(status: str) -> None:
     """A status of the running app's workflow (it is configurable, so not a fixed OneOf)."""
-    statuses = workflow.current().statuses
-    if status not in statuses:
-        raise ValidationError(f"Must be one of: {', '.join(statuses)}.")
+    message = workflow.current().unknown_status(status)
+    if message is not None:
+        raise ValidationError(message)
 
 
 class ClaimFieldsSchema(Schema):

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from claims_api.schemas.common import Id, Timestamp
 from claims_api.services.exports import FORMATS
+from claims_api.services.imports import MAX_REPORTED
 
 
 class ImportArgs(Schema):
@@ -53,8 +54,19 @@ class ImportRunSchema(Schema):
     dry_run = fields.Boolean()
     partial_ = fields.Boolean(data_key="partial", attribute="partial")  # as in ImportArgs
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    error_count = fields.Integer()
-    errors = fields.List(fields.Nested(ImportProblemSchema))
+    error_count = fields.Integer(metadata={"description": "Every error, listed or not."})
+    errors = fields.List(
+        fields.Nested(ImportProblemSchema),
+        metadata={"description": f"The first {MAX_REPORTED:,} errors."},
+    )
+    warning_count = fields.Integer(metadata={"description": "Every warning, listed or not."})
+    warnings = fields.List(
+        fields.Nested(ImportProblemSchema),
+        metadata={
+            "description": f"The first {MAX_REPORTED:,} warnings: what was read but not "
+            "applied as given (a verdict an import may not change, a rating read loosely)."
+        },
+    )
     created_at = Timestamp()
     finished_at = Timestamp(allow_none=True)
 

@@ -19,6 +19,9 @@ from claims_api.services.urls import InvalidURL, normalize_url
 
 CITATIONS_SHOWN = 100
 SOURCE_FIELDS = ("title", "publisher", "kind", "archived_url", "accessed_at")
+# Rows per multi-row INSERT of new sources: 9 values each, well inside SQLite's
+# 32,766 parameters per statement.
+INSERT_PAGE = 1000
 
 
 def checked_url(url: str, field: str = "url") -> str:
@@ -75,12 +78,13 @@ def source_for_link(link: dict[str, Any]) -> Source:
 def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
     """The sources at these (normalised) URLs, creating those that are new.
 
-    New ones are written with one INSERT ... ON CONFLICT DO NOTHING, so that two
-    requests citing the same new URL at once both end up with the one row; the
-    description given with a URL only applies when the source is created.
-    The new rows go in URL order: two imports citing the same new URLs in
-    opposite orders then take the unique-index locks in one order and cannot
-    deadlock.
+    New ones are written with multi-row INSERT ... ON CONFLICT DO NOTHING, one
+    statement per INSERT_PAGE sources (not one per source, as an executemany
+    sends them on PostgreSQL), so that two requests citing the same new URL at
+    once both end up with the one row; the description given with a URL only
+    applies when the source is created. The new rows go in URL order: two
+    imports citing the same new URLs in opposite orders then take the
+    unique-index locks in one order and cannot deadlock.
     """
     found = {
         source.url: source
@@ -103,7 +107,9 @@ def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
                 }
             )
         dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        db.session.execute(dialect.insert(Source).on_conflict_do_nothing(), rows)
+        for start in range(0, len(rows), INSERT_PAGE):
+            page = rows[start : start + INSERT_PAGE]
+            db.session.execute(dialect.insert(Source).values(page).on_conflict_do_nothing())
         found.update(
             (source.url, source)
             for source in db.session.scalars(select(Source).where(Source.url.in_(missing)))

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from claims_api.extensions import db
 from claims_api.models import ImportRun
 from claims_api.models.base import utcnow
-from claims_api.resources import imports as import_resource
+from claims_api.services.imports import runs as run_service
 from tests.factories import check, client_for
 from tests.imports.helpers import (
     border_document,
@@ -243,7 +243,7 @@ def test_reader_may_read_an_import(app: Flask, client: FlaskClient) -> None:
 def test_retry_of_an_import_stopped_by_a_deadlock_runs_again(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_import = import_resource.import_stream
+    real_import = run_service.import_stream
     calls = []
 
     def deadlocked_once(*args: object, **kwargs: object) -> object:
@@ -252,7 +252,7 @@ def test_retry_of_an_import_stopped_by_a_deadlock_runs_again(
             raise OperationalError("INSERT INTO sources", {}, Exception("deadlock detected"))
         return real_import(*args, **kwargs)
 
-    monkeypatch.setattr(import_resource, "import_stream", deadlocked_once)
+    monkeypatch.setattr(run_service, "import_stream", deadlocked_once)
     check(post_import(client, BODY, NDJSON, with_key("deadlock-1")), 503)
 
     retry = check(post_import(client, BODY, NDJSON, with_key("deadlock-1")), 201)

@@ -125,7 +125,7 @@ def test_claimreview_examples_import_through_the_api_as_html(
     run = check(post_import(client, page, "text/html", name=CLAIMREVIEW_EXAMPLES), 201)
 
     assert run["counts"]["claims_created"] == 2, run
-    assert run["counts"]["warnings"] == 2, "appearance, missing rating"
+    assert run["warning_count"] == 2, "appearance, missing rating"
     assert claims_by_text(client)[PERRY_CLAIM]["external_reviews"][0]["rating"]["best"] == 6
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +158,7 @@ def test_edited_claim_text_updates_that_claim_alone_to_revision_2(
     assert (claim["text"], claim["revision"]) == (edited["text"], 2), claim
     latest = revisions_of(client, claim["id"])[-1]
     assert latest["number"] == 2, latest
-    assert latest["reason"] == "import dispatches.jsonl", latest
+    assert re.fullmatch(r"import dispatches\.jsonl \(import \d+\)", latest["reason"]), latest
     assert latest["actor"] == "import", "the CLI's default actor is 'import'"
     assert latest["action"] == "update", latest
     assert set(latest["changes"]) == {"text"}, latest["changes"]

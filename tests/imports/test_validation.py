@@ -190,7 +190,7 @@ def test_html_error_names_the_script_and_its_line(
     [
         pytest.param("broken.json", '{"article": {"url": ', "invalid JSON", id="truncated-json"),
         pytest.param("empty.jsonl", "\n\n", "no records", id="empty"),
-        pytest.param("scalar.json", "[1]", "expected a JSON object", id="not-an-object"),
+        pytest.param("scalar.json", "[1]", "(a JSON object), not a number", id="not-an-object"),
     ],
 )
 def test_unreadable_input_is_reported(

@@ -2,28 +2,55 @@
 
 A file is read as a stream of records; each is validated and turned into an
 article document; documents are written in batches with set-based inserts
-(see ``bulk``). The caller owns the transaction: it commits a file whose report
-is acceptable and rolls back otherwise, so a file imports whole or not at all
+(see ``bulk``). Every batch is written, even after an error, so that the
+report names every problem of the file and counts what the whole file does;
+the unit of work (``runs.run_import``) then commits a file whose report is
+acceptable and rolls back otherwise, so a file imports whole or not at all
 (unless ``partial``), and an interrupted import leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import msgspec
+import psycopg
+from sqlalchemy.exc import DataError, IntegrityError
 
 from claims_api.errors import DomainError, InvalidInput
+from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.services.claimreview import ClaimReviewError, document_from_claimreview
 from claims_api.services.imports.bulk import BATCH_CLAIMS, PendingDocument, write_batch
 from claims_api.services.imports.decoding import decode_document
-from claims_api.services.imports.readers import ReadError, Record, read_records
+from claims_api.services.imports.readers import ReadError, Record, first_line, read_records
 from claims_api.services.revisions import Change
 
+# Problems kept in a report, each of errors and warnings; error_count and
+# warning_count count them all.
 MAX_REPORTED = 1000
+# The counts of records that were accepted, whatever they changed.
+ACCEPTED = (
+    "articles_created",
+    "articles_updated",
+    "articles_unchanged",
+    "claims_created",
+    "claims_updated",
+    "claims_unchanged",
+    "claims_deleted_left_alone",
+)
+
+
+@dataclass(frozen=True)
+class ReportCheckpoint:
+    counts: Counter[str]
+    errors: int
+    error_count: int
+    warnings: int
+    warning_count: int
 
 
 @dataclass
@@ -60,6 +87,27 @@ class ImportReport:
             problem["field"] = field_name
         return problem
 
+    @property
+    def accepted(self) -> int:
+        """How many articles and claims were accepted: written, or found unchanged."""
+        return sum(self.counts[name] for name in ACCEPTED)
+
+    def checkpoint(self) -> ReportCheckpoint:
+        return ReportCheckpoint(
+            self.counts.copy(),
+            len(self.errors),
+            self.error_count,
+            len(self.warnings),
+            self.warning_count,
+        )
+
+    def restore(self, checkpoint: ReportCheckpoint) -> None:
+        """Back to ``checkpoint``: what a batch rolled back to its savepoint reported goes."""
+        self.counts = checkpoint.counts.copy()
+        del self.errors[checkpoint.errors :]
+        del self.warnings[checkpoint.warnings :]
+        self.error_count, self.warning_count = checkpoint.error_count, checkpoint.warning_count
+
     def discard_writes(self) -> None:
         """After a rollback: nothing was created or updated, whatever was counted."""
         self.counts = Counter({"records": self.counts["records"]})
@@ -75,6 +123,15 @@ class ImportReport:
         }
 
 
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, as a reason names it: ``false``, ``null``, "a number"."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else "an array"
+
+
 def _document(record: Record, report: ImportReport) -> PendingDocument | None:
     """The validated article document a record stands for, or None after reporting why not."""
     data = record.data
@@ -88,11 +145,15 @@ def _document(record: Record, report: ImportReport) -> PendingDocument | None:
             except (msgspec.DecodeError, RecursionError):
                 report.add_domain_error(record.location, error)
                 return None
-            if not isinstance(data, dict) or "article" in data:
+            if isinstance(data, dict) and "article" in data:
                 report.add_domain_error(record.location, error)
                 return None
     if not isinstance(data, dict):
-        report.add_error(record.location, "expected a JSON object")
+        report.add_error(
+            record.location,
+            "expected an article document or a ClaimReview (a JSON object), "
+            f"not {_json_kind(data)}",
+        )
         return None
     describes_article = "article" in data
     if not describes_article:
@@ -117,15 +178,12 @@ def import_stream(
     change: Change,
     *,
     role: Role,
-    partial: bool = False,
 ) -> ImportReport:
     """Validate and write every record of ``stream``; count and report into ``report``.
 
     ``role`` is the importer's: it decides which statuses and ratings of the input
-    are written (see ``claims.gate_verdict``).
-
-    Once an error is seen in an all-or-nothing import, the rest is still validated
-    (to report every problem) but no longer written.
+    are written (see ``claims.gate_verdict``). Batches are written whatever was
+    found before them: whether to keep the writes is the unit of work's to decide.
     """
     pending: list[PendingDocument] = []
     pending_claims = 0
@@ -140,20 +198,36 @@ def import_stream(
         pending.append(document)
         pending_claims += len(document.document["claims"])
         if pending_claims >= BATCH_CLAIMS:
-            _flush(pending, report, change, role, partial)
+            _write(pending, report, change, role)
             pending, pending_claims = [], 0
-    _flush(pending, report, change, role, partial)
+    _write(pending, report, change, role)
     if report.counts["records"] == 0:
         report.add_error("/", "the input holds no records")
     return report
 
 
-def _flush(
-    pending: list[PendingDocument],
-    report: ImportReport,
-    change: Change,
-    role: Role,
-    partial: bool,
+# What the database says of a value it cannot store (through SQLAlchemy, or from
+# COPY on the driver's own cursor): a fault of the records, not of the database.
+REFUSED = (IntegrityError, DataError, psycopg.IntegrityError, psycopg.DataError)
+
+
+def _write(
+    pending: list[PendingDocument], report: ImportReport, change: Change, role: Role
 ) -> None:
-    if pending and (partial or report.error_count == 0):
-        write_batch(pending, report, change, role)
+    """Write a batch in a savepoint. When the database refuses it, each half again,
+    down to the documents at fault, which are reported; the others still count."""
+    if not pending:
+        return
+    checkpoint = report.checkpoint()
+    try:
+        with db.session.begin_nested():
+            write_batch(pending, report, change, role)
+    except REFUSED as error:
+        report.restore(checkpoint)
+        if len(pending) == 1:
+            reason = first_line(getattr(error, "orig", None) or error)
+            report.add_error(pending[0].location, f"the database refused the record: {reason}")
+            return
+        middle = len(pending) // 2
+        _write(pending[:middle], report, change, role)
+        _write(pending[middle:], report, change, role)

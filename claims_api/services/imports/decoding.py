@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from marshmallow import ValidationError
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from claims_api import workflow
 from claims_api.errors import InvalidInput
 from claims_api.limits import (
     MAX_ATTRIBUTION_LENGTH,
@@ -48,7 +48,7 @@ from claims_api.models.vocabulary import (
     SourceKind,
     Stance,
 )
-from claims_api.schemas.claims import EXTERNAL_REVIEW_IDENTITY, known_status
+from claims_api.schemas.claims import EXTERNAL_REVIEW_IDENTITY
 from claims_api.schemas.common import LANGUAGE_TAG, MAX_ID
 
 Number = int | float
@@ -445,10 +445,9 @@ def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]])
         claim["review_priority"] = claim.pop("priority")
     _stripped(claim, "text", f"{path}.text", errors)
     if "status" in claim:
-        try:
-            known_status(claim["status"])
-        except ValidationError as error:
-            errors[f"{path}.status"] = list(error.messages)
+        unknown = workflow.current().unknown_status(claim["status"])
+        if unknown is not None:
+            errors[f"{path}.status"] = [unknown]
     _stripped_items(claim.get("tags", []), f"{path}.tags", errors)
     quote = claim.get("quote")
     if quote:
