@@ -27,6 +27,8 @@ from claims_api.schemas.common import (
 from claims_api.schemas.sources import SourceFieldsSchema
 
 MAX_TAGS = 50
+# What changes only through reviews (and is loaded only by an admin into a new claim).
+VERDICT_FIELDS = ("status", "rating", "reviews")
 
 
 class QuoteSchema(Schema):
@@ -197,7 +199,7 @@ class StatusThroughReviews:
 
     @pre_load
     def refuse_status(self, data: Any, **kwargs: Any) -> Any:
-        for name in ("status", "rating"):
+        for name in VERDICT_FIELDS:
             if isinstance(data, dict) and name in data:
                 raise ValidationError(
                     f"A claim's {name} changes through reviews: POST /claims/{{claim_id}}/reviews.",
@@ -208,6 +210,41 @@ class StatusThroughReviews:
 
 class ClaimPatchSchema(StatusThroughReviews, ClaimFieldsSchema):
     """The fields PATCH /claims/{claim_id} changes."""
+
+
+class EvidenceInputSchema(Schema):
+    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    stance = fields.Enum(Stance, by_value=True, required=True)
+    excerpt = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=10_000)
+    )
+
+
+class DocumentReviewSchema(Schema):
+    """One review of a claim's history, as an export carries it; ``public`` marks the
+    published verdict. Loaded only by an admin into a new claim (claims.gate_verdict)."""
+
+    reviewer = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    from_status = fields.String(required=True, validate=known_status)
+    to_status = fields.String(required=True, validate=known_status)
+    created_at = Timestamp(required=True)
+    rationale = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=20_000)
+    )
+    rating = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=200)
+    )
+    evidence = fields.List(
+        fields.Nested(EvidenceInputSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    correction = JSONBoolean(load_default=False)
+    published_at = Timestamp(load_default=None, allow_none=True)
+    public = JSONBoolean(load_default=False)
+
+    @validates_schema
+    def check_public(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("public") and data.get("published_at") is None:
+            raise ValidationError("the public review needs published_at", "published_at")
 
 
 class DocumentClaimSchema(ClaimFieldsSchema):
@@ -221,13 +258,19 @@ class DocumentClaimSchema(ClaimFieldsSchema):
     status = fields.String(validate=known_status)
     rating = fields.Nested(RatingSchema, allow_none=True)
     sources = fields.List(fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=100))
+    reviews = fields.List(fields.Nested(DocumentReviewSchema), validate=validate.Length(max=1000))
+
+    @validates_schema
+    def check_one_public_review(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if sum(review["public"] for review in data.get("reviews", [])) > 1:
+            raise ValidationError("at most one review is the public verdict", "reviews")
 
 
 class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
     article_id = Id(required=True, strict=True)
 
     class Meta:
-        exclude = ("status", "rating")
+        exclude = VERDICT_FIELDS
 
 
 class ClaimSchema(Schema):

@@ -19,6 +19,7 @@ from claims_api.models.vocabulary import (
     RevisionAction,
     Role,
 )
+from claims_api.schemas.claims import VERDICT_FIELDS
 from claims_api.services.anchoring import anchor_quote
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Change, Precondition, record_revision, snapshot_of
@@ -87,26 +88,32 @@ def _set_tags(claim: Claim, tags: list[str]) -> None:
     claim.tags.sort(key=lambda tag: tag.tag)
 
 
-VERDICT_FIELDS = ("status", "rating")
-
-
 def gate_verdict(
-    data: dict[str, Any], current: Claim | None, role: Role
+    data: dict[str, Any],
+    current: Claim | None,
+    role: Role,
+    current_reviews: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The part of ``data`` a writer acting as ``role`` may apply, and the verdict
     fields it asked to change but may not.
 
-    A claim's status and rating change only through reviews: no write of a claim
-    that exists sets them, and only an admin's load of a new claim (seeds, a
-    restore into an empty database) keeps the ones its document carries; any
-    other new claim starts in the workflow's initial status with no rating.
+    A claim's status, rating and reviews change only through reviews: no write of a
+    claim that exists sets them, and only an admin's load of a new claim (seeds, a
+    restore into an empty database) keeps the ones its document carries; any other new
+    claim starts in the workflow's initial status with no rating and no reviews.
+    ``current_reviews`` are the existing claim's reviews in the document's form.
     """
     if current is None and role == Role.ADMIN:
         return data, []
+    initial: dict[str, Any]
     if current is None:
-        initial = {"status": workflow.current().initial, "rating": None}
+        initial = {"status": workflow.current().initial, "rating": None, "reviews": []}
     else:
-        initial = {"status": current.status, "rating": current.rating}
+        initial = {
+            "status": current.status,
+            "rating": current.rating,
+            "reviews": current_reviews or [],
+        }
     refused = [name for name in VERDICT_FIELDS if name in data and data[name] != initial[name]]
     allowed = {name: value for name, value in data.items() if name not in VERDICT_FIELDS}
     return allowed, refused

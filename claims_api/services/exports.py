@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, exists, select
 
 from claims_api.errors import Conflict
 from claims_api.extensions import db
-from claims_api.models import Article, Claim
+from claims_api.models import Article, Claim, Review
 from claims_api.services.claimreview import claimreview_for
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim
 
@@ -61,8 +61,42 @@ def article_document(article: Article) -> dict[str, Any]:
     }
 
 
-def claim_document(claim: Claim) -> dict[str, Any]:
-    """A claim in the import format: importing it back gives the same claim."""
+def review_document(review: Review, claim: Claim) -> dict[str, Any]:
+    """A review as an export carries it: sources by URL (ids differ after a restore), and
+    whether it is the claim's public verdict."""
+    return {
+        "reviewer": review.reviewer,
+        "from_status": review.from_status,
+        "to_status": review.to_status,
+        "created_at": _iso(review.created_at),
+        "rationale": review.rationale,
+        "rating": review.rating,
+        "evidence": [
+            {"url": item["url"], "stance": item["stance"], "excerpt": item.get("excerpt")}
+            for item in review.evidence
+        ],
+        "correction": review.correction,
+        "published_at": _iso(review.published_at),
+        "public": review.id == claim.published_review_id,
+    }
+
+
+def reviews_by_claim(claim_ids: list[int]) -> dict[int, list[Review]]:
+    """The reviews of these claims, each claim's in the order they were given."""
+    reviews: dict[int, list[Review]] = defaultdict(list)
+    statement = (
+        select(Review)
+        .where(Review.claim_id.in_(claim_ids))
+        .order_by(Review.claim_id, Review.created_at, Review.id)
+    )
+    for review in db.session.scalars(statement):
+        reviews[review.claim_id].append(review)
+    return reviews
+
+
+def claim_document(claim: Claim, reviews: list[Review]) -> dict[str, Any]:
+    """A claim in the import format: importing it back gives the same claim; an admin's
+    import of it into an empty database gives it its reviews and published verdict too."""
     document: dict[str, Any] = {
         "key": claim.key,
         "text": claim.text,
@@ -84,8 +118,10 @@ def claim_document(claim: Claim) -> dict[str, Any]:
                 "excerpt": link.excerpt,
                 "note": link.note,
             }
-            for link in claim.source_links
+            # By URL, not by source id: ids differ after a restore, and so would the order.
+            for link in sorted(claim.source_links, key=lambda link: link.source.url)
         ],
+        "reviews": [review_document(review, claim) for review in reviews],
     }
     if claim.details is not None:
         document[str(claim.kind)] = claim.details
@@ -125,10 +161,11 @@ def _batches(selection: ExportFilter) -> Iterator[list[tuple[Article, list[Claim
 
 def iter_documents(selection: ExportFilter) -> Iterator[dict[str, Any]]:
     for batch in _batches(selection):
+        reviews = reviews_by_claim([claim.id for _, claims in batch for claim in claims])
         for article, claims in batch:
             yield {
                 "article": article_document(article),
-                "claims": [claim_document(claim) for claim in claims],
+                "claims": [claim_document(claim, reviews[claim.id]) for claim in claims],
             }
 
 

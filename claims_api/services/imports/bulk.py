@@ -13,20 +13,22 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import Table, select, text, tuple_, update
 
 from claims_api import workflow
-from claims_api.errors import DomainError
+from claims_api.errors import DomainError, InvalidInput
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source
+from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Review, Revision, Source
 from claims_api.models.base import utcnow
 from claims_api.models.claim import DEFAULT_PRIORITY
 from claims_api.models.vocabulary import RevisionAction, Role
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
+from claims_api.services.exports import review_document, reviews_by_claim
 from claims_api.services.imports.copy import insert_rows
+from claims_api.services.imports.decoding import decode_reviews
 from claims_api.services.revisions import ANY_VERSION, Change, creation_changes
 from claims_api.services.sources import sources_for_urls
 from claims_api.services.urls import InvalidURL, normalize_url
@@ -35,6 +37,16 @@ if TYPE_CHECKING:
     from claims_api.services.imports import ImportReport
 
 BATCH_CLAIMS = 5000
+REVIEW_FIELDS = (
+    "reviewer",
+    "from_status",
+    "to_status",
+    "rationale",
+    "rating",
+    "correction",
+    "created_at",
+    "published_at",
+)
 
 
 @dataclass
@@ -60,6 +72,8 @@ class NewClaim:
     values: dict[str, Any]
     tags: list[str]
     links: list[dict[str, Any]]
+    # The reviews an admin's load carries, their evidence's sources resolved.
+    reviews: list[dict[str, Any]]
 
 
 @lru_cache(maxsize=65_536)
@@ -73,25 +87,24 @@ def write_batch(
     now = utcnow()
     articles, created = _resolve_articles(pending, report, now)
     documents = [item for item in pending if item.location in articles]
-    sources = _resolve_sources(documents)
+    sources = _resolve_sources(documents, role)
     existing = _existing_claims(
         [item for item in documents if articles[item.location].id not in created], articles
     )
+    stored_reviews = _stored_reviews(existing, documents)
     new_claims: list[NewClaim] = []
     entries = [
-        (item, index, entry, articles[item.location], _natural_key(entry))
+        (item, index, entry, articles[item.location], _natural_key(entry), ordinal)
         for item in documents
-        for index, entry in enumerate(item.document["claims"])
+        for index, entry, ordinal in _with_ordinals(item.document["claims"])
     ]
     # Keyless claims of one article sharing a quote (three Baltic states, one
     # phrase), wherever they stand in the batch, are told apart by their text.
-    anchors = Counter((article.id, natural) for _, _, _, article, natural in entries)
+    anchors = Counter((article.id, natural) for _, _, _, article, natural, _ in entries)
     seen: set[tuple[Any, ...]] = set()
     matched: set[int] = set()
-    for item, index, entry, article, natural in entries:
-        identity = (
-            (article.id, natural) if natural[0] == "key" else (article.id, natural, entry["text"])
-        )
+    for item, index, entry, article, natural, ordinal in entries:
+        identity = (article.id, _identity(entry), ordinal)
         if identity in seen:
             report.add_error(
                 item.location, "the same claim appears twice in this input", f"claims.{index}.key"
@@ -108,13 +121,16 @@ def write_batch(
                 entry = _gated(entry, None, role, report, item.location, index)
                 values = claim_service.claim_values(None, None, article.body, entry, new=True)
                 tags = sorted(set(entry.get("tags", [])))
-                new_claims.append(NewClaim(article.id, values, tags, links))
+                reviews = _reviews(entry.get("reviews", []), sources)
+                new_claims.append(NewClaim(article.id, values, tags, links, reviews))
                 continue
             matched.add(found.id)
             if found.is_deleted:
                 report.counts["claims_deleted_left_alone"] += 1
                 continue
-            entry = _gated(entry, found, role, report, item.location, index)
+            entry = _gated(
+                entry, found, role, report, item.location, index, stored_reviews.get(found.id)
+            )
             report.counts[_update(found, article, entry, links, change)] += 1
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
@@ -128,14 +144,15 @@ def _gated(
     report: ImportReport,
     location: str,
     index: int,
+    current_reviews: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The entry as the verdict gate lets ``role`` write it; a warning per refused field."""
-    allowed, refused = claim_service.gate_verdict(entry, found, role)
+    allowed, refused = claim_service.gate_verdict(entry, found, role, current_reviews)
     for name in refused:
         if found is None:
             reason = (
                 f"claims.{index}.{name}: ignored, a new claim imported by a {role.value} "
-                "starts in the workflow's initial status with no rating"
+                "starts in the workflow's initial status with no rating and no reviews"
             )
         else:
             reason = (
@@ -144,6 +161,27 @@ def _gated(
             )
         report.add_warning(location, reason)
     return allowed
+
+
+def _identity(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """What tells claims of one article apart: the key, else quote (or kind) and text."""
+    natural = _natural_key(entry)
+    return natural if natural[0] == "key" else (*natural, entry["text"])
+
+
+def _with_ordinals(
+    entries: list[dict[str, Any]],
+) -> list[tuple[int, dict[str, Any], int]]:
+    """Each entry with its index and its ordinal among the document's entries of the same
+    identity: keyless claims alike in kind, quote and text (an article may hold several)
+    are the first, second, ... of their identity, and match stored ones in that order."""
+    seen: Counter[tuple[Any, ...]] = Counter()
+    numbered = []
+    for index, entry in enumerate(entries):
+        identity = _identity(entry)
+        numbered.append((index, entry, seen[identity]))
+        seen[identity] += 1
+    return numbered
 
 
 def _natural_key(entry: dict[str, Any]) -> tuple[Any, ...]:
@@ -239,20 +277,33 @@ def _article_row(url: str, fields: dict[str, Any], now: datetime) -> dict[str, A
     }
 
 
-def _resolve_sources(documents: list[PendingDocument]) -> dict[Any, Source]:
-    """Every source the batch links, by normalised URL and by id."""
+def _resolve_sources(documents: list[PendingDocument], role: Role) -> dict[Any, Source]:
+    """Every source the batch links, by normalised URL and by id; for an admin's load,
+    the evidence of the reviews it carries too (after the links, which describe them)."""
     described: dict[str, dict[str, Any]] = {}
     ids: set[int] = set()
-    for item in documents:
-        for entry in item.document["claims"]:
-            for link in entry.get("sources", []):
-                if "source_id" in link:
-                    ids.add(link["source_id"])
-                    continue
-                try:
-                    described.setdefault(_normalized(link["url"]), link)
-                except InvalidURL:
-                    continue  # reported with the claim
+    entries = [entry for item in documents for entry in item.document["claims"]]
+    for entry in entries:
+        for link in entry.get("sources", []):
+            if "source_id" in link:
+                ids.add(link["source_id"])
+                continue
+            try:
+                described.setdefault(_normalized(link["url"]), link)
+            except InvalidURL:
+                continue  # reported with the claim
+    evidence = [
+        item["url"]
+        for entry in entries
+        if role == Role.ADMIN
+        for review in entry.get("reviews", [])
+        for item in review["evidence"]
+    ]
+    for url in evidence:
+        try:
+            described.setdefault(_normalized(url), {"url": url})
+        except InvalidURL:
+            continue  # reported with the claim
     sources: dict[Any, Source] = dict(sources_for_urls(described)) if described else {}
     if ids:
         statement = select(Source).where(Source.id.in_(ids))
@@ -288,6 +339,43 @@ def _links(
     return [links[source_id] for source_id in sorted(links)]
 
 
+def _reviews(reviews: list[dict[str, Any]], sources: dict[Any, Source]) -> list[dict[str, Any]]:
+    """The reviews of a new claim with their evidence's sources, checked against the
+    running workflow (the document's statuses are validated against the default one)."""
+    statuses = workflow.current().statuses
+    resolved = []
+    for index, review in enumerate(reviews):
+        for name in ("from_status", "to_status"):
+            if review[name] not in statuses:
+                message = f"{review[name]!r} is not a status of the workflow"
+                raise InvalidInput(message, errors={f"reviews.{index}.{name}": [message]})
+        evidence = []
+        for position, item in enumerate(review["evidence"]):
+            where = f"reviews.{index}.evidence.{position}.url"
+            try:
+                source = sources[_normalized(item["url"])]
+            except InvalidURL as error:
+                raise InvalidInput(str(error), errors={where: [str(error)]}) from None
+            evidence.append({**item, "source": source})
+        resolved.append({**review, "evidence": evidence})
+    return resolved
+
+
+def _stored_reviews(
+    existing: dict[int, list[Claim]], documents: list[PendingDocument]
+) -> dict[int, list[dict[str, Any]]]:
+    """The reviews of the batch's stored claims in the document's form, for the verdict
+    gate to compare; read only when the batch carries reviews."""
+    if not any("reviews" in entry for item in documents for entry in item.document["claims"]):
+        return {}
+    claims = {claim.id: claim for found in existing.values() for claim in found}
+    stored = reviews_by_claim(list(claims))
+    return {
+        claim_id: decode_reviews([review_document(review, claims[claim_id]) for review in reviews])
+        for claim_id, reviews in stored.items()
+    }
+
+
 def _existing_claims(
     documents: list[PendingDocument], articles: dict[str, Article]
 ) -> dict[int, list[Claim]]:
@@ -320,13 +408,15 @@ def _match(
     candidates: list[Claim], entry: dict[str, Any], natural: tuple[Any, ...], shared: bool
 ) -> Claim | None:
     """The stored claim an entry stands for. Keyless ones are matched by quote (or text);
-    when the quote is shared, in the input or among stored claims, by text as well."""
+    when the quote is shared, in the input or among stored claims, by text as well.
+    ``candidates`` are the article's claims not matched yet, so alike entries take alike
+    claims one by one: live ones first (those an export holds), in id order."""
     kind, *values = natural
     if kind == "key":
         return next((claim for claim in candidates if claim.key == values[0]), None)
     same = [
         claim
-        for claim in candidates
+        for claim in sorted(candidates, key=lambda claim: (claim.is_deleted, claim.id))
         if claim.key is None
         and (
             (str(claim.kind), claim.quote_start, claim.quote_end)
@@ -367,7 +457,9 @@ def _update(
     return "claims_updated"
 
 
-def _snapshot(claim_id: int, claim: NewClaim, stamp: str, initial: str) -> dict[str, Any]:
+def _snapshot(
+    claim_id: int, claim: NewClaim, stamp: str, initial: str, published_review_id: int | None
+) -> dict[str, Any]:
     """Revision 1's snapshot, built directly: what ClaimSchema would dump for the new claim.
 
     tests/imports check it equals GET /claims/{id} for imported claims.
@@ -394,7 +486,7 @@ def _snapshot(claim_id: int, claim: NewClaim, stamp: str, initial: str) -> dict[
         "status": values.get("status", initial),
         "rating": values.get("rating"),
         "priority": values.get("review_priority", DEFAULT_PRIORITY),
-        "published_review_id": None,
+        "published_review_id": published_review_id,
         "sources": [
             {
                 "source_id": link["source"].id,
@@ -418,7 +510,8 @@ def _snapshot(claim_id: int, claim: NewClaim, stamp: str, initial: str) -> dict[
 def _insert_claims(
     new_claims: list[NewClaim], report: ImportReport, change: Change, now: datetime
 ) -> None:
-    """Insert new claims, then their tags, links and revision 1: one statement (or COPY) each."""
+    """Insert new claims, then their tags, links, reviews and revision 1: one statement
+    (or COPY) each, and one to point claims at their public review."""
     if not new_claims:
         return
     initial = workflow.current().initial
@@ -438,6 +531,7 @@ def _insert_claims(
         for claim in new_claims
     ]
     ids = insert_rows(Claim.__table__, claim_rows, returning_ids=True)
+    published = _insert_reviews(ids, new_claims)
     stamp = now.isoformat()
     tag_rows, link_rows, revision_rows = [], [], []
     for claim_id, claim in zip(ids, new_claims, strict=True):
@@ -453,7 +547,7 @@ def _insert_claims(
             }
             for link in claim.links
         )
-        snapshot = _snapshot(claim_id, claim, stamp, initial)
+        snapshot = _snapshot(claim_id, claim, stamp, initial, published.get(claim_id))
         revision_rows.append(
             {
                 "claim_id": claim_id,
@@ -470,3 +564,43 @@ def _insert_claims(
     insert_rows(ClaimSource.__table__, link_rows)
     insert_rows(Revision.__table__, revision_rows)
     report.counts["claims_created"] += len(ids)
+
+
+def _insert_reviews(claim_ids: list[int], new_claims: list[NewClaim]) -> dict[int, int]:
+    """Insert the reviews an admin's load carries, and point each claim with a public one
+    at it; the id of each claim's public review, by claim id.
+
+    They count as written by the claim's revision 1, the one revision a load writes.
+    """
+    rows, public = [], []
+    for claim_id, claim in zip(claim_ids, new_claims, strict=True):
+        for review in claim.reviews:
+            public.append(review["public"])
+            rows.append(
+                {
+                    "claim_id": claim_id,
+                    **{name: review[name] for name in REVIEW_FIELDS},
+                    "evidence": [
+                        {
+                            "source_id": item["source"].id,
+                            "url": item["source"].url,
+                            "stance": str(item["stance"]),
+                            "excerpt": item["excerpt"],
+                        }
+                        for item in review["evidence"]
+                    ],
+                    "revision_number": 1,
+                }
+            )
+    review_ids = insert_rows(cast(Table, Review.__table__), rows, returning_ids=True)
+    published = {
+        row["claim_id"]: review_id
+        for row, review_id, is_public in zip(rows, review_ids, public, strict=True)
+        if is_public
+    }
+    if published:
+        db.session.execute(
+            update(Claim),
+            [{"id": claim, "published_review_id": review} for claim, review in published.items()],
+        )
+    return published

@@ -95,6 +95,28 @@ class SourceLink(Strict):
     note: Str(10000) | UnsetType | None = UNSET
 
 
+class Evidence(Strict):
+    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)]
+    stance: Stance
+    excerpt: Annotated[str, Meta(max_length=10_000)] | None = None
+
+
+class ReviewEntry(Strict):
+    """One review of the claim's history, as an export carries it (loaded only by an
+    admin into a new claim: see claims.gate_verdict)."""
+
+    reviewer: Annotated[str, Meta(min_length=1, max_length=200)]
+    from_status: Status
+    to_status: Status
+    created_at: datetime
+    rationale: Annotated[str, Meta(max_length=20_000)] | None = None
+    rating: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    evidence: Annotated[list[Evidence], Meta(max_length=50)] = []
+    correction: bool = False
+    published_at: datetime | None = None
+    public: bool = False
+
+
 class ClaimEntry(Strict):
     text: Str(10_000)
     kind: Kind
@@ -108,6 +130,7 @@ class ClaimEntry(Strict):
     rating: Rating | UnsetType | None = UNSET
     priority: Annotated[int, Meta(ge=1, le=5)] | UnsetType = UNSET
     sources: Annotated[list[SourceLink], Meta(max_length=100)] | UnsetType = UNSET
+    reviews: Annotated[list[ReviewEntry], Meta(max_length=1000)] | UnsetType = UNSET
     reason: Str(2000) | UnsetType = UNSET
 
 
@@ -245,3 +268,25 @@ def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]])
             ]
         if "accessed_at" in link:
             link["accessed_at"] = _timestamp(link["accessed_at"])
+    _check_reviews(claim.get("reviews", []), path, errors)
+
+
+def _check_reviews(reviews: list[dict[str, Any]], path: str, errors: dict[str, list[str]]) -> None:
+    """At most one review is the public verdict, and it was published."""
+    for index, review in enumerate(reviews):
+        review["created_at"] = _timestamp(review["created_at"])
+        review["published_at"] = _timestamp(review["published_at"])
+        if review["public"] and review["published_at"] is None:
+            errors[f"{path}.reviews.{index}.published_at"] = [
+                "the public review needs published_at"
+            ]
+    if sum(review["public"] for review in reviews) > 1:
+        errors[f"{path}.reviews"] = ["at most one review is the public verdict"]
+
+
+def decode_reviews(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reviews in the document's form (an export's), as ``decode_document`` gives them:
+    what the verdict gate compares a document's reviews with."""
+    decoded: list[dict[str, Any]] = msgspec.to_builtins(msgspec.convert(reviews, list[ReviewEntry]))
+    _check_reviews(decoded, "reviews", {})
+    return decoded
