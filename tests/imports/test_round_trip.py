@@ -10,6 +10,8 @@ since ids differ after a restore.
 
 from __future__ import annotations
 
+import io
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +23,10 @@ from sqlalchemy import select
 
 from claims_api.extensions import db
 from claims_api.models import Claim, Revision
+from claims_api.models.vocabulary import Role
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS
-from claims_api.services.revisions import snapshot_of
+from claims_api.services.imports import ImportReport, import_stream
+from claims_api.services.revisions import Change, snapshot_of
 from tests.conftest import empty_database
 from tests.factories import check, client_for
 from tests.imports.canonical import canonical_dump, differences
@@ -34,6 +38,7 @@ SENTENCES = (
     "The embassy was evacuated on Monday.",
 )
 BODY = " ".join(SENTENCES) + "\n"
+URL = "https://news.example.org/report"
 # Few texts and quotes, so that keyless claims alike in kind, quote and text are common.
 TEXTS = ("A state joined NATO in 2004.", "Troops are deployed on the border.")
 SOURCES = tuple(
@@ -253,3 +258,75 @@ def test_importing_a_document_twice_does_not_duplicate_alike_claims(
 
     assert report["counts"].get("claims_created", 0) == 0, report["counts"]
     assert report["counts"]["claims_unchanged"] == 3, report["counts"]
+
+
+# --- Reviews load only into an admin's new claims (the verdict gate) -----------------------
+
+MADE_UP_REVIEW = {
+    "reviewer": "mallory",
+    "from_status": "in_review",
+    "to_status": "verified",
+    "created_at": "2026-01-01T00:00:00+00:00",
+    "rationale": "Trust me.",
+    "evidence": [{"url": "https://evil.example.org/proof", "stance": "supports"}],
+    "published_at": "2026-01-01T00:00:00+00:00",
+    "public": True,
+}
+
+
+def import_as(app: Flask, role: Role, document: dict[str, Any]) -> ImportReport:
+    with app.app_context():
+        report = ImportReport("document")
+        stream = io.BytesIO(json.dumps(document).encode())
+        import_stream(stream, "json", report, Change(f"an {role.value}"), role=role)
+        db.session.commit()
+    return report
+
+
+def claim_document(article: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    claim = {"key": "c", "text": TEXTS[0], "kind": "other", "quote": {"exact": SENTENCES[1]}}
+    fields_of_article = {"url": article["url"], "title": article["title"]}
+    return {"article": fields_of_article, "claims": [claim | fields]}
+
+
+def test_a_contributors_import_writes_no_reviews_and_no_verdict(
+    app: Flask, client: FlaskClient
+) -> None:
+    article = check(client.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    made_up = {"status": "verified", "reviews": [MADE_UP_REVIEW]}
+
+    report = import_as(app, Role.CONTRIBUTOR, claim_document(article, **made_up))
+
+    (claim,) = check(client.get(f"/articles/{article['id']}/claims"), 200)["items"]
+    assert (claim["status"], claim["published_review_id"]) == ("unverified", None), claim
+    assert check(client.get(f"/claims/{claim['id']}/reviews"), 200)["items"] == []
+    assert any("claims.0.reviews: ignored" in item["reason"] for item in report.warnings), (
+        report.warnings
+    )
+    sources = check(client.get("/sources"), 200)["items"]
+    assert sources == [], "a refused review's evidence should not create sources"
+
+
+def test_an_admins_import_adds_no_reviews_to_a_claim_that_exists(
+    app: Flask, client: FlaskClient
+) -> None:
+    article = check(client.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    import_as(app, Role.ADMIN, claim_document(article))
+    (claim,) = check(client.get(f"/articles/{article['id']}/claims"), 200)["items"]
+
+    report = import_as(app, Role.ADMIN, claim_document(article, reviews=[MADE_UP_REVIEW]))
+
+    reasons = [item["reason"] for item in report.warnings]
+    assert any("claims.0.reviews:" in r and f"claim {claim['id']}" in r for r in reasons), reasons
+    assert check(client.get(f"/claims/{claim['id']}/reviews"), 200)["items"] == []
+    assert check(client.get(f"/claims/{claim['id']}"), 200)["published_review_id"] is None
+
+
+def test_a_document_with_two_public_reviews_is_refused(app: Flask, client: FlaskClient) -> None:
+    article = check(client.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+
+    report = import_as(
+        app, Role.ADMIN, claim_document(article, reviews=[MADE_UP_REVIEW, MADE_UP_REVIEW])
+    )
+
+    assert [error.get("field") for error in report.errors] == ["claims.0.reviews"], report.errors
