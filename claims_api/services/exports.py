@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, exists, select
 
 from claims_api.errors import Conflict
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, Review
+from claims_api.models import Article, Claim, ClaimSource, Review, Source
 from claims_api.services.claimreview import claimreview_for
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim
 
@@ -44,6 +44,10 @@ class ExportFilter:
     def narrows_claims(self) -> bool:
         return self.since is not None or self.status is not None
 
+    @property
+    def is_everything(self) -> bool:
+        return not self.narrows_claims and self.article_id is None
+
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
@@ -58,6 +62,17 @@ def article_document(article: Article) -> dict[str, Any]:
         "published_at": _iso(article.published_at),
         "language": article.language,
         "body": article.body,
+    }
+
+
+def source_document(source: Source) -> dict[str, Any]:
+    return {
+        "url": source.url,
+        "title": source.title,
+        "publisher": source.publisher,
+        "kind": str(source.kind),
+        "archived_url": source.archived_url,
+        "accessed_at": _iso(source.accessed_at),
     }
 
 
@@ -108,12 +123,7 @@ def claim_document(claim: Claim, reviews: list[Review]) -> dict[str, Any]:
         "rating": claim.rating,
         "sources": [
             {
-                "url": link.source.url,
-                "title": link.source.title,
-                "publisher": link.source.publisher,
-                "kind": str(link.source.kind),
-                "archived_url": link.source.archived_url,
-                "accessed_at": _iso(link.source.accessed_at),
+                **source_document(link.source),
                 "stance": str(link.stance),
                 "excerpt": link.excerpt,
                 "note": link.note,
@@ -159,7 +169,32 @@ def _batches(selection: ExportFilter) -> Iterator[list[tuple[Article, list[Claim
         db.session.expunge_all()
 
 
+def _uncited_sources() -> Iterator[Source]:
+    """Sources no live claim cites (made at /sources, or cited by deleted claims only),
+    a batch at a time: no article document carries them."""
+    cited = exists().where(
+        ClaimSource.source_id == Source.id,
+        ClaimSource.claim_id == Claim.id,
+        Claim.deleted_at.is_(None),
+    )
+    last_id = 0
+    while True:
+        sources = db.session.scalars(
+            select(Source)
+            .where(Source.id > last_id, ~cited)
+            .order_by(Source.id)
+            .limit(ARTICLES_PER_BATCH)
+        ).all()
+        if not sources:
+            return
+        yield from sources
+        last_id = sources[-1].id
+        db.session.expunge_all()
+
+
 def iter_documents(selection: ExportFilter) -> Iterator[dict[str, Any]]:
+    """Article documents, then (in a whole export) a source record for each source no
+    claim cites, so that the export holds every source."""
     for batch in _batches(selection):
         reviews = reviews_by_claim([claim.id for _, claims in batch for claim in claims])
         for article, claims in batch:
@@ -167,6 +202,9 @@ def iter_documents(selection: ExportFilter) -> Iterator[dict[str, Any]]:
                 "article": article_document(article),
                 "claims": [claim_document(claim, reviews[claim.id]) for claim in claims],
             }
+    if selection.is_everything:
+        for source in _uncited_sources():
+            yield {"source": source_document(source)}
 
 
 def iter_claimreviews(

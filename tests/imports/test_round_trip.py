@@ -103,6 +103,7 @@ def claims(draw: st.DrawFn, bodied: bool, position: int) -> dict[str, Any]:
             for index in draw(st.lists(st.integers(0, len(SOURCES) - 1), unique=True))
         ],
         "steps": draw(review_histories()),
+        "deleted": draw(st.integers(0, 5)) == 0,
     }
     if bodied:
         claim["quote"] = {"exact": draw(st.sampled_from(SENTENCES[:2]))}
@@ -115,9 +116,13 @@ def claims(draw: st.DrawFn, bodied: bool, position: int) -> dict[str, Any]:
     return claim
 
 
+UNCITED = {"url": "https://sources.example.org/archive", "title": "Archive", "kind": "dataset"}
+
+
 @st.composite
 def corpora(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """Articles (one may have no body) with their claims."""
+    """Articles (one may have no body) with their claims; the first may bring a source
+    that no claim cites."""
     articles = []
     for number in range(draw(st.integers(1, 3))):
         bodied = number > 0 or draw(st.booleans())
@@ -128,6 +133,7 @@ def corpora(draw: st.DrawFn) -> list[dict[str, Any]]:
             "language": "en",
             "body": BODY if bodied else None,
             "claims": [draw(claims(bodied, index)) for index in range(draw(st.integers(1, 4)))],
+            "uncited": number == 0 and draw(st.booleans()),
         }
         articles.append(article)
     return articles
@@ -143,10 +149,14 @@ def build(app: Flask, corpus: list[dict[str, Any]]) -> None:
     admin = client_for(app)
     reviewers = {name: client_for(app, name, "reviewer") for name in ("rita", "sam")}
     for spec in corpus:
-        fields = {name: value for name, value in spec.items() if name != "claims"}
+        fields = {name: value for name, value in spec.items() if name not in {"claims", "uncited"}}
         article = check(admin.post("/articles", json=fields), 201)
+        if spec.get("uncited"):
+            check(admin.post("/sources", json=UNCITED), 201)
         for entry in spec["claims"]:
-            data = {name: value for name, value in entry.items() if name != "steps"}
+            data = {
+                name: value for name, value in entry.items() if name not in {"steps", "deleted"}
+            }
             claim = check(admin.post("/claims", json={**data, "article_id": article["id"]}), 201)
             published = False
             for step in entry.get("steps", []):
@@ -168,6 +178,10 @@ def build(app: Flask, corpus: list[dict[str, Any]]) -> None:
                     reviewer.post(f"/claims/{claim['id']}/reviews", json=decision, headers=headers),
                     201,
                 )
+            if entry.get("deleted"):
+                url = f"/claims/{claim['id']}"
+                deleted = admin.delete(url, headers=current(admin, claim["id"]))
+                assert deleted.status_code == 204, deleted.get_data(as_text=True)
 
 
 def latest_snapshots_differ(app: Flask) -> list[int]:
@@ -218,7 +232,8 @@ def test_export_imported_by_an_admin_into_an_empty_database_restores_everything(
     assert again.splitlines() == exported.splitlines(), "the restore exports differently"
     (reimport,) = cli_reports(import_json(database_url, "-", stdin=exported))
     changed = {name: n for name, n in reimport["counts"].items() if n and "unchanged" not in name}
-    assert changed == {"records": len(corpus)} and reimport["warnings"] == [], reimport
+    assert changed == {"records": len(exported.splitlines())}, reimport
+    assert reimport["warnings"] == [], reimport["warnings"]
     assert canonical_dump(app) == before, "importing the export again changed the database"
 
 
@@ -330,3 +345,29 @@ def test_a_document_with_two_public_reviews_is_refused(app: Flask, client: Flask
     )
 
     assert [error.get("field") for error in report.errors] == ["claims.0.reviews"], report.errors
+
+
+def test_sources_no_live_claim_cites_are_restored(app: Flask, client: FlaskClient) -> None:
+    """A source made at /sources, and one cited only by a deleted claim, are in no article
+    document: the export carries them as source records."""
+    check(client.post("/sources", json=UNCITED), 201)
+    article = check(client.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    link = {**SOURCES[0], "stance": "supports"}
+    claim = {"text": TEXTS[0], "kind": "other", "quote": {"exact": SENTENCES[1]}}
+    claim = check(client.post("/claims", json={**claim, "article_id": article["id"]}), 201)
+    check(
+        client.post(
+            f"/claims/{claim['id']}/sources", json=link, headers=current(client, claim["id"])
+        ),
+        201,
+    )
+    deleted = client.delete(f"/claims/{claim['id']}", headers=current(client, claim["id"]))
+    assert deleted.status_code == 204, deleted.get_data(as_text=True)
+    before = canonical_dump(app)
+    exported = client.get("/export").get_data(as_text=True)
+
+    empty_database(app)
+    report = check(post_import(client_for(app), exported, "application/x-ndjson"), 201)
+
+    assert report["counts"]["sources_created"] == 2, report["counts"]
+    assert canonical_dump(app) == before, differences(before, canonical_dump(app))

@@ -18,8 +18,13 @@ import msgspec
 from claims_api.errors import DomainError, InvalidInput
 from claims_api.models.vocabulary import Role
 from claims_api.services.claimreview import ClaimReviewError, document_from_claimreview
-from claims_api.services.imports.bulk import BATCH_CLAIMS, PendingDocument, write_batch
-from claims_api.services.imports.decoding import decode_document
+from claims_api.services.imports.bulk import (
+    BATCH_CLAIMS,
+    PendingDocument,
+    PendingSource,
+    write_batch,
+)
+from claims_api.services.imports.decoding import decode_document, decode_source
 from claims_api.services.imports.readers import ReadError, Record, read_records
 from claims_api.services.revisions import Change
 
@@ -75,14 +80,15 @@ class ImportReport:
         }
 
 
-def _document(record: Record, report: ImportReport) -> PendingDocument | None:
-    """The validated article document a record stands for, or None after reporting why not."""
+def _document(record: Record, report: ImportReport) -> PendingDocument | PendingSource | None:
+    """The validated article document (or source record) a record stands for, or None
+    after reporting why not."""
     data = record.data
     if isinstance(data, bytes):
         try:
             return PendingDocument(record.location, decode_document(data))
         except InvalidInput as error:
-            # Not an article document: it may still be a ClaimReview.
+            # Not an article document: it may still be a source record or a ClaimReview.
             try:
                 data = msgspec.json.decode(data)
             except (msgspec.DecodeError, RecursionError):
@@ -94,6 +100,12 @@ def _document(record: Record, report: ImportReport) -> PendingDocument | None:
     if not isinstance(data, dict):
         report.add_error(record.location, "expected a JSON object")
         return None
+    if "source" in data and not {"article", "@type"} & set(data):
+        try:
+            return PendingSource(record.location, decode_source(data))
+        except InvalidInput as error:
+            report.add_domain_error(record.location, error)
+            return None
     describes_article = "article" in data
     if not describes_article:
         try:
@@ -127,7 +139,7 @@ def import_stream(
     Once an error is seen in an all-or-nothing import, the rest is still validated
     (to report every problem) but no longer written.
     """
-    pending: list[PendingDocument] = []
+    pending: list[PendingDocument | PendingSource] = []
     pending_claims = 0
     for record in read_records(stream, input_format):
         report.counts["records"] += 1
@@ -138,7 +150,8 @@ def import_stream(
         if document is None:
             continue
         pending.append(document)
-        pending_claims += len(document.document["claims"])
+        if isinstance(document, PendingDocument):
+            pending_claims += len(document.document["claims"])
         if pending_claims >= BATCH_CLAIMS:
             _flush(pending, report, change, role, partial)
             pending, pending_claims = [], 0
@@ -149,7 +162,7 @@ def import_stream(
 
 
 def _flush(
-    pending: list[PendingDocument],
+    pending: list[PendingDocument | PendingSource],
     report: ImportReport,
     change: Change,
     role: Role,

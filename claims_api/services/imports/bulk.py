@@ -58,6 +58,14 @@ class PendingDocument:
     describes_article: bool = True
 
 
+@dataclass
+class PendingSource:
+    """A source record: a source no claim cites, as a whole export carries it."""
+
+    location: str
+    fields: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class ArticleRef:
     """What claims need of an article written in this batch: its id and body."""
@@ -82,9 +90,14 @@ def _normalized(url: str) -> str:
 
 
 def write_batch(
-    pending: list[PendingDocument], report: ImportReport, change: Change, role: Role
+    records: list[PendingDocument | PendingSource],
+    report: ImportReport,
+    change: Change,
+    role: Role,
 ) -> None:
     now = utcnow()
+    _write_sources([item for item in records if isinstance(item, PendingSource)], report)
+    pending = [item for item in records if isinstance(item, PendingDocument)]
     articles, created = _resolve_articles(pending, report, now)
     documents = [item for item in pending if item.location in articles]
     sources = _resolve_sources(documents, role)
@@ -135,6 +148,22 @@ def write_batch(
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
     _insert_claims(new_claims, report, change, now)
+
+
+def _write_sources(records: list[PendingSource], report: ImportReport) -> None:
+    """Create the sources of source records that are new; an existing one is left as it
+    is (it is edited at /sources/{id}), as when a link names it."""
+    for item in records:
+        try:
+            url = _normalized(item.fields["url"])
+            existed = db.session.scalar(select(Source.id).where(Source.url == url)) is not None
+            sources_for_urls({url: item.fields})
+        except InvalidURL as error:
+            report.add_error(item.location, str(error), "source.url")
+        except DomainError as error:
+            report.add_domain_error(item.location, error.within("source"))
+        else:
+            report.counts["sources_unchanged" if existed else "sources_created"] += 1
 
 
 def _gated(

@@ -117,6 +117,21 @@ class ReviewEntry(Strict):
     public: bool = False
 
 
+class SourceFields(Strict):
+    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)]
+    title: Str(1000) | UnsetType | None = UNSET
+    publisher: Str(300) | UnsetType | None = UNSET
+    kind: SourceKind | UnsetType = UNSET
+    archived_url: Str(MAX_URL_LENGTH) | UnsetType | None = UNSET
+    accessed_at: datetime | UnsetType | None = UNSET
+
+
+class SourceRecord(Strict):
+    """A source no claim cites, as a whole export carries it."""
+
+    source: SourceFields
+
+
 class ClaimEntry(Strict):
     text: Str(10_000)
     kind: Kind
@@ -290,3 +305,18 @@ def decode_reviews(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
     decoded: list[dict[str, Any]] = msgspec.to_builtins(msgspec.convert(reviews, list[ReviewEntry]))
     _check_reviews(decoded, "reviews", {})
     return decoded
+
+
+def decode_source(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a valid source record."""
+    try:
+        decoded = msgspec.convert(raw, SourceRecord)
+    except msgspec.ValidationError as error:
+        field, reason = _field(str(error))
+        raise InvalidInput(
+            "The record is not a valid source record.", errors={field: [reason]}
+        ) from None
+    fields: dict[str, Any] = msgspec.to_builtins(decoded.source)
+    if "accessed_at" in fields:
+        fields["accessed_at"] = _timestamp(fields["accessed_at"])
+    return fields
