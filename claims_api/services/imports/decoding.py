@@ -119,10 +119,10 @@ class ReviewEntry(Strict):
 
 class SourceFields(Strict):
     url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)]
-    title: Str(1000) | UnsetType | None = UNSET
-    publisher: Str(300) | UnsetType | None = UNSET
+    title: Annotated[str, Meta(max_length=1000)] | UnsetType | None = UNSET
+    publisher: Annotated[str, Meta(max_length=300)] | UnsetType | None = UNSET
     kind: SourceKind | UnsetType = UNSET
-    archived_url: Str(MAX_URL_LENGTH) | UnsetType | None = UNSET
+    archived_url: Annotated[str, Meta(max_length=MAX_URL_LENGTH)] | UnsetType | None = UNSET
     accessed_at: datetime | UnsetType | None = UNSET
 
 
