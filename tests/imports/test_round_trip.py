@@ -51,6 +51,14 @@ SOURCES = tuple(
     for name, kind in (("pentagon", "official_statement"), ("wire", "news"), ("data", "dataset"))
 )
 VERDICTS = ("verified", "false", "misleading", "unverifiable")
+# Any text a client may send (no control characters or lone surrogates, which are refused).
+free_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30
+).filter(str.strip)
+# URL paths that normalise (percent-encoding non-ASCII, spaces) to something else.
+url_paths = st.text(
+    st.characters(codec="utf-8", categories=("L", "N")) | st.sampled_from("-._~ "), max_size=12
+)
 
 
 @dataclass(frozen=True)
@@ -62,17 +70,19 @@ class Step:
     reviewer: str = "rita"
     rating: str | None = None
     evidence: int = 0
+    rationale: str = "Checked."
 
 
 def review_histories() -> st.SearchStrategy[list[Step]]:
     """A claim's reviews: none, in review, a verdict, published, corrected (and republished)."""
     reviewer = st.sampled_from(("rita", "sam"))
     verdict = st.builds(
-        lambda status, who, rating, source: Step("review", status, who, rating, source),
+        lambda status, who, rating, source, why: Step("review", status, who, rating, source, why),
         st.sampled_from(VERDICTS),
         reviewer,
-        st.none() | st.just("Wrong on the numbers"),
+        st.none() | free_text,
         st.integers(0, len(SOURCES) - 1),
+        free_text,
     )
     in_review = st.builds(lambda who: Step("review", "in_review", who), reviewer)
     publish = st.builds(lambda who: Step("publish", reviewer=who), reviewer)
@@ -90,15 +100,15 @@ def review_histories() -> st.SearchStrategy[list[Step]]:
 def claims(draw: st.DrawFn, bodied: bool, position: int) -> dict[str, Any]:
     kind = draw(st.sampled_from(("event", "other", "quantity")))
     claim: dict[str, Any] = {
-        "text": draw(st.sampled_from(TEXTS)),
+        "text": draw(st.sampled_from(TEXTS) | free_text),
         "kind": kind,
-        "tags": draw(st.lists(st.sampled_from(("NATO", "Russia")), unique=True)),
+        "tags": draw(st.lists(st.sampled_from(("NATO", "Russia")) | free_text, max_size=3)),
         "sources": [
             {
                 **SOURCES[index],
                 "stance": draw(st.sampled_from(("supports", "refutes", "context"))),
-                "excerpt": draw(st.none() | st.just("as reported")),
-                "note": draw(st.none() | st.just("checked")),
+                "excerpt": draw(st.none() | free_text),
+                "note": draw(st.none() | free_text),
             }
             for index in draw(st.lists(st.integers(0, len(SOURCES) - 1), unique=True))
         ],
@@ -127,8 +137,8 @@ def corpora(draw: st.DrawFn) -> list[dict[str, Any]]:
     for number in range(draw(st.integers(1, 3))):
         bodied = number > 0 or draw(st.booleans())
         article = {
-            "url": f"https://news.example.org/report-{number}",
-            "title": f"Report {number}",
+            "url": f"https://news.example.org/{draw(url_paths)}-{number}",
+            "title": draw(free_text),
             "authors": draw(st.lists(st.sampled_from(("A. Writer", "B. Editor")), unique=True)),
             "language": "en",
             "body": BODY if bodied else None,
@@ -169,7 +179,7 @@ def build(app: Flask, corpus: list[dict[str, Any]]) -> None:
                 decision: dict[str, Any] = {"status": step.status, "correction": published}
                 if step.status != "in_review":
                     decision.update(
-                        rationale=f"Checked by {step.reviewer}.",
+                        rationale=step.rationale,
                         evidence=[{"url": SOURCES[step.evidence]["url"], "stance": "refutes"}],
                     )
                 if step.rating is not None:
