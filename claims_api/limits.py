@@ -34,6 +34,11 @@ MAX_STATUS_LENGTH = 40
 MAX_LANGUAGE_LENGTH = 35
 # A reviewer's own wording of a verdict's rating: a column width.
 MAX_RATING_WORDING_LENGTH = 200
+# Who made a change: an API key's name, a reviewer (a column width).
+MAX_ACTOR_LENGTH = 200
+# Why a reviewer decided as they did, and the evidence of one review.
+MAX_RATIONALE_LENGTH = 20_000
+MAX_EVIDENCE = 50
 # Why a change was made, as recorded in its revision.
 MAX_REASON_LENGTH = 2000
 # A timestamp written as text (a rating's review date).
@@ -42,6 +47,8 @@ MAX_TIMESTAMP_LENGTH = 40
 MAX_AUTHORS = 100
 MAX_SOURCES_PER_CLAIM = 100
 MAX_EXTERNAL_REVIEWS = 100
+# The reviews one claim's document carries (its verdict history, in an export).
+MAX_REVIEWS_PER_CLAIM = 1000
 MAX_CLAIMS_PER_DOCUMENT = 10_000
 # A claim's review priority: 1 is the most urgent, 5 the least.
 MIN_PRIORITY, MAX_PRIORITY = 1, 5

@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claims_api import workflow
-from claims_api.limits import MAX_RATING_WORDING_LENGTH, MAX_STATUS_LENGTH
+from claims_api.limits import MAX_ACTOR_LENGTH, MAX_RATING_WORDING_LENGTH, MAX_STATUS_LENGTH
 from claims_api.models.base import Base, utcnow
 
 
@@ -23,7 +23,7 @@ class Review(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
-    reviewer: Mapped[str] = mapped_column(String(200))
+    reviewer: Mapped[str] = mapped_column(String(MAX_ACTOR_LENGTH))
     from_status: Mapped[str] = mapped_column(String(MAX_STATUS_LENGTH))
     to_status: Mapped[str] = mapped_column(String(MAX_STATUS_LENGTH))
     rationale: Mapped[str | None] = mapped_column(Text)
@@ -63,7 +63,7 @@ class ClaimAssignment(Base):
     __tablename__ = "claim_assignments"
 
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
-    reviewer: Mapped[str] = mapped_column(String(200))
+    reviewer: Mapped[str] = mapped_column(String(MAX_ACTOR_LENGTH))
     leased_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
 

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from claims_api.limits import MAX_ACTOR_LENGTH
 from claims_api.models.base import Base, utcnow
 from claims_api.models.vocabulary import RevisionAction, enum_column_type
 
@@ -25,7 +26,7 @@ class Revision(Base):
     action: Mapped[RevisionAction] = mapped_column(
         enum_column_type(RevisionAction, "revision_action")
     )
-    actor: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(MAX_ACTOR_LENGTH))
     reason: Mapped[str | None] = mapped_column(Text)
     # Field -> {"old": ..., "new": ...} for every field the change touched.
     changes: Mapped[dict[str, Any]]

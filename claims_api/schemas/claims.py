@@ -16,6 +16,7 @@ from claims_api.limits import (
     MAX_QUOTE_CONTEXT_LENGTH,
     MAX_RATING_TEXT,
     MAX_REASON_LENGTH,
+    MAX_REVIEWS_PER_CLAIM,
     MAX_SOURCES_PER_CLAIM,
     MAX_STATUS_LENGTH,
     MAX_TAG_LENGTH,
@@ -45,6 +46,8 @@ from claims_api.schemas.common import (
 from claims_api.schemas.sources import SourceFieldsSchema
 
 EXTERNAL_REVIEW_IDENTITY = "give the review's url, or its reviewer"
+# What changes only through reviews (and is loaded only by an admin into a new claim).
+VERDICT_FIELDS = ("status", "rating", "reviews")
 
 
 class QuoteSchema(Schema):
@@ -290,7 +293,7 @@ class StatusThroughReviews:
 
     @pre_load
     def refuse_status(self, data: Any, **kwargs: Any) -> Any:
-        for name in ("status", "rating"):
+        for name in VERDICT_FIELDS:
             if isinstance(data, dict) and name in data:
                 raise ValidationError(
                     f"A claim's {name} changes through reviews: POST /claims/{{claim_id}}/reviews.",
@@ -301,6 +304,41 @@ class StatusThroughReviews:
 
 class ClaimPatchSchema(StatusThroughReviews, ClaimFieldsSchema):
     """The fields PATCH /claims/{claim_id} changes."""
+
+
+class EvidenceInputSchema(Schema):
+    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    stance = fields.Enum(Stance, by_value=True, required=True)
+    excerpt = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=10_000)
+    )
+
+
+class DocumentReviewSchema(Schema):
+    """One review of a claim's history, as an export carries it; ``public`` marks the
+    published verdict. Loaded only by an admin into a new claim (claims.gate_verdict)."""
+
+    reviewer = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    from_status = fields.String(required=True, validate=known_status)
+    to_status = fields.String(required=True, validate=known_status)
+    created_at = Timestamp(required=True)
+    rationale = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=20_000)
+    )
+    rating = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=200)
+    )
+    evidence = fields.List(
+        fields.Nested(EvidenceInputSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    correction = JSONBoolean(load_default=False)
+    published_at = Timestamp(load_default=None, allow_none=True)
+    public = JSONBoolean(load_default=False)
+
+    @validates_schema
+    def check_public(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("public") and data.get("published_at") is None:
+            raise ValidationError("the public review needs published_at", "published_at")
 
 
 class DocumentClaimSchema(ClaimFieldsSchema):
@@ -319,13 +357,21 @@ class DocumentClaimSchema(ClaimFieldsSchema):
     external_reviews = fields.List(
         fields.Nested(ExternalReviewSchema), validate=validate.Length(max=MAX_EXTERNAL_REVIEWS)
     )
+    reviews = fields.List(
+        fields.Nested(DocumentReviewSchema), validate=validate.Length(max=MAX_REVIEWS_PER_CLAIM)
+    )
+
+    @validates_schema
+    def check_one_public_review(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if sum(review["public"] for review in data.get("reviews", [])) > 1:
+            raise ValidationError("at most one review is the public verdict", "reviews")
 
 
 class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
     article_id = Id(required=True, strict=True)
 
     class Meta:
-        exclude = ("status", "rating", "external_reviews")
+        exclude = (*VERDICT_FIELDS, "external_reviews")
 
 
 class ClaimSchema(Schema):

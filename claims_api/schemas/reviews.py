@@ -6,11 +6,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from claims_api.limits import MAX_RATING_WORDING_LENGTH, MAX_REASON_LENGTH
+from claims_api.limits import (
+    MAX_EVIDENCE,
+    MAX_RATING_WORDING_LENGTH,
+    MAX_RATIONALE_LENGTH,
+    MAX_REASON_LENGTH,
+)
 from claims_api.schemas.claims import SourceLinkInputSchema, VerdictRatingSchema, known_status
 from claims_api.schemas.common import Id, Timestamp, page_schema
 
-MAX_EVIDENCE = 50
 MAX_BULK_CLAIMS = 200
 
 
@@ -18,7 +22,7 @@ class DecisionSchema(Schema):
     """What a reviewer decides; a verdict needs a rationale and at least one piece of evidence."""
 
     status = fields.String(required=True, validate=known_status)
-    rationale = fields.String(validate=validate.Length(max=20_000))
+    rationale = fields.String(validate=validate.Length(max=MAX_RATIONALE_LENGTH))
     rating = fields.String(
         validate=validate.Length(min=1, max=MAX_RATING_WORDING_LENGTH),
         metadata={"description": "Your wording of the rating, if not the status's own."},

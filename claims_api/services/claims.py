@@ -20,6 +20,7 @@ from claims_api.models.vocabulary import (
     RevisionAction,
     Role,
 )
+from claims_api.schemas.claims import VERDICT_FIELDS
 from claims_api.services.anchoring import anchor_quote
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Change, Precondition, record_revision, snapshot_of
@@ -90,32 +91,41 @@ def _set_tags(claim: Claim, tags: list[str]) -> None:
     claim.tags.sort(key=lambda tag: tag.tag)
 
 
-VERDICT_FIELDS = ("status", "rating")
-
-
 def gate_verdict(
-    data: dict[str, Any], current: Claim | None, role: Role
+    data: dict[str, Any],
+    current: Claim | None,
+    role: Role,
+    current_reviews: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The part of ``data`` a writer acting as ``role`` may apply, and the verdict
     fields it asked to change but may not.
 
-    A claim's status changes only through reviews: no write of a claim that
-    exists sets it, and only an admin's load of a new claim (seeds, a restore
-    into an empty database) keeps the one its document carries; any other new
-    claim starts in the workflow's initial status. Its rating is its published
+    A claim's status and reviews change only through reviews: no write of a claim
+    that exists sets them, and only an admin's load of a new claim (seeds, a restore
+    into an empty database) keeps the ones its document carries (its reviews, the
+    published one among them, give it its rating back); any other new claim starts
+    in the workflow's initial status with no reviews. Its rating is its published
     verdict's, so no write sets it at all (another fact-checker's rating is an
-    external review, which any importer may add).
+    external review, which any importer may add). ``current_reviews`` are the
+    existing claim's reviews in the document's form.
     """
+    # What only an admin's load of a new claim may carry over from its document.
+    loaded = ("status", "reviews")
+    kept: dict[str, Any]
     if current is None:
-        kept: dict[str, Any] = {"status": workflow.current().initial, "rating": None}
-        if role == Role.ADMIN and "status" in data:
-            kept["status"] = data["status"]
+        kept = {"status": workflow.current().initial, "rating": None, "reviews": []}
+        if role == Role.ADMIN:
+            kept.update({name: data[name] for name in loaded if name in data})
     else:
-        kept = {"status": current.status, "rating": current.rating}
+        kept = {
+            "status": current.status,
+            "rating": current.rating,
+            "reviews": current_reviews or [],
+        }
     refused = [name for name in VERDICT_FIELDS if name in data and data[name] != kept[name]]
     allowed = {name: value for name, value in data.items() if name not in VERDICT_FIELDS}
-    if current is None and "status" in data:
-        allowed["status"] = kept["status"]
+    if current is None:
+        allowed.update({name: kept[name] for name in loaded if name in data})
     return allowed, refused
 
 

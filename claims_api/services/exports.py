@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, exists, select
 
 from claims_api.errors import Conflict
 from claims_api.extensions import db
-from claims_api.models import Article, Claim
+from claims_api.models import Article, Claim, ClaimSource, Review, Source
 from claims_api.services.claimreview import Publisher, claimreview_for
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim
 
@@ -44,6 +44,10 @@ class ExportFilter:
     def narrows_claims(self) -> bool:
         return self.since is not None or self.status is not None
 
+    @property
+    def is_everything(self) -> bool:
+        return not self.narrows_claims and self.article_id is None
+
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
@@ -61,8 +65,53 @@ def article_document(article: Article) -> dict[str, Any]:
     }
 
 
-def claim_document(claim: Claim) -> dict[str, Any]:
-    """A claim in the import format: importing it back gives the same claim."""
+def source_document(source: Source) -> dict[str, Any]:
+    return {
+        "url": source.url,
+        "title": source.title,
+        "publisher": source.publisher,
+        "kind": str(source.kind),
+        "archived_url": source.archived_url,
+        "accessed_at": _iso(source.accessed_at),
+    }
+
+
+def review_document(review: Review, claim: Claim) -> dict[str, Any]:
+    """A review as an export carries it: sources by URL (ids differ after a restore), and
+    whether it is the claim's public verdict."""
+    return {
+        "reviewer": review.reviewer,
+        "from_status": review.from_status,
+        "to_status": review.to_status,
+        "created_at": _iso(review.created_at),
+        "rationale": review.rationale,
+        "rating": review.rating,
+        "evidence": [
+            {"url": item["url"], "stance": item["stance"], "excerpt": item.get("excerpt")}
+            for item in review.evidence
+        ],
+        "correction": review.correction,
+        "published_at": _iso(review.published_at),
+        "public": review.id == claim.published_review_id,
+    }
+
+
+def reviews_by_claim(claim_ids: list[int]) -> dict[int, list[Review]]:
+    """The reviews of these claims, each claim's in the order they were given."""
+    reviews: dict[int, list[Review]] = defaultdict(list)
+    statement = (
+        select(Review)
+        .where(Review.claim_id.in_(claim_ids))
+        .order_by(Review.claim_id, Review.created_at, Review.id)
+    )
+    for review in db.session.scalars(statement):
+        reviews[review.claim_id].append(review)
+    return reviews
+
+
+def claim_document(claim: Claim, reviews: list[Review]) -> dict[str, Any]:
+    """A claim in the import format: importing it back gives the same claim; an admin's
+    import of it into an empty database gives it its reviews and published verdict too."""
     document: dict[str, Any] = {
         "key": claim.key,
         "text": claim.text,
@@ -73,18 +122,15 @@ def claim_document(claim: Claim) -> dict[str, Any]:
         "priority": claim.review_priority,
         "sources": [
             {
-                "url": link.source.url,
-                "title": link.source.title,
-                "publisher": link.source.publisher,
-                "kind": str(link.source.kind),
-                "archived_url": link.source.archived_url,
-                "accessed_at": _iso(link.source.accessed_at),
+                **source_document(link.source),
                 "stance": str(link.stance),
                 "excerpt": link.excerpt,
                 "note": link.note,
             }
-            for link in claim.source_links
+            # By URL, not by source id: ids differ after a restore, and so would the order.
+            for link in sorted(claim.source_links, key=lambda link: link.source.url)
         ],
+        "reviews": [review_document(review, claim) for review in reviews],
     }
     if claim.external_reviews:
         document["external_reviews"] = [review.as_document() for review in claim.external_reviews]
@@ -124,13 +170,42 @@ def _batches(selection: ExportFilter) -> Iterator[list[tuple[Article, list[Claim
         db.session.expunge_all()
 
 
+def _uncited_sources() -> Iterator[Source]:
+    """Sources no live claim cites (made at /sources, or cited by deleted claims only),
+    a batch at a time: no article document carries them."""
+    cited = exists().where(
+        ClaimSource.source_id == Source.id,
+        ClaimSource.claim_id == Claim.id,
+        Claim.deleted_at.is_(None),
+    )
+    last_id = 0
+    while True:
+        sources = db.session.scalars(
+            select(Source)
+            .where(Source.id > last_id, ~cited)
+            .order_by(Source.id)
+            .limit(ARTICLES_PER_BATCH)
+        ).all()
+        if not sources:
+            return
+        yield from sources
+        last_id = sources[-1].id
+        db.session.expunge_all()
+
+
 def iter_documents(selection: ExportFilter) -> Iterator[dict[str, Any]]:
+    """Article documents, then (in a whole export) a source record for each source no
+    claim cites, so that the export holds every source."""
     for batch in _batches(selection):
+        reviews = reviews_by_claim([claim.id for _, claims in batch for claim in claims])
         for article, claims in batch:
             yield {
                 "article": article_document(article),
-                "claims": [claim_document(claim) for claim in claims],
+                "claims": [claim_document(claim, reviews[claim.id]) for claim in claims],
             }
+    if selection.is_everything:
+        for source in _uncited_sources():
+            yield {"source": source_document(source)}
 
 
 def iter_claimreviews(selection: ExportFilter) -> Iterator[dict[str, Any]]:

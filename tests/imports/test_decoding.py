@@ -171,6 +171,26 @@ def full_document() -> dict[str, Any]:
         note="Briefing transcript.",
     )
     troops["reason"] = "imported from the newsroom sheet"
+    troops["reviews"] = [
+        {
+            "reviewer": "rita",
+            "from_status": "unverified",
+            "to_status": "in_review",
+            "created_at": "2022-02-16T09:00:00+00:00",
+        },
+        {
+            "reviewer": "sam",
+            "from_status": "in_review",
+            "to_status": "mostly_true",
+            "created_at": "2022-02-17T09:00:00+01:00",
+            "rationale": "Matches the briefing.",
+            "rating": "Roughly right",
+            "evidence": [{"url": "https://sources.example.org/pentagon", "stance": "supports"}],
+            "correction": False,
+            "published_at": "2022-02-18T09:00:00+00:00",
+            "public": True,
+        },
+    ]
     calm["statement"]["attribution"] = "according to Chinese sources"
     nato["membership"]["as_of"] = "2022-02-01"
     nato["sources"] = [{"source_id": 7, "stance": "supports", "excerpt": None, "note": "Map"}]
@@ -203,7 +223,7 @@ STRING_PATHS = [path for path, value in ALL_PATHS if isinstance(value, str)]
 KEY_PATHS = [path for path, value in ALL_PATHS if isinstance(path[-1], str)]
 INT_FIELDS = {"start", "end", "source_id"}
 NUMBER_FIELDS = {"value", "lower_bound", "upper_bound", "best", "worst"}
-BOOL_FIELDS = {"approximate", "verbatim"}
+BOOL_FIELDS = {"approximate", "verbatim", "correction", "public"}
 REQUIRED = [
     ("article",),
     ("article", "url"),
@@ -218,6 +238,12 @@ REQUIRED = [
     ("claims", 0, "sources", 1, "stance"),
     ("claims", 0, "sources", 0, "url"),
     ("claims", 2, "sources", 0, "source_id"),
+    ("claims", 0, "reviews", 0, "reviewer"),
+    ("claims", 0, "reviews", 0, "from_status"),
+    ("claims", 0, "reviews", 1, "to_status"),
+    ("claims", 0, "reviews", 1, "created_at"),
+    ("claims", 0, "reviews", 1, "evidence", 0, "url"),
+    ("claims", 0, "reviews", 1, "evidence", 0, "stance"),
 ]
 
 

@@ -14,15 +14,15 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from benchmarks.corpus import write_jsonl
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, Source
+from claims_api.models import Claim
 from claims_api.services.claimreview import short_form
-from claims_api.services.claims import CLAIM_LOAD_OPTIONS
 from tests.conftest import empty_database
 from tests.factories import SEED_FILE, check, client_for, review_claim, seed_document
+from tests.imports.canonical import canonical_dump, differences
 from tests.imports.helpers import (
     CLAIMREVIEW_EXAMPLES,
     border_document,
@@ -73,73 +73,6 @@ def load_round_trip_inputs(database_url: str, folder: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
-
-
-def database_contents(app: Flask) -> dict[str, list[Any]]:
-    """Every article, source and live claim with its links, by natural key (no ids)."""
-    with app.app_context():
-        urls = {article.id: article.url for article in db.session.scalars(select(Article))}
-        articles = sorted(
-            (
-                article.url,
-                article.title,
-                article.publisher,
-                tuple(article.authors or []),
-                _iso(article.published_at),
-                article.language,
-                article.body,
-                article.body_sha256,
-            )
-            for article in db.session.scalars(select(Article))
-        )
-        sources = sorted(
-            (
-                source.url,
-                source.title,
-                source.publisher,
-                str(source.kind),
-                source.archived_url,
-                _iso(source.accessed_at),
-            )
-            for source in db.session.scalars(select(Source))
-        )
-        claims = sorted(
-            (
-                urls[claim.article_id],
-                claim.key,
-                claim.text,
-                str(claim.kind),
-                json.dumps(claim.quote, sort_keys=True),
-                json.dumps(claim.details, sort_keys=True),
-                claim.speaker,
-                claim.status,
-                json.dumps([review.as_document() for review in claim.external_reviews]),
-                tuple(claim.tag_names),
-                tuple(
-                    sorted(
-                        (link.source.url, str(link.stance), link.excerpt, link.note)
-                        for link in claim.source_links
-                    )
-                ),
-            )
-            for claim in db.session.scalars(
-                select(Claim).where(Claim.deleted_at.is_(None)).options(*CLAIM_LOAD_OPTIONS)
-            )
-        )
-        db.session.remove()
-    return {"articles": articles, "sources": sources, "claims": claims}
-
-
-def first_difference(before: list[Any], after: list[Any]) -> str:
-    missing = [item for item in before if item not in after]
-    extra = [item for item in after if item not in before]
-    return f"lost: {missing[:2]}; gained: {extra[:2]}"
-
-
 # --- JSON Lines -------------------------------------------------------------------------------
 
 
@@ -186,7 +119,7 @@ def test_round_trip_through_an_empty_database_reproduces_everything(
     app: Flask, database_url: str, tmp_path: Path
 ) -> None:
     load_round_trip_inputs(database_url, tmp_path)
-    before = database_contents(app)
+    before = canonical_dump(app)
     counts = row_counts(app)
     first = cli_export(database_url)
     export_file = tmp_path / "export.jsonl"
@@ -201,11 +134,8 @@ def test_round_trip_through_an_empty_database_reproduces_everything(
     assert cli_reports(result)[0]["error_count"] == 0, cli_reports(result)[0]["errors"]
     assert len(lines(first)) == ARTICLES + 3 + 2, "every article should be exported"
     assert lines(second) == lines(first), "the export of the re-import differs from the first"
-    after = database_contents(app)
-    for part in ("articles", "sources", "claims"):
-        assert after[part] == before[part], (
-            f"{part} changed: {first_difference(before[part], after[part])}"
-        )
+    after = canonical_dump(app)
+    assert after == before, differences(before, after)
     assert {name: row_counts(app)[name] for name in counts if name != "revisions"} == {
         name: counts[name] for name in counts if name != "revisions"
     }
@@ -214,7 +144,7 @@ def test_round_trip_through_an_empty_database_reproduces_everything(
 def test_api_round_trip_through_an_empty_database(app: Flask, client: FlaskClient) -> None:
     body = jsonl([border_document(), embassy_document(), seed_document()])
     check(post_import(client, body, "application/x-ndjson"), 201)
-    before = database_contents(app)
+    before = canonical_dump(app)
     first = api_export(client)[1]
 
     empty_database(app)
@@ -222,7 +152,7 @@ def test_api_round_trip_through_an_empty_database(app: Flask, client: FlaskClien
     check(post_import(client, first, "application/x-ndjson", name="export.jsonl"), 201)
 
     assert lines(api_export(client)[1]) == lines(first)
-    assert database_contents(app) == before
+    assert canonical_dump(app) == before, differences(before, canonical_dump(app))
 
 
 def test_importing_an_export_into_the_same_database_changes_nothing(

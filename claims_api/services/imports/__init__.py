@@ -24,8 +24,13 @@ from claims_api.errors import DomainError, InvalidInput
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.services.claimreview import ClaimReviewError, document_from_claimreview
-from claims_api.services.imports.bulk import BATCH_CLAIMS, PendingDocument, write_batch
-from claims_api.services.imports.decoding import decode_document
+from claims_api.services.imports.bulk import (
+    BATCH_CLAIMS,
+    PendingDocument,
+    PendingSource,
+    write_batch,
+)
+from claims_api.services.imports.decoding import decode_document, decode_source
 from claims_api.services.imports.readers import ReadError, Record, first_line, read_records
 from claims_api.services.revisions import Change
 
@@ -132,14 +137,15 @@ def _json_kind(value: Any) -> str:
     return "a string" if isinstance(value, str) else "an array"
 
 
-def _document(record: Record, report: ImportReport) -> PendingDocument | None:
-    """The validated article document a record stands for, or None after reporting why not."""
+def _document(record: Record, report: ImportReport) -> PendingDocument | PendingSource | None:
+    """The validated article document (or source record) a record stands for, or None
+    after reporting why not."""
     data = record.data
     if isinstance(data, bytes):
         try:
             return PendingDocument(record.location, decode_document(data))
         except InvalidInput as error:
-            # Not an article document: it may still be a ClaimReview.
+            # Not an article document: it may still be a source record or a ClaimReview.
             try:
                 data = msgspec.json.decode(data)
             except (msgspec.DecodeError, RecursionError):
@@ -155,6 +161,12 @@ def _document(record: Record, report: ImportReport) -> PendingDocument | None:
             f"not {_json_kind(data)}",
         )
         return None
+    if "source" in data and not {"article", "@type"} & set(data):
+        try:
+            return PendingSource(record.location, decode_source(data))
+        except InvalidInput as error:
+            report.add_domain_error(record.location, error)
+            return None
     describes_article = "article" in data
     if not describes_article:
         try:
@@ -185,7 +197,7 @@ def import_stream(
     are written (see ``claims.gate_verdict``). Batches are written whatever was
     found before them: whether to keep the writes is the unit of work's to decide.
     """
-    pending: list[PendingDocument] = []
+    pending: list[PendingDocument | PendingSource] = []
     pending_claims = 0
     for record in read_records(stream, input_format):
         report.counts["records"] += 1
@@ -196,7 +208,8 @@ def import_stream(
         if document is None:
             continue
         pending.append(document)
-        pending_claims += len(document.document["claims"])
+        if isinstance(document, PendingDocument):
+            pending_claims += len(document.document["claims"])
         if pending_claims >= BATCH_CLAIMS:
             _write(pending, report, change, role)
             pending, pending_claims = [], 0
@@ -212,7 +225,10 @@ REFUSED = (IntegrityError, DataError, psycopg.IntegrityError, psycopg.DataError)
 
 
 def _write(
-    pending: list[PendingDocument], report: ImportReport, change: Change, role: Role
+    pending: list[PendingDocument | PendingSource],
+    report: ImportReport,
+    change: Change,
+    role: Role,
 ) -> None:
     """Write a batch in a savepoint. When the database refuses it, each half again,
     down to the documents at fault, which are reported; the others still count."""

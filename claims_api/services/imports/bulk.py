@@ -15,10 +15,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, select, text, tuple_
+from sqlalchemy import Table, select, text, tuple_, update
 
 from claims_api import workflow
-from claims_api.errors import DomainError
+from claims_api.errors import DomainError, InvalidInput
 from claims_api.extensions import db
 from claims_api.models import (
     Article,
@@ -26,6 +26,7 @@ from claims_api.models import (
     ClaimSource,
     ClaimTag,
     ExternalReview,
+    Review,
     Revision,
     Source,
 )
@@ -35,7 +36,9 @@ from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS
 from claims_api.models.vocabulary import RevisionAction, Role
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
+from claims_api.services.exports import review_document, reviews_by_claim
 from claims_api.services.imports.copy import insert_rows
+from claims_api.services.imports.decoding import decode_reviews
 from claims_api.services.revisions import (
     ANY_VERSION,
     Change,
@@ -51,6 +54,16 @@ if TYPE_CHECKING:
     from claims_api.services.imports import ImportReport
 
 BATCH_CLAIMS = 5000
+REVIEW_FIELDS = (
+    "reviewer",
+    "from_status",
+    "to_status",
+    "rationale",
+    "rating",
+    "correction",
+    "created_at",
+    "published_at",
+)
 
 
 @dataclass
@@ -60,6 +73,14 @@ class PendingDocument:
     # False for documents made from a ClaimReview: their article fields are a
     # guess from the review, good to create an article but not to overwrite one.
     describes_article: bool = True
+
+
+@dataclass
+class PendingSource:
+    """A source record: a source no claim cites, as a whole export carries it."""
+
+    location: str
+    fields: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,8 @@ class NewClaim:
     tags: list[str]
     links: list[dict[str, Any]]
     external_reviews: list[dict[str, Any]]
+    # The reviews an admin's load carries, their evidence's sources resolved.
+    reviews: list[dict[str, Any]]
 
 
 @lru_cache(maxsize=65_536)
@@ -85,30 +108,34 @@ def _normalized(url: str) -> str:
 
 
 def write_batch(
-    pending: list[PendingDocument], report: ImportReport, change: Change, role: Role
+    records: list[PendingDocument | PendingSource],
+    report: ImportReport,
+    change: Change,
+    role: Role,
 ) -> None:
     now = utcnow()
+    _write_sources([item for item in records if isinstance(item, PendingSource)], report)
+    pending = [item for item in records if isinstance(item, PendingDocument)]
     articles, created = _resolve_articles(pending, report, now)
     documents = [item for item in pending if item.location in articles]
-    sources = _resolve_sources(documents)
+    sources = _resolve_sources(documents, role)
     existing = _existing_claims(
         [item for item in documents if articles[item.location].id not in created], articles
     )
+    stored_reviews = _stored_reviews(existing, documents)
     new_claims: list[NewClaim] = []
     entries = [
-        (item, index, entry, articles[item.location], _natural_key(entry))
+        (item, index, entry, articles[item.location], _natural_key(entry), ordinal)
         for item in documents
-        for index, entry in enumerate(item.document["claims"])
+        for index, entry, ordinal in _with_ordinals(item.document["claims"])
     ]
     # Keyless claims of one article sharing a quote (three Baltic states, one
     # phrase), wherever they stand in the batch, are told apart by their text.
-    anchors = Counter((article.id, natural) for _, _, _, article, natural in entries)
+    anchors = Counter((article.id, natural) for _, _, _, article, natural, _ in entries)
     seen: set[tuple[Any, ...]] = set()
     matched: set[int] = set()
-    for item, index, entry, article, natural in entries:
-        identity = (
-            (article.id, natural) if natural[0] == "key" else (article.id, natural, entry["text"])
-        )
+    for item, index, entry, article, natural, ordinal in entries:
+        identity = (article.id, _identity(entry), ordinal)
         if identity in seen:
             report.add_error(
                 item.location, "the same claim appears twice in this input", f"claims.{index}.key"
@@ -125,20 +152,39 @@ def write_batch(
                 entry = _gated(entry, None, role, report, item.location, index)
                 values = claim_service.claim_values(None, None, article.body, entry, new=True)
                 tags = sorted(set(entry.get("tags", [])))
-                reviews = claim_service.external_reviews_to_add(
+                external = claim_service.external_reviews_to_add(
                     [], entry.get("external_reviews", [])
                 )
-                new_claims.append(NewClaim(article.id, values, tags, links, reviews))
+                reviews = _reviews(entry.get("reviews", []), sources)
+                new_claims.append(NewClaim(article.id, values, tags, links, external, reviews))
                 continue
             matched.add(found.id)
             if found.is_deleted:
                 report.counts["claims_deleted_left_alone"] += 1
                 continue
-            entry = _gated(entry, found, role, report, item.location, index)
+            entry = _gated(
+                entry, found, role, report, item.location, index, stored_reviews.get(found.id)
+            )
             report.counts[_update(found, article, entry, links, change, role)] += 1
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
     _insert_claims(new_claims, report, change, now)
+
+
+def _write_sources(records: list[PendingSource], report: ImportReport) -> None:
+    """Create the sources of source records that are new; an existing one is left as it
+    is (it is edited at /sources/{id}), as when a link names it."""
+    for item in records:
+        try:
+            url = _normalized(item.fields["url"])
+            existed = db.session.scalar(select(Source.id).where(Source.url == url)) is not None
+            sources_for_urls({url: item.fields})
+        except InvalidURL as error:
+            report.add_error(item.location, str(error), "source.url")
+        except DomainError as error:
+            report.add_domain_error(item.location, error.within("source"))
+        else:
+            report.counts["sources_unchanged" if existed else "sources_created"] += 1
 
 
 def _gated(
@@ -148,9 +194,10 @@ def _gated(
     report: ImportReport,
     location: str,
     index: int,
+    current_reviews: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The entry as the verdict gate lets ``role`` write it; a warning per refused field."""
-    allowed, refused = claim_service.gate_verdict(entry, found, role)
+    allowed, refused = claim_service.gate_verdict(entry, found, role, current_reviews)
     for name in refused:
         if name == "rating":
             reason = (
@@ -161,7 +208,7 @@ def _gated(
         elif found is None:
             reason = (
                 f"claims.{index}.{name}: ignored, a new claim imported by a {role.value} "
-                "starts in the workflow's initial status"
+                "starts in the workflow's initial status with no reviews"
             )
         else:
             reason = (
@@ -170,6 +217,27 @@ def _gated(
             )
         report.add_warning(location, reason)
     return allowed
+
+
+def _identity(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """What tells claims of one article apart: the key, else quote (or kind) and text."""
+    natural = _natural_key(entry)
+    return natural if natural[0] == "key" else (*natural, entry["text"])
+
+
+def _with_ordinals(
+    entries: list[dict[str, Any]],
+) -> list[tuple[int, dict[str, Any], int]]:
+    """Each entry with its index and its ordinal among the document's entries of the same
+    identity: keyless claims alike in kind, quote and text (an article may hold several)
+    are the first, second, ... of their identity, and match stored ones in that order."""
+    seen: Counter[tuple[Any, ...]] = Counter()
+    numbered = []
+    for index, entry in enumerate(entries):
+        identity = _identity(entry)
+        numbered.append((index, entry, seen[identity]))
+        seen[identity] += 1
+    return numbered
 
 
 def _natural_key(entry: dict[str, Any]) -> tuple[Any, ...]:
@@ -265,20 +333,33 @@ def _article_row(url: str, fields: dict[str, Any], now: datetime) -> dict[str, A
     }
 
 
-def _resolve_sources(documents: list[PendingDocument]) -> dict[Any, Source]:
-    """Every source the batch links, by normalised URL and by id."""
+def _resolve_sources(documents: list[PendingDocument], role: Role) -> dict[Any, Source]:
+    """Every source the batch links, by normalised URL and by id; for an admin's load,
+    the evidence of the reviews it carries too (after the links, which describe them)."""
     described: dict[str, dict[str, Any]] = {}
     ids: set[int] = set()
-    for item in documents:
-        for entry in item.document["claims"]:
-            for link in entry.get("sources", []):
-                if "source_id" in link:
-                    ids.add(link["source_id"])
-                    continue
-                try:
-                    described.setdefault(_normalized(link["url"]), link)
-                except InvalidURL:
-                    continue  # reported with the claim
+    entries = [entry for item in documents for entry in item.document["claims"]]
+    for entry in entries:
+        for link in entry.get("sources", []):
+            if "source_id" in link:
+                ids.add(link["source_id"])
+                continue
+            try:
+                described.setdefault(_normalized(link["url"]), link)
+            except InvalidURL:
+                continue  # reported with the claim
+    evidence = [
+        item["url"]
+        for entry in entries
+        if role == Role.ADMIN
+        for review in entry.get("reviews", [])
+        for item in review["evidence"]
+    ]
+    for url in evidence:
+        try:
+            described.setdefault(_normalized(url), {"url": url})
+        except InvalidURL:
+            continue  # reported with the claim
     sources: dict[Any, Source] = dict(sources_for_urls(described)) if described else {}
     if ids:
         statement = select(Source).where(Source.id.in_(ids))
@@ -314,6 +395,43 @@ def _links(
     return [links[source_id] for source_id in sorted(links)]
 
 
+def _reviews(reviews: list[dict[str, Any]], sources: dict[Any, Source]) -> list[dict[str, Any]]:
+    """The reviews of a new claim with their evidence's sources, checked against the
+    running workflow (the document's statuses are validated against the default one)."""
+    statuses = workflow.current().statuses
+    resolved = []
+    for index, review in enumerate(reviews):
+        for name in ("from_status", "to_status"):
+            if review[name] not in statuses:
+                message = f"{review[name]!r} is not a status of the workflow"
+                raise InvalidInput(message, errors={f"reviews.{index}.{name}": [message]})
+        evidence = []
+        for position, item in enumerate(review["evidence"]):
+            where = f"reviews.{index}.evidence.{position}.url"
+            try:
+                source = sources[_normalized(item["url"])]
+            except InvalidURL as error:
+                raise InvalidInput(str(error), errors={where: [str(error)]}) from None
+            evidence.append({**item, "source": source})
+        resolved.append({**review, "evidence": evidence})
+    return resolved
+
+
+def _stored_reviews(
+    existing: dict[int, list[Claim]], documents: list[PendingDocument]
+) -> dict[int, list[dict[str, Any]]]:
+    """The reviews of the batch's stored claims in the document's form, for the verdict
+    gate to compare; read only when the batch carries reviews."""
+    if not any("reviews" in entry for item in documents for entry in item.document["claims"]):
+        return {}
+    claims = {claim.id: claim for found in existing.values() for claim in found}
+    stored = reviews_by_claim(list(claims))
+    return {
+        claim_id: decode_reviews([review_document(review, claims[claim_id]) for review in reviews])
+        for claim_id, reviews in stored.items()
+    }
+
+
 def _existing_claims(
     documents: list[PendingDocument], articles: dict[str, Article]
 ) -> dict[int, list[Claim]]:
@@ -346,13 +464,15 @@ def _match(
     candidates: list[Claim], entry: dict[str, Any], natural: tuple[Any, ...], shared: bool
 ) -> Claim | None:
     """The stored claim an entry stands for. Keyless ones are matched by quote (or text);
-    when the quote is shared, in the input or among stored claims, by text as well."""
+    when the quote is shared, in the input or among stored claims, by text as well.
+    ``candidates`` are the article's claims not matched yet, so alike entries take alike
+    claims one by one: live ones first (those an export holds), in id order."""
     kind, *values = natural
     if kind == "key":
         return next((claim for claim in candidates if claim.key == values[0]), None)
     same = [
         claim
-        for claim in candidates
+        for claim in sorted(candidates, key=lambda claim: (claim.is_deleted, claim.id))
         if claim.key is None
         and (
             (str(claim.kind), claim.quote_start, claim.quote_end)
@@ -399,19 +519,25 @@ def _update(
     return "claims_updated"
 
 
-def _claim_row(claim_id: int, row: dict[str, Any], claim: NewClaim) -> ClaimRow:
-    """The inserted row with its tags, links and external reviews, read by the revisions'
-    one snapshot builder. No verdict is published yet, so it has no rating."""
+def _claim_row(
+    claim_id: int, row: dict[str, Any], claim: NewClaim, published_review_id: int | None
+) -> ClaimRow:
+    """The inserted row with its tags, links, external reviews and public review, read by
+    the revisions' one snapshot builder. Its rating is the public review's verdict's."""
     links = [
         LinkRow(
             link["source"].id, link["source"], link["stance"], link.get("excerpt"), link.get("note")
         )
         for link in claim.links
     ]
+    public = next((review for review in claim.reviews if review["public"]), None)
+    rating = None
+    if public is not None:
+        rating = Review(to_status=public["to_status"], rating=public["rating"]).verdict_rating
     return ClaimRow(
         id=claim_id,
-        **row,
-        rating=None,
+        **{**row, "published_review_id": published_review_id},
+        rating=rating,
         tag_names=claim.tags,
         source_links=links,
         external_reviews=claim.external_reviews,
@@ -421,7 +547,8 @@ def _claim_row(claim_id: int, row: dict[str, Any], claim: NewClaim) -> ClaimRow:
 def _insert_claims(
     new_claims: list[NewClaim], report: ImportReport, change: Change, now: datetime
 ) -> None:
-    """Insert new claims, then their tags, links and revision 1: one statement (or COPY) each."""
+    """Insert new claims, then their tags, links, reviews and revision 1: one statement
+    (or COPY) each, and one to point claims at their public review."""
     if not new_claims:
         return
     initial = workflow.current().initial
@@ -441,6 +568,7 @@ def _insert_claims(
         for claim in new_claims
     ]
     ids = insert_rows(Claim.__table__, claim_rows, returning_ids=True)
+    published = _insert_reviews(ids, new_claims)
     tag_rows, link_rows, revision_rows = [], [], []
     review_rows: list[dict[str, Any]] = []
     for claim_id, claim, row in zip(ids, new_claims, claim_rows, strict=True):
@@ -464,7 +592,7 @@ def _insert_claims(
             }
             for link in claim.links
         )
-        snapshot = snapshot_of(_claim_row(claim_id, row, claim))
+        snapshot = snapshot_of(_claim_row(claim_id, row, claim, published.get(claim_id)))
         revision_rows.append(
             {
                 "claim_id": claim_id,
@@ -482,3 +610,43 @@ def _insert_claims(
     insert_rows(cast(Table, ExternalReview.__table__), review_rows)
     insert_rows(Revision.__table__, revision_rows)
     report.counts["claims_created"] += len(ids)
+
+
+def _insert_reviews(claim_ids: list[int], new_claims: list[NewClaim]) -> dict[int, int]:
+    """Insert the reviews an admin's load carries, and point each claim with a public one
+    at it; the id of each claim's public review, by claim id.
+
+    They count as written by the claim's revision 1, the one revision a load writes.
+    """
+    rows, public = [], []
+    for claim_id, claim in zip(claim_ids, new_claims, strict=True):
+        for review in claim.reviews:
+            public.append(review["public"])
+            rows.append(
+                {
+                    "claim_id": claim_id,
+                    **{name: review[name] for name in REVIEW_FIELDS},
+                    "evidence": [
+                        {
+                            "source_id": item["source"].id,
+                            "url": item["source"].url,
+                            "stance": str(item["stance"]),
+                            "excerpt": item["excerpt"],
+                        }
+                        for item in review["evidence"]
+                    ],
+                    "revision_number": 1,
+                }
+            )
+    review_ids = insert_rows(cast(Table, Review.__table__), rows, returning_ids=True)
+    published = {
+        row["claim_id"]: review_id
+        for row, review_id, is_public in zip(rows, review_ids, public, strict=True)
+        if is_public
+    }
+    if published:
+        db.session.execute(
+            update(Claim),
+            [{"id": claim, "published_review_id": review} for claim, review in published.items()],
+        )
+    return published

@@ -19,9 +19,11 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from claims_api import workflow
 from claims_api.errors import InvalidInput
 from claims_api.limits import (
+    MAX_ACTOR_LENGTH,
     MAX_ATTRIBUTION_LENGTH,
     MAX_AUTHORS,
     MAX_CLAIMS_PER_DOCUMENT,
+    MAX_EVIDENCE,
     MAX_EXTERNAL_REVIEWS,
     MAX_KEY_LENGTH,
     MAX_LANGUAGE_LENGTH,
@@ -29,7 +31,10 @@ from claims_api.limits import (
     MAX_PRIORITY,
     MAX_QUOTE_CONTEXT_LENGTH,
     MAX_RATING_TEXT,
+    MAX_RATING_WORDING_LENGTH,
+    MAX_RATIONALE_LENGTH,
     MAX_REASON_LENGTH,
+    MAX_REVIEWS_PER_CLAIM,
     MAX_SOURCES_PER_CLAIM,
     MAX_STATUS_LENGTH,
     MAX_TAG_LENGTH,
@@ -76,6 +81,8 @@ Attribution = Annotated[
     Meta(description='Such as "according to Chinese sources".'),
 ]
 Tag = Annotated[str, Meta(max_length=MAX_TAG_LENGTH)]
+# A workflow status's name; which names are statuses is the running workflow's to say.
+Status = Annotated[str, Meta(max_length=MAX_STATUS_LENGTH)]
 TimestampText = Annotated[str, Meta(max_length=MAX_TIMESTAMP_LENGTH)]
 RatingUrl = Annotated[str, Meta(max_length=MAX_URL_LENGTH)]
 Timestamp = Annotated[datetime, Meta(description="RFC 3339; without an offset it is UTC.")]
@@ -206,6 +213,43 @@ class SourceLink(Strict):
     note: LongText | UnsetType | None = UNSET
 
 
+class Evidence(Strict):
+    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)]
+    stance: Stance
+    excerpt: LongText | None = None
+
+
+class ReviewEntry(Strict):
+    """One review of the claim's history, as an export carries it (loaded only by an
+    admin into a new claim: see claims.gate_verdict)."""
+
+    reviewer: Annotated[str, Meta(min_length=1, max_length=MAX_ACTOR_LENGTH)]
+    from_status: Status
+    to_status: Status
+    created_at: datetime
+    rationale: Annotated[str, Meta(max_length=MAX_RATIONALE_LENGTH)] | None = None
+    rating: Annotated[str, Meta(min_length=1, max_length=MAX_RATING_WORDING_LENGTH)] | None = None
+    evidence: Annotated[list[Evidence], Meta(max_length=MAX_EVIDENCE)] = []
+    correction: bool = False
+    published_at: datetime | None = None
+    public: bool = False
+
+
+class SourceFields(Strict):
+    url: Annotated[str, Meta(min_length=1, max_length=MAX_URL_LENGTH)]
+    title: Title | UnsetType | None = UNSET
+    publisher: Name | UnsetType | None = UNSET
+    kind: SourceKind | UnsetType = UNSET
+    archived_url: Annotated[str, Meta(max_length=MAX_URL_LENGTH)] | UnsetType | None = UNSET
+    accessed_at: datetime | UnsetType | None = UNSET
+
+
+class SourceRecord(Strict):
+    """A source no claim cites, as a whole export carries it."""
+
+    source: SourceFields
+
+
 class ClaimEntry(Strict):
     """One checkable fact the article states.
 
@@ -263,6 +307,9 @@ class ClaimEntry(Strict):
         | UnsetType
     ) = UNSET
     sources: Annotated[list[SourceLink], Meta(max_length=MAX_SOURCES_PER_CLAIM)] | UnsetType = UNSET
+    reviews: Annotated[list[ReviewEntry], Meta(max_length=MAX_REVIEWS_PER_CLAIM)] | UnsetType = (
+        UNSET
+    )
     external_reviews: (
         Annotated[list[ExternalReview], Meta(max_length=MAX_EXTERNAL_REVIEWS)] | UnsetType
     ) = UNSET
@@ -484,3 +531,46 @@ def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]])
         review["published_at"] = _timestamp(review["published_at"])
         if not review["url"] and not review["reviewer"]:
             errors[f"{path}.external_reviews.{index}.url"] = [EXTERNAL_REVIEW_IDENTITY]
+    _check_reviews(claim.get("reviews", []), path, errors)
+
+
+def _check_reviews(reviews: list[dict[str, Any]], path: str, errors: dict[str, list[str]]) -> None:
+    """Statuses of the running workflow; at most one review is the public verdict, and it
+    was published."""
+    flow = workflow.current()
+    for index, review in enumerate(reviews):
+        for name in ("from_status", "to_status"):
+            unknown = flow.unknown_status(review[name])
+            if unknown is not None:
+                errors[f"{path}.reviews.{index}.{name}"] = [unknown]
+        review["created_at"] = _timestamp(review["created_at"])
+        review["published_at"] = _timestamp(review["published_at"])
+        if review["public"] and review["published_at"] is None:
+            errors[f"{path}.reviews.{index}.published_at"] = [
+                "the public review needs published_at"
+            ]
+    if sum(review["public"] for review in reviews) > 1:
+        errors[f"{path}.reviews"] = ["at most one review is the public verdict"]
+
+
+def decode_reviews(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reviews in the document's form (an export's), as ``decode_document`` gives them:
+    what the verdict gate compares a document's reviews with."""
+    decoded: list[dict[str, Any]] = msgspec.to_builtins(msgspec.convert(reviews, list[ReviewEntry]))
+    _check_reviews(decoded, "reviews", {})
+    return decoded
+
+
+def decode_source(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a valid source record."""
+    try:
+        decoded = msgspec.convert(raw, SourceRecord)
+    except msgspec.ValidationError as error:
+        field, reason = _field(str(error))
+        raise InvalidInput(
+            "The record is not a valid source record.", errors={field: [reason]}
+        ) from None
+    fields: dict[str, Any] = msgspec.to_builtins(decoded.source)
+    if "accessed_at" in fields:
+        fields["accessed_at"] = _timestamp(fields["accessed_at"])
+    return fields

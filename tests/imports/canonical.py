@@ -1,0 +1,171 @@
+"""A canonical dump of a database: everything a restore must reproduce, without ids.
+
+Rows are named by natural keys (article URL, source URL) and a claim carries its
+parts (tags, links, reviews) nested, so two databases whose ids differ compare equal
+when they hold the same data, alike keyless claims included (a sorted list keeps
+duplicates). A new table joins the comparison with one entry in TABLES, a new part
+of a claim with one entry in CLAIM_PARTS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from claims_api.extensions import db
+from claims_api.models import Article, Claim, Review, Source
+from claims_api.services.claims import CLAIM_LOAD_OPTIONS
+
+Row = tuple[Any, ...]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+class Context:
+    """What the row builders share: article URLs by id, reviews by claim id."""
+
+    def __init__(self) -> None:
+        self.article_urls = {
+            article_id: url
+            for article_id, url in db.session.execute(select(Article.id, Article.url))
+        }
+        self.reviews: dict[int, list[Review]] = defaultdict(list)
+        for review in db.session.scalars(select(Review).order_by(Review.created_at, Review.id)):
+            self.reviews[review.claim_id].append(review)
+
+
+def _articles(context: Context) -> list[Row]:
+    return [
+        (
+            article.url,
+            article.title,
+            article.publisher,
+            tuple(article.authors or []),
+            _iso(article.published_at),
+            article.language,
+            article.body,
+            article.body_sha256,
+        )
+        for article in db.session.scalars(select(Article))
+    ]
+
+
+def _sources(context: Context) -> list[Row]:
+    return [
+        (
+            source.url,
+            source.title,
+            source.publisher,
+            str(source.kind),
+            source.archived_url,
+            _iso(source.accessed_at),
+        )
+        for source in db.session.scalars(select(Source))
+    ]
+
+
+def _tags(claim: Claim, context: Context) -> Row:
+    return tuple(claim.tag_names)
+
+
+def _links(claim: Claim, context: Context) -> Row:
+    return tuple(
+        sorted(
+            (link.source.url, str(link.stance), link.excerpt, link.note)
+            for link in claim.source_links
+        )
+    )
+
+
+def _reviews(claim: Claim, context: Context) -> Row:
+    """The claim's review history in order; which one is the public verdict."""
+    return tuple(
+        (
+            review.reviewer,
+            review.from_status,
+            review.to_status,
+            review.rationale,
+            review.rating,
+            _json([{**item, "source_id": None} for item in review.evidence]),
+            review.correction,
+            _iso(review.created_at),
+            _iso(review.published_at),
+            review.id == claim.published_review_id,
+        )
+        for review in context.reviews[claim.id]
+    )
+
+
+def _external_reviews(claim: Claim, context: Context) -> Row:
+    return tuple(_json(review.as_document()) for review in claim.external_reviews)
+
+
+CLAIM_PARTS: dict[str, Callable[[Claim, Context], Row]] = {
+    "tags": _tags,
+    "links": _links,
+    "reviews": _reviews,
+    "external_reviews": _external_reviews,
+}
+
+
+def _claims(context: Context) -> list[Row]:
+    statement = select(Claim).where(Claim.deleted_at.is_(None)).options(*CLAIM_LOAD_OPTIONS)
+    return [
+        (
+            context.article_urls[claim.article_id],
+            claim.key,
+            claim.text,
+            str(claim.kind),
+            _json(claim.quote),
+            _json(claim.details),
+            claim.speaker,
+            claim.status,
+            _json(claim.rating),
+            claim.review_priority,
+            claim.published_review_id is not None,
+            *(part(claim, context) for part in CLAIM_PARTS.values()),
+        )
+        for claim in db.session.scalars(statement)
+    ]
+
+
+TABLES: dict[str, Callable[[Context], list[Row]]] = {
+    "articles": _articles,
+    "sources": _sources,
+    "claims": _claims,
+}
+
+
+def canonical_dump(app: Flask) -> dict[str, list[Row]]:
+    """Every table of TABLES as a sorted list of rows without ids."""
+    with app.app_context():
+        context = Context()
+        dump = {name: sorted(rows(context), key=repr) for name, rows in TABLES.items()}
+        db.session.remove()
+    return dump
+
+
+def differences(before: dict[str, list[Row]], after: dict[str, list[Row]]) -> str:
+    """What a restore lost and gained, table by table: the message of a failed comparison."""
+    lines = []
+    for name in before.keys() | after.keys():
+        lost = [row for row in before.get(name, []) if row not in after.get(name, [])]
+        gained = [row for row in after.get(name, []) if row not in before.get(name, [])]
+        if lost or gained or len(before.get(name, [])) != len(after.get(name, [])):
+            lines.append(
+                f"{name}: {len(before.get(name, []))} rows before, {len(after.get(name, []))} "
+                f"after; lost {lost[:2]}; gained {gained[:2]}"
+            )
+    return "\n".join(lines)
