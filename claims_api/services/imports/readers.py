@@ -7,6 +7,8 @@ it came from (``line 12``, a JSON pointer such as ``/@graph/3``) for the report.
 
 No record is held in memory past ``IMPORT_MAX_RECORD_BYTES`` of input: a larger
 one is reported as an error at its location and skipped, the rest still stream.
+Nor is a longer JSON string, in a record or between them: ``_ShortStrings`` cuts
+it before the parser builds it.
 Nothing a client sends may crash the process, so ijson's C backend only ever runs
 with ``use_float=True``: without it, it turns each integer into a Python int with
 ``PyLong_FromString`` and, when that fails (an integer past the interpreter's
