@@ -1,14 +1,15 @@
 """Peak memory of `claims-api import` on large files of every shape.
 
-    python -m benchmarks.import_memory [--size-mib 256] [--skip-write]
+    python -m benchmarks.import_memory [--size-mib 256] [--folder DIR]
 
 Generates files of about ``--size-mib`` each: many records (JSON Lines and a
-JSON array of article documents) and one giant record (a JSON object, a JSON
-Lines line and an HTML script block, each holding one article whose body is the
-whole size). Runs `claims-api import --dry-run` on each, and a real import of
-the many-records JSON Lines file into a fresh SQLite database, each in a child
-process, and prints its peak RSS (ru_maxrss of that child alone). Giant records
-are over IMPORT_MAX_RECORD_BYTES and must be reported, not read. Asserts nothing.
+JSON array of article documents) and one giant record (a JSON object, the item
+of a JSON array, a JSON Lines line and an HTML script block, each holding one
+article whose body is the whole size). Runs `claims-api import --dry-run` on
+each, and a real import of the many-records JSON Lines file into a fresh SQLite
+database, each in a child process, and prints its peak RSS (ru_maxrss of that
+child alone). Giant records are over IMPORT_MAX_RECORD_BYTES and must be
+reported, not read. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ SHAPES: dict[str, Callable[[Path, int], None]] = {
     "many-records.jsonl": lambda path, size: write_many(path, size, array=False),
     "many-records.json": lambda path, size: write_many(path, size, array=True),
     "giant-record.json": giant_file("", ""),
+    "giant-item.json": giant_file("[", "]"),
     "giant-line.jsonl": giant_file("", "\n"),
     "giant-script.html": giant_file(
         '<html><body><script type="application/ld+json">', "</script></body></html>"

@@ -7,6 +7,8 @@ it came from (``line 12``, a JSON pointer such as ``/@graph/3``) for the report.
 
 No record is held in memory past ``IMPORT_MAX_RECORD_BYTES`` of input: a larger
 one is reported as an error at its location and skipped, the rest still stream.
+Nor is a longer JSON string, in a record or between them: ``_ShortStrings`` cuts
+it before the parser builds it.
 Nothing a client sends may crash the process, so ijson's C backend only ever runs
 with ``use_float=True``: without it, it turns each integer into a Python int with
 ``PyLong_FromString`` and, when that fails (an integer past the interpreter's
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -141,17 +144,123 @@ class TooDeep(ValueError):
     pass
 
 
-class _CountingReader:
-    """A stream that counts the bytes read from it, to measure records while parsing."""
+# What yajl (and ijson's UTF-8 decoding after it) accepts between the quotes of a
+# string, token by token: plain characters, well-formed UTF-8, escapes. A high
+# surrogate escape counts as a token only with its low half, or alone where no
+# other \\u escape follows (yajl turns a lone one into "?", and would join it
+# with any escape that follows). Only content matched by this is ever cut out,
+# so a cut never hides an error the parser would have reported.
+_PLAIN = rb"[\x20\x21\x23-\x5b\x5d-\x7f]"
+_HEX = rb"[0-9a-fA-F]"
+_HIGH = rb"\\u[dD][89abAB]" + _HEX + rb"{2}"
+_TOKEN = b"|".join(
+    [
+        rb"[\xc2-\xdf][\x80-\xbf]",
+        rb"\xe0[\xa0-\xbf][\x80-\xbf]",
+        rb"[\xe1-\xec\xee\xef][\x80-\xbf]{2}",
+        rb"\xed[\x80-\x9f][\x80-\xbf]",
+        rb"\xf0[\x90-\xbf][\x80-\xbf]{2}",
+        rb"[\xf1-\xf3][\x80-\xbf]{3}",
+        rb"\xf4[\x80-\x8f][\x80-\xbf]{2}",
+        rb'\\["\\/bfnrt]',
+        rb"\\u(?![dD][89a-fA-F])" + _HEX + rb"{4}",
+        _HIGH + rb"\\u[dD][c-fC-F]" + _HEX + rb"{2}",
+        _HIGH + rb"(?=[^\\]|\\[^u])",
+    ]
+)
+_CONTENT = _PLAIN + rb"*(?:(?:" + _TOKEN + rb")" + _PLAIN + rb"*)*"
+_STRING_CONTENT = re.compile(_CONTENT)
+# Outside strings: everything up to a string that does not end, valid, in the data.
+_UNTIL_OPEN_STRING = re.compile(rb'[^"]*(?:"' + _CONTENT + rb'"[^"]*)*')
+# Inside a string whose content is not valid: up to its closing quote, escapes skipped.
+_UNTIL_QUOTE = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+# The longest token (an escaped surrogate pair), less one: a shorter remainder at
+# the end of the data may be a token the read split.
+_PARTIAL = 11
+_QUOTE = ord('"')
 
-    def __init__(self, stream: IO[bytes]) -> None:
+
+class _ShortStrings:
+    """A JSON byte stream with every string cut to just over ``limit`` bytes; counts what it read.
+
+    yajl builds each string whole before ijson sees it, so one 256 MiB string
+    costs twice that however the events are used. Past ``longest`` bytes (more
+    than a record may hold) the rest of a string's content is dropped before the
+    parser sees it: ``cut`` counts the strings shortened. Only content that is
+    valid, whole tokens is dropped, so the parser reports the same errors.
+    ``consumed`` counts the bytes read from ``stream``, to measure records.
+    """
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
         self.stream = stream
+        # The parser reads in pieces of a 64th of the limit, so records are
+        # measured to within that; a string cut past ``longest`` makes its
+        # record measure over the limit.
+        self.buffer = min(HTML_CHUNK, max(256, limit // 64))
+        self.longest = limit + self.buffer
         self.consumed = 0
+        self.cut = 0
+        self._in_string = False
+        self._length = 0  # content bytes of the open string so far
+        self._cutting = False
+        self._invalid = False  # the open string holds invalid content: nothing is cut
+        # The end of the last read, where a token may be split: scanned again
+        # with the next read; passed on already unless a cut starts after it.
+        self._tail = b""
+        self._tail_passed = False
 
     def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.consumed += len(data)
-        return data
+        if size == 0:
+            return b""
+        while True:
+            data = self.stream.read(size)
+            self.consumed += len(data)
+            tail, passed = self._tail, self._tail_passed
+            if not data:
+                self._tail = b""
+                return b"" if passed else tail
+            kept = self._filter(tail + data)[len(tail) if passed else 0 :]
+            if kept:
+                return kept
+
+    def _filter(self, data: bytes) -> bytes:
+        """``data`` as the parser is to see it; up to the cut, the same bytes."""
+        kept: list[bytes] = []
+        position, end, self._tail = 0, len(data), b""
+        while position < end:
+            if not self._in_string:
+                stop = _matched(_UNTIL_OPEN_STRING, data, position)
+                kept.append(data[position : stop + 1])
+                if stop < end:  # at the quote that opens a string
+                    self._in_string, self._length = True, 0
+                    self._cutting = self._invalid = False
+                position = stop + 1
+                continue
+            pattern = _UNTIL_QUOTE if self._invalid else _STRING_CONTENT
+            stop = _matched(pattern, data, position)
+            if not self._cutting:
+                kept.append(data[position:stop])
+            self._length += stop - position
+            if stop < end and data[stop] == _QUOTE:
+                kept.append(b'"')
+                self._in_string, position = False, stop + 1
+            elif end - stop > _PARTIAL:
+                # Not valid content: passed on whole, for the parser to report.
+                self._invalid, self._cutting, position = True, False, stop
+            else:  # the data ends in the string, maybe inside a token
+                if self._length >= self.longest and not self._invalid:
+                    self.cut += not self._cutting
+                    self._cutting = True
+                self._tail, self._tail_passed = data[stop:], not self._cutting
+                if self._tail_passed:
+                    kept.append(self._tail)
+                position = end
+        return b"".join(kept)
+
+
+def _matched(pattern: re.Pattern[bytes], data: bytes, position: int) -> int:
+    """Where ``pattern``, which matches the empty string too, stops matching."""
+    return pattern.match(data, position).end()  # type: ignore[union-attr]
 
 
 @dataclass
@@ -168,17 +277,16 @@ def _layout(stream: IO[bytes], limit: int) -> _Layout:
     """The top-level keys, the size, and the records over ``limit``, from bare events.
 
     Also refuses nesting deeper than MAX_DEPTH: ijson's item paths grow with the
-    square of the depth. Sizes are measured in reads of a 64th of the limit, so
-    they are exact to within that.
+    square of the depth. A string record is over the limit when it was cut.
     """
-    reader = _CountingReader(stream)
+    reader = _ShortStrings(stream, limit)
     keys: set[str] = set()
     depth = 0
     index = dict.fromkeys(RECORD_PREFIXES, -1)
     started: dict[str, int] = {}
     oversized: dict[str, set[int]] = {prefix: set() for prefix in RECORD_PREFIXES}
-    buffer = min(HTML_CHUNK, max(256, limit // 64))
-    for prefix, event, value in ijson.parse(reader, use_float=True, buf_size=buffer):
+    cut = 0
+    for prefix, event, value in ijson.parse(reader, use_float=True, buf_size=reader.buffer):
         if event in CONTAINER_STARTS:
             depth += 1
             if depth > MAX_DEPTH:
@@ -187,15 +295,17 @@ def _layout(stream: IO[bytes], limit: int) -> _Layout:
             depth -= 1
         elif event == "map_key" and depth == 1:
             keys.add(value)
-        if prefix not in index:
-            continue
-        if event in CONTAINER_ENDS:
-            if reader.consumed - started.pop(prefix) > limit:
-                oversized[prefix].add(index[prefix])
-        elif event != "map_key":
-            index[prefix] += 1
-            if event in CONTAINER_STARTS:
-                started[prefix] = reader.consumed
+        if prefix in index:
+            if event in CONTAINER_ENDS:
+                if reader.consumed - started.pop(prefix) > limit:
+                    oversized[prefix].add(index[prefix])
+            elif event != "map_key":
+                index[prefix] += 1
+                if event in CONTAINER_STARTS:
+                    started[prefix] = reader.consumed
+                elif reader.cut > cut:
+                    oversized[prefix].add(index[prefix])
+        cut = reader.cut
     return _Layout(keys, reader.consumed, oversized)
 
 
@@ -219,7 +329,7 @@ def _json(stream: IO[bytes], limit: int) -> Iterator[Record | ReadError]:
             yield from _checked("/", json.load(stream))
             return
         stream.seek(start)
-        items = _items(stream, prefix, layout.oversized[prefix])
+        items = _items(_ShortStrings(stream, limit), prefix, layout.oversized[prefix])
         if prefix == "dataFeedElement.item":
             yield from _data_feed(items, "", limit)
         else:
@@ -238,17 +348,20 @@ def _json(stream: IO[bytes], limit: int) -> Iterator[Record | ReadError]:
 _OVERSIZED = object()
 
 
-def _items(stream: IO[bytes], prefix: str, oversized: set[int]) -> Iterator[tuple[int, Any]]:
+def _items(stream: _ShortStrings, prefix: str, oversized: set[int]) -> Iterator[tuple[int, Any]]:
     """Each record under ``prefix`` with its index; ``_OVERSIZED`` for those in ``oversized``.
 
     Without oversized records ijson builds the items in C; with some, the events
-    of those are dropped before the builder sees them.
+    of those are dropped before the builder sees them. ``stream`` is read in
+    the pieces the first pass read, so it cuts the same strings, all in records
+    it found oversized or outside records.
     """
     if not oversized:
-        yield from enumerate(ijson.items(stream, prefix, use_float=True))
+        yield from enumerate(ijson.items(stream, prefix, use_float=True, buf_size=stream.buffer))
         return
     kept = (index for index in count() if index not in oversized)
-    events = _skipping(ijson.parse(stream, use_float=True), prefix, oversized)
+    parsed = ijson.parse(stream, use_float=True, buf_size=stream.buffer)
+    events = _skipping(parsed, prefix, oversized)
     position = 0
     for index, item in zip(kept, ijson.items(events, prefix), strict=False):
         for skipped in range(position, index):
