@@ -10,6 +10,7 @@ from claims_api.models.article import Article
 from claims_api.models.base import Base, utcnow
 from claims_api.models.vocabulary import (
     DEFAULT_STATUS,
+    AnchorState,
     ClaimKind,
     Stance,
     StructuredByKind,
@@ -42,6 +43,16 @@ class Claim(StructuredByKind, Base):
     quote_end: Mapped[int | None]
     quote_prefix: Mapped[str | None] = mapped_column(Text)
     quote_suffix: Mapped[str | None] = mapped_column(Text)
+    # Which body version the quote points into, and how it got there when the body changed.
+    anchor_state: Mapped[AnchorState | None] = mapped_column(
+        enum_column_type(AnchorState, "anchor_state")
+    )
+    anchor_version: Mapped[int | None]
+    anchor_score: Mapped[float | None]
+    anchor_previous_exact: Mapped[str | None] = mapped_column(Text)
+    # Set when the words a claim quotes changed under it; cleared by a reviewer.
+    needs_review_reason: Mapped[str | None] = mapped_column(Text)
+    needs_review_since: Mapped[datetime | None]
     # The structured fields of the claim's kind (quantity, membership or statement).
     details: Mapped[dict[str, Any] | None]
     # An indexed copy of details["speaker"] for statements, so the speaker filter
@@ -84,6 +95,7 @@ class Claim(StructuredByKind, Base):
         Index("ix_claims_status_created_at_id", "status", "created_at", "id"),
         Index("ix_claims_status_review_priority_id", "status", "review_priority", "id"),
         Index("ix_claims_speaker_created_at_id", "speaker", "created_at", "id"),
+        Index("ix_claims_needs_review_since_id", "needs_review_since", "id"),
         Index(
             "ix_claims_text_trgm",
             "text",
@@ -113,6 +125,23 @@ class Claim(StructuredByKind, Base):
             "prefix": self.quote_prefix,
             "suffix": self.quote_suffix,
         }
+
+    @property
+    def anchor(self) -> dict[str, Any] | None:
+        if self.anchor_state is None:
+            return None
+        return {
+            "state": self.anchor_state,
+            "version": self.anchor_version,
+            "score": self.anchor_score,
+            "previous_exact": self.anchor_previous_exact,
+        }
+
+    @property
+    def needs_review(self) -> dict[str, Any] | None:
+        if self.needs_review_reason is None:
+            return None
+        return {"reason": self.needs_review_reason, "since": self.needs_review_since}
 
     @property
     def tag_names(self) -> list[str]:

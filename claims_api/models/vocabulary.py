@@ -53,6 +53,34 @@ class RevisionAction(StrEnum):
     UNLINK = "unlink"
     REVIEW = "review"
     PUBLISH = "publish"
+    # The article's body changed and the claim's quote followed it (or could not).
+    REANCHOR = "reanchor"
+    # A reviewer confirmed or re-pointed a doubtful anchor.
+    ANCHOR = "anchor"
+
+
+class AnchorState(StrEnum):
+    """Where a claim's quote stands after its article's body last changed."""
+
+    ANCHORED = "anchored"  # the same words at the same place
+    MOVED = "moved"  # the same words, elsewhere in the new body
+    FUZZY = "fuzzy"  # similar words: the quote now points at the best, unique match
+    AMBIGUOUS = "ambiguous"  # several places fit equally well: the quote stays on the old version
+    ORPHANED = "orphaned"  # the words are gone: the quote stays on the old version
+
+
+# The states a human must look at: the quote no longer reads as it did.
+DOUBTFUL_ANCHOR_STATES = frozenset({AnchorState.FUZZY, AnchorState.AMBIGUOUS, AnchorState.ORPHANED})
+
+
+class VersionOrigin(StrEnum):
+    """How an article's body version came to be."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    FETCHED = "fetched"
+    REFRESHED = "refreshed"
+    IMPORTED = "imported"
 
 
 class Role(StrEnum):

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import undefer
 
 from claims_api.errors import Conflict, NotFound
 from claims_api.extensions import db
-from claims_api.models import Article, Claim
+from claims_api.models import Article, ArticleVersion, Claim
 from claims_api.models.base import utcnow
+from claims_api.models.vocabulary import VersionOrigin
+from claims_api.services.article_versions import body_sha256, change_body, version_row
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
-from claims_api.services.revisions import Precondition
+from claims_api.services.revisions import Change, Precondition
 from claims_api.services.search import contains_text
 from claims_api.services.sources import checked_url
 
 ARTICLE_FIELDS = ("title", "publisher", "authors", "published_at", "language")
-
-
-def body_sha256(body: str | None) -> str | None:
-    return None if body is None else hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def article_by_url(url: str) -> Article | None:
@@ -40,20 +37,30 @@ def _check_url_free(url: str, article: Article | None = None) -> None:
         )
 
 
-def create_article(data: dict[str, Any]) -> Article:
+def create_article(
+    data: dict[str, Any], change: Change, origin: VersionOrigin = VersionOrigin.CREATED
+) -> Article:
+    """A new article; its body, if it has one, becomes version 1."""
     url = checked_url(data["url"])
     _check_url_free(url)
     now = utcnow()
+    body = data.get("body")
     article = Article(
         url=url,
-        body=data.get("body"),
-        body_sha256=body_sha256(data.get("body")),
+        body=body,
+        body_sha256=None if body is None else body_sha256(body),
+        body_version=None if body is None else 1,
         created_at=now,
         updated_at=now,
         **{"authors": [], **{name: data[name] for name in ARTICLE_FIELDS if name in data}},
     )
     db.session.add(article)
     db.session.flush()
+    if body is not None:
+        db.session.add(
+            ArticleVersion(**version_row(article.id, 1, body, origin, change.actor, now))
+        )
+        db.session.flush()
     return get_article(article.id)
 
 
@@ -80,24 +87,23 @@ def _claims_citing(article: Article, *, include_deleted: bool) -> int:
     return db.session.scalar(select(func.count()).select_from(Claim).where(*conditions)) or 0
 
 
-def update_article(article_id: int, data: dict[str, Any], precondition: Precondition) -> Article:
-    """Change an article's metadata; its body only while no claim quotes it.
-
-    Claims' offsets point into the body, so changing it under them would leave
-    quotes pointing at the wrong words.
-    """
+def update_article(
+    article_id: int,
+    data: dict[str, Any],
+    precondition: Precondition,
+    change: Change,
+    origin: VersionOrigin = VersionOrigin.EDITED,
+) -> Article:
+    """Change an article's metadata or body; a new body becomes the next version and
+    its claims' quotes follow it (services/article_versions.py)."""
     article = get_article(article_id, for_update=True)
     precondition.check(article.version, f"Article {article_id}")
+    now = utcnow()
     if "body" in data and data["body"] != article.body:
-        anchored = _claims_citing(article, include_deleted=False)
-        if anchored:
-            raise Conflict(
-                f"The body cannot change while {anchored} claims are anchored in it; "
-                "delete or move those claims first.",
-                claim_count=anchored,
-            )
-        article.body = data["body"]
-        article.body_sha256 = body_sha256(data["body"])
+        if data["body"] is not None:
+            change_body(article, data["body"], origin, change, now)
+        else:
+            _remove_body(article)
     if "url" in data:
         url = checked_url(data["url"])
         _check_url_free(url, article)
@@ -106,9 +112,21 @@ def update_article(article_id: int, data: dict[str, Any], precondition: Precondi
         if name in data:
             setattr(article, name, data[name])
     if db.session.is_modified(article):
-        article.updated_at = utcnow()
+        article.updated_at = now
         db.session.flush()
     return get_article(article_id)
+
+
+def _remove_body(article: Article) -> None:
+    """Take the body away (its versions stay); refused while live claims quote it."""
+    anchored = _claims_citing(article, include_deleted=False)
+    if anchored:
+        raise Conflict(
+            f"The body cannot be removed while {anchored} claims quote it; "
+            "send a new body instead, and their quotes will follow it.",
+            claim_count=anchored,
+        )
+    article.body = article.body_sha256 = article.body_version = None
 
 
 def delete_article(article_id: int, precondition: Precondition) -> None:
@@ -122,6 +140,7 @@ def delete_article(article_id: int, precondition: Precondition) -> None:
             "it cannot be deleted.",
             claim_count=referring,
         )
+    db.session.execute(delete(ArticleVersion).where(ArticleVersion.article_id == article.id))
     db.session.delete(article)
     db.session.flush()
 

@@ -16,6 +16,7 @@ from claims_api.extensions import db
 from claims_api.models import Claim, ClaimAssignment, ClaimSource, Review, Revision
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import RevisionAction
+from claims_api.services.article_versions import clear_flag
 from claims_api.services.claims import get_claim, link_to
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.review_queue import current_assignment
@@ -107,6 +108,8 @@ def _review(claim: Claim, decision: dict[str, Any], change: Change, four_eyes: b
         )
     before, from_status = snapshot_of(claim), claim.status
     claim.status = target
+    # A reviewer has now decided on the claim as it reads: its flag has been answered.
+    clear_flag(claim)
     links = [link_to(claim, item) for item in decision.get("evidence", [])]
     record_revision(claim, RevisionAction.REVIEW, before, change, now)
     review = Review(

@@ -20,12 +20,21 @@ from sqlalchemy import select, text, tuple_
 from claims_api import workflow
 from claims_api.errors import DomainError
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source
+from claims_api.models import (
+    Article,
+    ArticleVersion,
+    Claim,
+    ClaimSource,
+    ClaimTag,
+    Revision,
+    Source,
+)
 from claims_api.models.base import utcnow
 from claims_api.models.claim import DEFAULT_PRIORITY
-from claims_api.models.vocabulary import RevisionAction, Role
+from claims_api.models.vocabulary import RevisionAction, Role, VersionOrigin
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
+from claims_api.services.article_versions import body_sha256, version_row
 from claims_api.services.imports.copy import insert_rows
 from claims_api.services.revisions import ANY_VERSION, Change, creation_changes
 from claims_api.services.sources import sources_for_urls
@@ -52,6 +61,7 @@ class ArticleRef:
 
     id: int
     body: str | None
+    body_version: int | None
 
 
 @dataclass
@@ -71,7 +81,7 @@ def write_batch(
     pending: list[PendingDocument], report: ImportReport, change: Change, role: Role
 ) -> None:
     now = utcnow()
-    articles, created = _resolve_articles(pending, report, now)
+    articles, created = _resolve_articles(pending, report, change, now)
     documents = [item for item in pending if item.location in articles]
     sources = _resolve_sources(documents)
     existing = _existing_claims(
@@ -106,7 +116,9 @@ def write_batch(
         try:
             if found is None:
                 entry = _gated(entry, None, role, report, item.location, index)
-                values = claim_service.claim_values(None, None, article.body, entry, new=True)
+                values = claim_service.claim_values(
+                    None, None, article.body, entry, new=True, body_version=article.body_version
+                )
                 tags = sorted(set(entry.get("tags", [])))
                 new_claims.append(NewClaim(article.id, values, tags, links))
                 continue
@@ -158,7 +170,7 @@ def _natural_key(entry: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _resolve_articles(
-    pending: list[PendingDocument], report: ImportReport, now: datetime
+    pending: list[PendingDocument], report: ImportReport, change: Change, now: datetime
 ) -> tuple[dict[str, Article | ArticleRef], set[int]]:
     """Each document's article (found by normalised URL, updated, or created set-wise),
     and the ids of those created."""
@@ -188,7 +200,9 @@ def _resolve_articles(
         version = article.version
         try:
             with db.session.begin_nested():
-                found[url] = article_service.update_article(article.id, wanted[url], ANY_VERSION)
+                found[url] = article_service.update_article(
+                    article.id, wanted[url], ANY_VERSION, change, VersionOrigin.IMPORTED
+                )
         except DomainError as error:
             for location in [loc for loc, target in by_location.items() if target == url]:
                 report.add_domain_error(location, error.within("article"))
@@ -200,8 +214,16 @@ def _resolve_articles(
     new = [url for url in wanted if url not in found and url in by_location.values()]
     rows = [_article_row(url, wanted[url], now) for url in new]
     ids = insert_rows(Article.__table__, rows, returning_ids=True)
+    insert_rows(
+        ArticleVersion.__table__,
+        [
+            version_row(article_id, 1, row["body"], VersionOrigin.IMPORTED, change.actor, now)
+            for article_id, row in zip(ids, rows, strict=True)
+            if row["body"] is not None
+        ],
+    )
     found.update(
-        (row["url"], ArticleRef(article_id, row["body"]))
+        (row["url"], ArticleRef(article_id, row["body"], row["body_version"]))
         for article_id, row in zip(ids, rows, strict=True)
     )
     report.counts["articles_created"] += len(ids)
@@ -232,7 +254,8 @@ def _article_row(url: str, fields: dict[str, Any], now: datetime) -> dict[str, A
         "published_at": fields.get("published_at"),
         "language": fields.get("language"),
         "body": fields.get("body"),
-        "body_sha256": article_service.body_sha256(fields.get("body")),
+        "body_sha256": None if fields.get("body") is None else body_sha256(fields["body"]),
+        "body_version": None if fields.get("body") is None else 1,
         "version": 1,
         "created_at": now,
         "updated_at": now,
@@ -348,7 +371,9 @@ def _update(
     change: Change,
 ) -> str:
     """Bring a stored claim in line with the entry: unchanged, or updated with one revision."""
-    wanted = claim_service.claim_values(claim.kind, claim.details, article.body, entry, new=False)
+    wanted = claim_service.claim_values(
+        claim.kind, claim.details, article.body, entry, new=False, body_version=article.body_version
+    )
     fields_differ = any(getattr(claim, name) != value for name, value in wanted.items())
     tags_differ = "tags" in entry and sorted(set(entry["tags"])) != claim.tag_names
     current = {link.source_id: link for link in claim.source_links}
@@ -387,6 +412,15 @@ def _snapshot(claim_id: int, claim: NewClaim, stamp: str, initial: str) -> dict[
         "text": values["text"],
         "kind": kind,
         "quote": quote,
+        "anchor": None
+        if values["anchor_state"] is None
+        else {
+            "state": str(values["anchor_state"]),
+            "version": values["anchor_version"],
+            "score": None,
+            "previous_exact": None,
+        },
+        "needs_review": None,
         "quantity": details if kind == "quantity" else None,
         "membership": details if kind == "membership" else None,
         "statement": details if kind == "statement" else None,
@@ -429,6 +463,7 @@ def _insert_claims(
             "review_priority": DEFAULT_PRIORITY,
             **claim.values,
             "kind": str(claim.values["kind"]),
+            "anchor_state": claim.values["anchor_state"] and str(claim.values["anchor_state"]),
             "status": claim.values.get("status", initial),
             "revision": 1,
             "created_at": now,
