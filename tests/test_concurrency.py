@@ -154,8 +154,11 @@ def test_a_body_change_racing_a_new_claim_never_leaves_a_quote_pointing_elsewher
 
         statuses = run_together(2, write)
         assert all(status < 500 for status in statuses), statuses
-        body = check(client.get(f"/articles/{article['id']}"), 200)["body"]
         for claim in check(client.get(f"/articles/{article['id']}/claims"), 200)["items"]:
+            # The quote points into the version it names: the new body, or (orphaned
+            # by the change) the one it was taken from.
+            version = claim["anchor"]["version"]
+            body = check(client.get(f"/articles/{article['id']}/versions/{version}"), 200)["body"]
             quote = claim["quote"]
             assert body[quote["start"] : quote["end"]] == quote["exact"], (round_number, statuses)
 

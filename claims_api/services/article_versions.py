@@ -27,8 +27,16 @@ from claims_api.models.vocabulary import (
 )
 from claims_api.services.anchoring import Reanchoring, anchor_quote, changed_facts, reanchor
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS, anchor_columns, lock_article_and_claim
-from claims_api.services.revisions import Change, Precondition, record_revision, snapshot_of
+from claims_api.services.revisions import (
+    Change,
+    Precondition,
+    record_revision,
+    record_revisions,
+    snapshot_of,
+)
 
+# What following a new body can change in a claim's snapshot.
+REANCHORED_FIELDS = frozenset({"quote", "anchor", "needs_review"})
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
 
@@ -53,12 +61,12 @@ def version_row(
 
 def change_body(
     article: Article, body: str, origin: VersionOrigin, change: Change, now: datetime
-) -> list[Claim]:
+) -> int:
     """Replace the body of ``article`` (locked by the caller) and re-anchor its claims.
 
     Claims are locked in id order after the article, the order every claim writer
     that touches an article also takes (article first), so edits never deadlock.
-    Returns the claims whose anchor changed.
+    Returns how many claims' anchors changed (one revision each).
     """
     # Versions outlive a removed body, so the next number is counted from them.
     # The bodies the claims' quotes were taken from (most often the one being replaced).
@@ -85,18 +93,18 @@ def change_body(
         .with_for_update(of=Claim)
         .execution_options(populate_existing=True)
     ).all()
-    moved = []
+    changed = []
     for claim in claims:
-        before = snapshot_of(claim)
+        changed.append((claim, snapshot_of(claim)))
         version = claim.anchor_version
         if version not in quoted_bodies:
             quoted_bodies[version] = (
                 "" if version is None else get_version(article.id, version).body
             )
         follow_body(claim, quoted_bodies[version], body, number, now)
-        if record_revision(claim, RevisionAction.REANCHOR, before, change, now) is not None:
-            moved.append(claim)
-    return moved
+    return record_revisions(
+        changed, RevisionAction.REANCHOR, change, now, touching=REANCHORED_FIELDS
+    )
 
 
 def follow_body(claim: Claim, old_body: str, body: str, version: int, now: datetime) -> Reanchoring:
