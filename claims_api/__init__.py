@@ -85,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from claims_api.resources import (
         articles,
         claims,
+        events,
         exports,
         extraction,
         health,
@@ -104,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         review_queue,
         sources,
         revisions,
+        events,
         imports,
         exports,
         keys,

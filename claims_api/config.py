@@ -27,6 +27,8 @@ class DefaultConfig:
     IMPORT_MAX_RECORD_BYTES = 16 * 1024 * 1024
     # An import still "running" after this long died with its process.
     IMPORT_STALE_SECONDS = 3600
+    # The change feed (/events) keeps events this long; older cursors get 410.
+    EVENT_RETENTION_DAYS = 30
     # Named as the author of exported ClaimReviews; PUBLIC_URL makes their URLs.
     PUBLISHER_NAME = "claims-api"
     PUBLIC_URL = None

@@ -4,6 +4,7 @@ from claims_api.models.api_key import ApiKey
 from claims_api.models.article import Article, ArticleVersion
 from claims_api.models.base import Base
 from claims_api.models.claim import Claim, ClaimSource, ClaimTag
+from claims_api.models.event import Event
 from claims_api.models.import_run import ImportRun
 from claims_api.models.review import ClaimAssignment, Review
 from claims_api.models.revision import Revision
@@ -18,6 +19,7 @@ __all__ = [
     "ClaimAssignment",
     "ClaimSource",
     "ClaimTag",
+    "Event",
     "ImportRun",
     "Review",
     "Revision",

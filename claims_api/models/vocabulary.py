@@ -59,6 +59,28 @@ class RevisionAction(StrEnum):
     ANCHOR = "anchor"
 
 
+class EventType(StrEnum):
+    """What the change feed and webhooks tell consumers about."""
+
+    CLAIM_CREATED = "claim.created"
+    CLAIM_UPDATED = "claim.updated"
+    CLAIM_STATUS_CHANGED = "claim.status_changed"
+    CLAIM_PUBLISHED = "claim.published"
+    CLAIM_CORRECTED = "claim.corrected"
+    CLAIM_DELETED = "claim.deleted"
+    CLAIM_SOURCE_LINKED = "claim.source_linked"
+    CLAIM_SOURCE_UNLINKED = "claim.source_unlinked"
+    CLAIM_NEEDS_REVIEW = "claim.needs_review"
+    ARTICLE_CREATED = "article.created"
+    ARTICLE_UPDATED = "article.updated"
+    ARTICLE_DELETED = "article.deleted"
+    SOURCE_CREATED = "source.created"
+    SOURCE_UPDATED = "source.updated"
+    REVIEW_CREATED = "review.created"
+    RELATION_DECIDED = "relation.decided"
+    IMPORT_FINISHED = "import.finished"
+
+
 class AnchorState(StrEnum):
     """Where a claim's quote stands after its article's body last changed."""
 

@@ -94,7 +94,7 @@ class ArticleById(MethodView):
     @blp.response(204)
     def delete(self, headers: dict[str, Any], article_id: int) -> None:
         """Delete an article that has no claims (409 otherwise); needs If-Match."""
-        article_service.delete_article(article_id, precondition(headers))
+        article_service.delete_article(article_id, precondition(headers), change_from(headers))
         db.session.commit()
 
 

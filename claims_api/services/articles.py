@@ -12,8 +12,10 @@ from claims_api.errors import Conflict, NotFound
 from claims_api.extensions import db
 from claims_api.models import Article, ArticleVersion, Claim
 from claims_api.models.base import utcnow
-from claims_api.models.vocabulary import VersionOrigin
+from claims_api.models.vocabulary import EventType, VersionOrigin
+from claims_api.schemas.articles import ArticleSummarySchema
 from claims_api.services.article_versions import body_sha256, change_body, version_row
+from claims_api.services.events import record_event
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Change, Precondition
 from claims_api.services.search import contains_text
@@ -61,7 +63,37 @@ def create_article(
             ArticleVersion(**version_row(article.id, 1, body, origin, change.actor, now))
         )
         db.session.flush()
-    return get_article(article.id)
+    created = get_article(article.id)
+    _record_article_event(EventType.ARTICLE_CREATED, {}, created, change, now)
+    return created
+
+
+# What article events carry: the article as a list shows it (the body can be long;
+# body_sha256 and body_version say when it changed).
+_article_schema = ArticleSummarySchema()
+ARTICLE_BOOKKEEPING = frozenset({"version", "updated_at", "claim_count"})
+
+
+def article_event_data(before: dict[str, Any], article: Any) -> dict[str, Any]:
+    """The event data of an article change: how it now reads, and what changed.
+
+    ``article`` is an Article, or a row the bulk importer inserted, read alike.
+    """
+    now_reads: dict[str, Any] = _article_schema.dump(article)
+    changes = {
+        name: {"old": before.get(name), "new": value}
+        for name, value in sorted(now_reads.items())
+        if name not in ARTICLE_BOOKKEEPING and before.get(name) != value
+    }
+    return {"article": now_reads, "changes": changes}
+
+
+def _record_article_event(
+    type_: EventType, before: dict[str, Any], article: Article, change: Change, now: datetime
+) -> None:
+    data = article_event_data(before, article)
+    if data["changes"] or type_ != EventType.ARTICLE_UPDATED:
+        record_event(type_, data, change.actor, now, article_id=article.id)
 
 
 def get_article(article_id: int, *, for_update: bool = False) -> Article:
@@ -99,6 +131,7 @@ def update_article(
     article = get_article(article_id, for_update=True)
     precondition.check(article.version, f"Article {article_id}")
     now = utcnow()
+    before: dict[str, Any] = _article_schema.dump(article)
     if "body" in data and data["body"] != article.body:
         if data["body"] is not None:
             change_body(article, data["body"], origin, change, now)
@@ -114,7 +147,9 @@ def update_article(
     if db.session.is_modified(article):
         article.updated_at = now
         db.session.flush()
-    return get_article(article_id)
+    updated = get_article(article_id)
+    _record_article_event(EventType.ARTICLE_UPDATED, before, updated, change, now)
+    return updated
 
 
 def _remove_body(article: Article) -> None:
@@ -129,7 +164,7 @@ def _remove_body(article: Article) -> None:
     article.body = article.body_sha256 = article.body_version = None
 
 
-def delete_article(article_id: int, precondition: Precondition) -> None:
+def delete_article(article_id: int, precondition: Precondition, change: Change) -> None:
     """Delete an article no claim refers to; one with claims (even deleted ones) stays."""
     article = get_article(article_id, for_update=True)
     precondition.check(article.version, f"Article {article_id}")
@@ -140,9 +175,17 @@ def delete_article(article_id: int, precondition: Precondition) -> None:
             "it cannot be deleted.",
             claim_count=referring,
         )
+    last: dict[str, Any] = _article_schema.dump(article)
     db.session.execute(delete(ArticleVersion).where(ArticleVersion.article_id == article.id))
     db.session.delete(article)
     db.session.flush()
+    record_event(
+        EventType.ARTICLE_DELETED,
+        {"article": last, "changes": {}},
+        change.actor,
+        utcnow(),
+        article_id=article_id,
+    )
 
 
 def list_articles(

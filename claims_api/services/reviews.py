@@ -15,9 +15,11 @@ from claims_api.errors import Conflict, DomainError, Forbidden, InvalidInput
 from claims_api.extensions import db
 from claims_api.models import Claim, ClaimAssignment, ClaimSource, Review, Revision
 from claims_api.models.base import utcnow
-from claims_api.models.vocabulary import RevisionAction
+from claims_api.models.vocabulary import EventType, RevisionAction
+from claims_api.schemas.reviews import ReviewSchema
 from claims_api.services.article_versions import clear_flag
 from claims_api.services.claims import get_claim, link_to
+from claims_api.services.events import record_event
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.review_queue import current_assignment
 from claims_api.services.revisions import (
@@ -27,6 +29,8 @@ from claims_api.services.revisions import (
     require_claim,
     snapshot_of,
 )
+
+_review_schema = ReviewSchema()
 
 # The revisions that count as editing a claim, for the four-eyes rule.
 EDITING_ACTIONS = (RevisionAction.CREATE, RevisionAction.UPDATE)
@@ -128,6 +132,14 @@ def _review(claim: Claim, decision: dict[str, Any], change: Change, four_eyes: b
     if target not in flow.awaiting_review:
         db.session.execute(delete(ClaimAssignment).where(ClaimAssignment.claim_id == claim.id))
     db.session.flush()
+    record_event(
+        EventType.REVIEW_CREATED,
+        {"review": _review_schema.dump(review)},
+        change.actor,
+        now,
+        claim_id=claim.id,
+        article_id=claim.article_id,
+    )
     return review
 
 
@@ -198,7 +210,15 @@ def publish_verdict(claim_id: int, precondition: Precondition, change: Change) -
     before = snapshot_of(claim)
     latest.published_at = now
     claim.published_review_id = latest.id
-    record_revision(claim, RevisionAction.PUBLISH, before, change, now)
+    corrected = latest.correction
+    record_revision(
+        claim,
+        RevisionAction.PUBLISH,
+        before,
+        change,
+        now,
+        event=EventType.CLAIM_CORRECTED if corrected else EventType.CLAIM_PUBLISHED,
+    )
     return claim
 
 

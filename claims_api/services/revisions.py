@@ -13,8 +13,9 @@ from sqlalchemy import insert, select
 from claims_api.errors import NotFound, PreconditionFailed
 from claims_api.extensions import db
 from claims_api.models import Claim, Revision
-from claims_api.models.vocabulary import RevisionAction
+from claims_api.models.vocabulary import EventType, RevisionAction
 from claims_api.schemas.claims import ClaimSchema
+from claims_api.services.events import event_row, record_events
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 
 # Fields every change moves; a revision lists what the change itself did.
@@ -91,9 +92,11 @@ def record_revision(
     before: dict[str, Any],
     change: Change,
     now: datetime,
+    *,
+    event: EventType | None = None,
 ) -> bool:
     """Write the next revision of ``claim`` if the change changed anything (and say so)."""
-    return record_revisions([(claim, before)], action, change, now) == 1
+    return record_revisions([(claim, before)], action, change, now, event=event) == 1
 
 
 def record_revisions(
@@ -103,6 +106,7 @@ def record_revisions(
     now: datetime,
     *,
     touching: frozenset[str] | None = None,
+    event: EventType | None = None,
 ) -> int:
     """Write the next revision of each claim (paired with its snapshot from before the
     change) that the change changed, and say how many: one flush and one INSERT for
@@ -115,10 +119,14 @@ def record_revisions(
     change the status alone is recorded as a status change. ``touching`` names the
     snapshot fields the change can move, when the caller knows: only those are dumped
     again.
+
+    Each revision comes with its events for the change feed (``event``, else the
+    one the action stands for; plus ``claim.needs_review`` when the change flagged
+    the claim), written in the same statement-per-table way.
     """
     if any(claim.id is None for claim, _ in changed):
         db.session.flush()  # a new claim's snapshot names its id
-    revisions = []
+    revisions, events = [], []
     for claim, before in changed:
         snapshot = snapshot_of(claim) if touching is None else {**before, **_dump(claim, touching)}
         changes = changed_fields(before, snapshot)
@@ -128,6 +136,16 @@ def record_revisions(
         claim.updated_at = now
         snapshot.update(_dump(claim, BOOKKEEPING_FIELDS))
         is_status = action == RevisionAction.UPDATE and set(changes) == {"status"}
+        events.extend(
+            _claim_events(
+                claim,
+                snapshot,
+                changes,
+                event or ACTION_EVENTS[RevisionAction.STATUS if is_status else action],
+                change,
+                now,
+            )
+        )
         revisions.append(
             {
                 "claim_id": claim.id,
@@ -143,7 +161,52 @@ def record_revisions(
     db.session.flush()
     if revisions:
         db.session.execute(insert(Revision), revisions)
+        record_events(events)
     return len(revisions)
+
+
+# The event each kind of revision stands for.
+ACTION_EVENTS = {
+    RevisionAction.CREATE: EventType.CLAIM_CREATED,
+    RevisionAction.UPDATE: EventType.CLAIM_UPDATED,
+    RevisionAction.STATUS: EventType.CLAIM_STATUS_CHANGED,
+    RevisionAction.REVIEW: EventType.CLAIM_STATUS_CHANGED,
+    RevisionAction.DELETE: EventType.CLAIM_DELETED,
+    RevisionAction.LINK: EventType.CLAIM_SOURCE_LINKED,
+    RevisionAction.UNLINK: EventType.CLAIM_SOURCE_UNLINKED,
+    RevisionAction.PUBLISH: EventType.CLAIM_PUBLISHED,
+    RevisionAction.REANCHOR: EventType.CLAIM_UPDATED,
+    RevisionAction.ANCHOR: EventType.CLAIM_UPDATED,
+}
+
+
+def claim_event_rows(
+    claim_id: int,
+    article_id: int,
+    snapshot: dict[str, Any],
+    changes: dict[str, Any],
+    type_: EventType,
+    actor: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """A claim change's events: the claim as it now reads and what changed."""
+    data = {"claim": snapshot, "changes": changes}
+    ids = {"claim_id": claim_id, "article_id": article_id}
+    rows = [event_row(type_, data, actor, now, **ids)]
+    if (changes.get("needs_review") or {}).get("new") is not None:
+        rows.append(event_row(EventType.CLAIM_NEEDS_REVIEW, data, actor, now, **ids))
+    return rows
+
+
+def _claim_events(
+    claim: Claim,
+    snapshot: dict[str, Any],
+    changes: dict[str, Any],
+    type_: EventType,
+    change: Change,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    return claim_event_rows(claim.id, claim.article_id, snapshot, changes, type_, change.actor, now)
 
 
 def require_claim(claim_id: int) -> None:

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text, tuple_
@@ -31,12 +32,18 @@ from claims_api.models import (
 )
 from claims_api.models.base import utcnow
 from claims_api.models.claim import DEFAULT_PRIORITY
-from claims_api.models.vocabulary import RevisionAction, Role, VersionOrigin
+from claims_api.models.vocabulary import EventType, RevisionAction, Role, VersionOrigin
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
 from claims_api.services.article_versions import body_sha256, version_row
+from claims_api.services.events import event_row, record_events
 from claims_api.services.imports.copy import insert_rows
-from claims_api.services.revisions import ANY_VERSION, Change, creation_changes
+from claims_api.services.revisions import (
+    ANY_VERSION,
+    Change,
+    claim_event_rows,
+    creation_changes,
+)
 from claims_api.services.sources import sources_for_urls
 from claims_api.services.urls import InvalidURL, normalize_url
 
@@ -214,6 +221,19 @@ def _resolve_articles(
     new = [url for url in wanted if url not in found and url in by_location.values()]
     rows = [_article_row(url, wanted[url], now) for url in new]
     ids = insert_rows(Article.__table__, rows, returning_ids=True)
+    record_events(
+        event_row(
+            EventType.ARTICLE_CREATED,
+            # The schema reads the inserted row as it reads a model.
+            article_service.article_event_data(
+                {}, SimpleNamespace(**row, id=article_id, claim_count=0)
+            ),
+            change.actor,
+            now,
+            article_id=article_id,
+        )
+        for article_id, row in zip(ids, rows, strict=True)
+    )
     insert_rows(
         ArticleVersion.__table__,
         [
@@ -474,7 +494,7 @@ def _insert_claims(
     ]
     ids = insert_rows(Claim.__table__, claim_rows, returning_ids=True)
     stamp = now.isoformat()
-    tag_rows, link_rows, revision_rows = [], [], []
+    tag_rows, link_rows, revision_rows, event_rows = [], [], [], []
     for claim_id, claim in zip(ids, new_claims, strict=True):
         tag_rows.extend({"claim_id": claim_id, "tag": tag} for tag in claim.tags)
         link_rows.extend(
@@ -489,6 +509,7 @@ def _insert_claims(
             for link in claim.links
         )
         snapshot = _snapshot(claim_id, claim, stamp, initial)
+        changes = creation_changes(snapshot)
         revision_rows.append(
             {
                 "claim_id": claim_id,
@@ -496,12 +517,24 @@ def _insert_claims(
                 "action": RevisionAction.CREATE.value,
                 "actor": change.actor,
                 "reason": change.reason,
-                "changes": creation_changes(snapshot),
+                "changes": changes,
                 "snapshot": snapshot,
                 "created_at": now,
             }
         )
+        event_rows.extend(
+            claim_event_rows(
+                claim_id,
+                claim.article_id,
+                snapshot,
+                changes,
+                EventType.CLAIM_CREATED,
+                change.actor,
+                now,
+            )
+        )
     insert_rows(ClaimTag.__table__, tag_rows)
     insert_rows(ClaimSource.__table__, link_rows)
     insert_rows(Revision.__table__, revision_rows)
+    record_events(event_rows)
     report.counts["claims_created"] += len(ids)
