@@ -86,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from claims_api.resources import (
         articles,
         claims,
+        events,
         exports,
         extraction,
         health,
@@ -105,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         review_queue,
         sources,
         revisions,
+        events,
         imports,
         exports,
         keys,

@@ -29,6 +29,8 @@ class DefaultConfig:
     IMPORT_MAX_RECORD_BYTES = 16 * 1024 * 1024
     # An import still "running" after this long died with its process.
     IMPORT_STALE_SECONDS = 3600
+    # The change feed (/events) keeps events this long; older cursors get 410.
+    EVENT_RETENTION_DAYS = 30
     # The author of our ClaimReviews (an organisation: name and site; the site defaults
     # to the fact-check pages' scheme and host), and the page where each claim's fact
     # check is read: the ClaimReview's url, the same from the API and the CLI.

@@ -15,7 +15,14 @@ from typing import Any
 
 from flask import Flask
 
-from tests.factories import check, client_for, create_article, create_claim, review_claim
+from tests.factories import (
+    check,
+    client_for,
+    create_article,
+    create_claim,
+    review_claim,
+    seed_body,
+)
 
 WRITERS = 20
 
@@ -147,8 +154,11 @@ def test_a_body_change_racing_a_new_claim_never_leaves_a_quote_pointing_elsewher
 
         statuses = run_together(2, write)
         assert all(status < 500 for status in statuses), statuses
-        body = check(client.get(f"/articles/{article['id']}"), 200)["body"]
         for claim in check(client.get(f"/articles/{article['id']}/claims"), 200)["items"]:
+            # The quote points into the version it names: the new body, or (orphaned
+            # by the change) the one it was taken from.
+            version = claim["anchor"]["version"]
+            body = check(client.get(f"/articles/{article['id']}/versions/{version}"), 200)["body"]
             quote = claim["quote"]
             assert body[quote["start"] : quote["end"]] == quote["exact"], (round_number, statuses)
 
@@ -233,3 +243,54 @@ def test_reviewers_asking_for_the_same_claim_only_one_gets_it(app: Flask) -> Non
         return reviewers[index].post(f"/claims/{claim['id']}/assignment", json={}).status_code
 
     assert Counter(run_together(REVIEWERS, lease)) == Counter({201: 1, 409: REVIEWERS - 1})
+
+
+def test_body_edits_racing_claim_edits_never_deadlock_nor_misplace_a_quote(app: Flask) -> None:
+    """Body edits lock the article then its claims; claim edits take the same order."""
+    client = client_for(app)
+    article = create_article(client)
+    claims = [
+        create_claim(client, article["id"], key=f"claim-{index}", text=f"Claim {index}.")
+        for index in range(4)
+    ]
+    bodies = [seed_body(), "Editor's note: updated.\n\n" + seed_body()]
+    rounds = 5
+
+    def work(index: int) -> list[int]:
+        worker = client_for(app, f"racer-{index}", "contributor")
+        statuses = []
+        for round_ in range(rounds):
+            while True:
+                if index % 2 == 0:
+                    current = worker.get(f"/articles/{article['id']}")
+                    response = worker.patch(
+                        f"/articles/{article['id']}",
+                        json={"body": bodies[(index + round_) % 2]},
+                        headers={"If-Match": current.headers["ETag"]},
+                    )
+                else:
+                    claim_id = claims[(index + round_) % len(claims)]["id"]
+                    current = worker.get(f"/claims/{claim_id}")
+                    response = worker.patch(
+                        f"/claims/{claim_id}",
+                        json={
+                            "text": f"Edited by {index} in round {round_}.",
+                            "quote": {"exact": current.get_json()["quote"]["exact"]},
+                        },
+                        headers={"If-Match": current.headers["ETag"]},
+                    )
+                statuses.append(response.status_code)
+                if response.status_code != 412:
+                    break
+        return statuses
+
+    outcomes = [status for statuses in run_together(8, work) for status in statuses]
+    assert set(outcomes) <= {200, 412}, Counter(outcomes)
+    for claim in claims:
+        current = check(client.get(f"/claims/{claim['id']}"), 200)
+        version = current["anchor"]["version"]
+        body = check(client.get(f"/articles/{article['id']}/versions/{version}"), 200)["body"]
+        quote = current["quote"]
+        assert body[quote["start"] : quote["end"]] == quote["exact"]
+        assert current["anchor"]["state"] in {"anchored", "moved"}
+        assert revision_numbers(app, claim["id"]) == list(range(1, current["revision"] + 1))

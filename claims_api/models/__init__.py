@@ -1,9 +1,10 @@
 """The data model: one module per aggregate."""
 
 from claims_api.models.api_key import ApiKey
-from claims_api.models.article import Article
+from claims_api.models.article import Article, ArticleVersion
 from claims_api.models.base import Base
 from claims_api.models.claim import Claim, ClaimSource, ClaimTag
+from claims_api.models.event import Event
 from claims_api.models.external_review import ExternalReview
 from claims_api.models.import_run import ImportRun
 from claims_api.models.review import ClaimAssignment, Review
@@ -13,11 +14,13 @@ from claims_api.models.source import Source
 __all__ = [
     "ApiKey",
     "Article",
+    "ArticleVersion",
     "Base",
     "Claim",
     "ClaimAssignment",
     "ClaimSource",
     "ClaimTag",
+    "Event",
     "ExternalReview",
     "ImportRun",
     "Review",

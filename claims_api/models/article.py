@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from claims_api.limits import (
@@ -13,6 +13,7 @@ from claims_api.limits import (
     MAX_URL_LENGTH,
 )
 from claims_api.models.base import Base, utcnow
+from claims_api.models.vocabulary import VersionOrigin, enum_column_type
 
 if TYPE_CHECKING:
     from claims_api.models.claim import Claim
@@ -36,6 +37,8 @@ class Article(Base):
     language: Mapped[str | None] = mapped_column(String(MAX_LANGUAGE_LENGTH))
     body: Mapped[str | None] = mapped_column(Text)
     body_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The number of the body's latest ArticleVersion; None while there is no body.
+    body_version: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -61,3 +64,21 @@ class Article(Base):
             postgresql_ops={"body": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
     )
+
+
+class ArticleVersion(Base):
+    """One body an article has had, numbered 1, 2, 3... per article.
+
+    Numbered apart from the article's ETag counter, which metadata edits move too;
+    claims' quotes name the version they were taken from.
+    """
+
+    __tablename__ = "article_versions"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[VersionOrigin] = mapped_column(enum_column_type(VersionOrigin, "version_origin"))
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from claims_api.models.article import Article
 from claims_api.models.base import Base, utcnow
 from claims_api.models.vocabulary import (
     DEFAULT_STATUS,
+    AnchorState,
     ClaimKind,
     Stance,
     StructuredByKind,
@@ -26,8 +27,9 @@ DEFAULT_PRIORITY = 3
 
 
 class QuotedByColumns:
-    """The ``quote`` of a claim-like object, from its quote columns: a Claim, or a claim
-    row the bulk import inserts without the ORM (services.revisions.ClaimRow)."""
+    """The ``quote``, ``anchor`` and ``needs_review`` of a claim-like object, from its
+    columns: a Claim, or a claim row the bulk import inserts without the ORM
+    (services.revisions.ClaimRow)."""
 
     if TYPE_CHECKING:
         quote_exact: str | None
@@ -35,6 +37,12 @@ class QuotedByColumns:
         quote_end: int | None
         quote_prefix: str | None
         quote_suffix: str | None
+        anchor_state: AnchorState | str | None
+        anchor_version: int | None
+        anchor_score: float | None
+        anchor_previous_exact: str | None
+        needs_review_reason: str | None
+        needs_review_since: datetime | None
 
     @property
     def quote(self) -> dict[str, Any] | None:
@@ -47,6 +55,23 @@ class QuotedByColumns:
             "prefix": self.quote_prefix,
             "suffix": self.quote_suffix,
         }
+
+    @property
+    def anchor(self) -> dict[str, Any] | None:
+        if self.anchor_state is None:
+            return None
+        return {
+            "state": self.anchor_state,
+            "version": self.anchor_version,
+            "score": self.anchor_score,
+            "previous_exact": self.anchor_previous_exact,
+        }
+
+    @property
+    def needs_review(self) -> dict[str, Any] | None:
+        if self.needs_review_reason is None:
+            return None
+        return {"reason": self.needs_review_reason, "since": self.needs_review_since}
 
 
 class Claim(StructuredByKind, QuotedByColumns, Base):
@@ -69,6 +94,16 @@ class Claim(StructuredByKind, QuotedByColumns, Base):
     quote_end: Mapped[int | None]
     quote_prefix: Mapped[str | None] = mapped_column(Text)
     quote_suffix: Mapped[str | None] = mapped_column(Text)
+    # Which body version the quote points into, and how it got there when the body changed.
+    anchor_state: Mapped[AnchorState | None] = mapped_column(
+        enum_column_type(AnchorState, "anchor_state")
+    )
+    anchor_version: Mapped[int | None]
+    anchor_score: Mapped[float | None]
+    anchor_previous_exact: Mapped[str | None] = mapped_column(Text)
+    # Set when the words a claim quotes changed under it; cleared by a reviewer.
+    needs_review_reason: Mapped[str | None] = mapped_column(Text)
+    needs_review_since: Mapped[datetime | None]
     # The structured fields of the claim's kind (quantity, membership or statement).
     details: Mapped[dict[str, Any] | None]
     # An indexed copy of details["speaker"] for statements, so the speaker filter
@@ -117,6 +152,7 @@ class Claim(StructuredByKind, QuotedByColumns, Base):
         Index("ix_claims_status_created_at_id", "status", "created_at", "id"),
         Index("ix_claims_status_review_priority_id", "status", "review_priority", "id"),
         Index("ix_claims_speaker_created_at_id", "speaker", "created_at", "id"),
+        Index("ix_claims_needs_review_since_id", "needs_review_since", "id"),
         Index(
             "ix_claims_text_trgm",
             "text",

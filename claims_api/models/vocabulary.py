@@ -53,6 +53,56 @@ class RevisionAction(StrEnum):
     UNLINK = "unlink"
     REVIEW = "review"
     PUBLISH = "publish"
+    # The article's body changed and the claim's quote followed it (or could not).
+    REANCHOR = "reanchor"
+    # A reviewer confirmed or re-pointed a doubtful anchor.
+    ANCHOR = "anchor"
+
+
+class EventType(StrEnum):
+    """What the change feed and webhooks tell consumers about."""
+
+    CLAIM_CREATED = "claim.created"
+    CLAIM_UPDATED = "claim.updated"
+    CLAIM_STATUS_CHANGED = "claim.status_changed"
+    CLAIM_PUBLISHED = "claim.published"
+    CLAIM_CORRECTED = "claim.corrected"
+    CLAIM_DELETED = "claim.deleted"
+    CLAIM_SOURCE_LINKED = "claim.source_linked"
+    CLAIM_SOURCE_UNLINKED = "claim.source_unlinked"
+    CLAIM_NEEDS_REVIEW = "claim.needs_review"
+    ARTICLE_CREATED = "article.created"
+    ARTICLE_UPDATED = "article.updated"
+    ARTICLE_DELETED = "article.deleted"
+    SOURCE_CREATED = "source.created"
+    SOURCE_UPDATED = "source.updated"
+    REVIEW_CREATED = "review.created"
+    RELATION_DECIDED = "relation.decided"
+    IMPORT_FINISHED = "import.finished"
+
+
+class AnchorState(StrEnum):
+    """Where a claim's quote stands after its article's body last changed."""
+
+    ANCHORED = "anchored"  # the same words at the same place
+    MOVED = "moved"  # the same words, elsewhere in the new body
+    FUZZY = "fuzzy"  # similar words: the quote now points at the best, unique match
+    AMBIGUOUS = "ambiguous"  # several places fit equally well: the quote stays on the old version
+    ORPHANED = "orphaned"  # the words are gone: the quote stays on the old version
+
+
+# The states a human must look at: the quote no longer reads as it did.
+DOUBTFUL_ANCHOR_STATES = frozenset({AnchorState.FUZZY, AnchorState.AMBIGUOUS, AnchorState.ORPHANED})
+
+
+class VersionOrigin(StrEnum):
+    """How an article's body version came to be."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    FETCHED = "fetched"
+    REFRESHED = "refreshed"
+    IMPORTED = "imported"
 
 
 class Role(StrEnum):

@@ -14,6 +14,7 @@ from claims_api.resources.common import (
     ETAG_HEADER_DOC,
     Blueprint,
     Reply,
+    change_from,
     page_request,
     page_response,
     precondition,
@@ -25,9 +26,14 @@ from claims_api.schemas.articles import (
     ArticleListArgs,
     ArticlePageSchema,
     ArticleSchema,
+    ArticleVersionDiffSchema,
+    ArticleVersionSchema,
+    ArticleVersionSummarySchema,
+    VersionDiffArgs,
 )
 from claims_api.schemas.claims import ArticleClaimListArgs, ClaimPageSchema
 from claims_api.schemas.common import WriteHeaders
+from claims_api.services import article_versions as version_service
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
 
@@ -45,10 +51,14 @@ class Articles(MethodView):
 
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ArticleCreateSchema)
+    @blp.arguments(WriteHeaders, location="headers")
     @blp.response(201, ArticleSchema, headers=ETAG_HEADER_DOC)
-    def post(self, data: dict[str, Any]) -> Reply:
-        """Add an article; its URL is normalised and must be new (409 otherwise)."""
-        article = article_service.create_article(data)
+    def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
+        """Add an article; its URL is normalised and must be new (409 otherwise).
+
+        Its body, if given, is kept as version 1.
+        """
+        article = article_service.create_article(data, change_from(headers))
         db.session.commit()
         location = url_for("articles.ArticleById", article_id=article.id)
         return versioned(article, article.version, 201, Location=location)
@@ -67,8 +77,15 @@ class ArticleById(MethodView):
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
     def patch(self, data: dict[str, Any], headers: dict[str, Any], article_id: int) -> Reply:
-        """Change metadata; needs If-Match. The body cannot change while claims quote it (409)."""
-        article = article_service.update_article(article_id, data, precondition(headers))
+        """Change metadata or the body; needs If-Match.
+
+        A new body is kept as the next version, and every claim's quote follows it:
+        each claim's `anchor` says how (anchored, moved, fuzzy, ambiguous, orphaned),
+        and a quote whose words changed is flagged `needs_review`.
+        """
+        article = article_service.update_article(
+            article_id, data, precondition(headers), change_from(headers)
+        )
         db.session.commit()
         return versioned(article, article.version)
 
@@ -77,7 +94,7 @@ class ArticleById(MethodView):
     @blp.response(204)
     def delete(self, headers: dict[str, Any], article_id: int) -> None:
         """Delete an article that has no claims (409 otherwise); needs If-Match."""
-        article_service.delete_article(article_id, precondition(headers))
+        article_service.delete_article(article_id, precondition(headers), change_from(headers))
         db.session.commit()
 
 
@@ -90,3 +107,28 @@ class ArticleClaims(MethodView):
         article_service.get_article(article_id)
         page = page_request(args)
         return page_response(claim_service.list_claims(page, article_id=article_id, **args))
+
+
+@blp.route("/<int:article_id>/versions")
+class ArticleVersions(MethodView):
+    @blp.response(200, ArticleVersionSummarySchema(many=True))
+    def get(self, article_id: int) -> Any:
+        """Every body the article has had, oldest first (without the texts)."""
+        return version_service.list_versions(article_id)
+
+
+@blp.route("/<int:article_id>/versions/<int:number>")
+class ArticleVersionByNumber(MethodView):
+    @blp.response(200, ArticleVersionSchema)
+    def get(self, article_id: int, number: int) -> Any:
+        """One body version, with its text."""
+        return version_service.get_version(article_id, number)
+
+
+@blp.route("/<int:article_id>/versions/<int:number>/diff")
+class ArticleVersionDiff(MethodView):
+    @blp.arguments(VersionDiffArgs, location="query", as_kwargs=True)
+    @blp.response(200, ArticleVersionDiffSchema)
+    def get(self, article_id: int, number: int, against: int | None = None) -> Any:
+        """The runs of words that changed from version `against` (default: the previous)."""
+        return version_service.diff_versions(article_id, number, against)

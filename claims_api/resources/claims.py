@@ -22,6 +22,7 @@ from claims_api.resources.common import (
     versioned,
 )
 from claims_api.schemas.claims import (
+    AnchorPointSchema,
     ClaimCreateSchema,
     ClaimListArgs,
     ClaimPageSchema,
@@ -36,6 +37,7 @@ from claims_api.schemas.revisions import (
     RevisionPageSchema,
     RevisionSchema,
 )
+from claims_api.services import article_versions as version_service
 from claims_api.services import claims as claim_service
 from claims_api.services import revisions as revision_service
 from claims_api.services.exports import claimreview_of_claim
@@ -125,6 +127,24 @@ class ClaimSourceById(MethodView):
         """Unlink a source from the claim; If-Match is optional."""
         claim = claim_service.unlink_source(
             claim_id, source_id, precondition(headers, required=False), change_from(headers)
+        )
+        db.session.commit()
+        return versioned(claim, claim.revision)
+
+
+@blp.route("/<int:claim_id>/anchor")
+class ClaimAnchor(MethodView):
+    @requires(Role.REVIEWER)
+    @blp.arguments(AnchorPointSchema)
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    def put(self, data: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
+        """Confirm or re-point the claim's quote in a body version; needs If-Match.
+
+        Clears the claim's `needs_review` flag; the status does not change.
+        """
+        claim = version_service.point_anchor(
+            claim_id, data, precondition(headers), change_from(headers, data.pop("reason", None))
         )
         db.session.commit()
         return versioned(claim, claim.revision)

@@ -9,6 +9,7 @@ from claims_api.limits import (
     MAX_TITLE_LENGTH,
     MAX_URL_LENGTH,
 )
+from claims_api.models.vocabulary import VersionOrigin
 from claims_api.schemas.common import (
     LANGUAGE_TAG,
     PageArgs,
@@ -61,6 +62,10 @@ class ArticleSchema(Schema):
     language = fields.String(allow_none=True)
     body = fields.String(allow_none=True)
     body_sha256 = fields.String(allow_none=True)
+    body_version = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The body's version number (see /articles/{id}/versions)."},
+    )
     claim_count = fields.Integer(metadata={"description": "Claims anchored in this article."})
     version = fields.Integer(metadata={"description": "Bumped by every change; the ETag."})
     created_at = Timestamp()
@@ -85,3 +90,44 @@ class ArticleListArgs(PageArgs):
 
 
 ArticlePageSchema = page_schema(ArticleSummarySchema, "ArticlePage")
+
+
+class ArticleVersionSummarySchema(Schema):
+    """One body an article has had: number, digest, when, who, and how it came."""
+
+    number = fields.Integer()
+    body_sha256 = fields.String()
+    origin = fields.String(metadata={"enum": [origin.value for origin in VersionOrigin]})
+    actor = fields.String()
+    created_at = Timestamp()
+
+
+class ArticleVersionSchema(ArticleVersionSummarySchema):
+    article_id = fields.Integer()
+    body = fields.String()
+
+
+class VersionDiffArgs(Schema):
+    against = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "The version to compare with; default the previous one."},
+    )
+
+
+class BodyChangeSchema(Schema):
+    """A run of words that changed between two versions, with its offsets in each."""
+
+    op = fields.String(metadata={"enum": ["replace", "delete", "insert"]})
+    old_start = fields.Integer()
+    old_end = fields.Integer()
+    new_start = fields.Integer()
+    new_end = fields.Integer()
+    old_text = fields.String()
+    new_text = fields.String()
+
+
+class ArticleVersionDiffSchema(Schema):
+    article_id = fields.Integer()
+    number = fields.Integer()
+    against = fields.Integer()
+    changes = fields.List(fields.Nested(BodyChangeSchema))

@@ -28,6 +28,7 @@ from claims_api.limits import (
     MIN_PRIORITY,
 )
 from claims_api.models.vocabulary import (
+    AnchorState,
     ClaimKind,
     MembershipRelation,
     Stance,
@@ -70,6 +71,60 @@ class QuoteSchema(Schema):
             raise ValidationError("give both start and end, or neither", "end")
         if start is not None and end is not None and end <= start:
             raise ValidationError("must be greater than start", "end")
+
+
+class AnchorSchema(Schema):
+    """Which version of the article body the quote points into, and how it got there."""
+
+    state = fields.String(
+        metadata={
+            "description": "anchored, moved (same words elsewhere), fuzzy (similar words, "
+            "see score and previous_exact), ambiguous or orphaned (the quote stays on "
+            "`version`, an earlier body)",
+            "enum": [state.value for state in AnchorState],
+        }
+    )
+    version = fields.Integer(metadata={"description": "The body version the quote is in."})
+    score = fields.Float(
+        allow_none=True, metadata={"description": "Similarity (0-100) of a fuzzy match."}
+    )
+    previous_exact = fields.String(
+        allow_none=True, metadata={"description": "The quote's words before a fuzzy move."}
+    )
+
+
+class AnchorPointSchema(Schema):
+    """Where a reviewer anchors a quote: a body version and the quote's place in it."""
+
+    version = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The body version; default the article's current one."},
+    )
+    exact = fields.String(
+        validate=validate.Length(min=1, max=10_000),
+        metadata={"description": "The quoted words; found if they occur once (else give start)."},
+    )
+    start = fields.Integer(strict=True, validate=validate.Range(min=0))
+    end = fields.Integer(strict=True, validate=validate.Range(min=0))
+    reason = fields.String(load_only=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def check_place(self, data: dict[str, Any], **kwargs: Any) -> None:
+        start, end = data.get("start"), data.get("end")
+        if (start is None) != (end is None):
+            raise ValidationError("give both start and end, or neither", "end")
+        if start is None and "exact" not in data:
+            raise ValidationError("give exact, or start and end", "exact")
+        if start is not None and end is not None and end <= start:
+            raise ValidationError("must be greater than start", "end")
+
+
+class NeedsReviewSchema(Schema):
+    """Why a reviewer must look at the claim (its status is unchanged by the flag)."""
+
+    reason = fields.String()
+    since = Timestamp()
 
 
 class QuantitySchema(Schema):
@@ -383,6 +438,8 @@ class ClaimSchema(Schema):
     text = fields.String()
     kind = fields.String()
     quote = fields.Nested(QuoteSchema, allow_none=True)
+    anchor = fields.Nested(AnchorSchema, allow_none=True)
+    needs_review = fields.Nested(NeedsReviewSchema, allow_none=True)
     quantity = fields.Nested(QuantitySchema, allow_none=True)
     membership = fields.Nested(MembershipSchema, allow_none=True)
     statement = fields.Nested(StatementSchema, allow_none=True)

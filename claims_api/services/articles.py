@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import undefer
 
 from claims_api.errors import Conflict, NotFound
 from claims_api.extensions import db
-from claims_api.models import Article, Claim
+from claims_api.models import Article, ArticleVersion, Claim
 from claims_api.models.base import utcnow
+from claims_api.models.vocabulary import EventType, VersionOrigin
+from claims_api.schemas.articles import ArticleSummarySchema
+from claims_api.services.article_versions import body_sha256, change_body, version_row
+from claims_api.services.events import record_event
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
-from claims_api.services.revisions import Precondition
+from claims_api.services.revisions import Change, Precondition
 from claims_api.services.search import contains_text
 from claims_api.services.sources import checked_url
 
 ARTICLE_FIELDS = ("title", "publisher", "authors", "published_at", "language")
-
-
-def body_sha256(body: str | None) -> str | None:
-    return None if body is None else hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def article_by_url(url: str) -> Article | None:
@@ -40,21 +39,61 @@ def _check_url_free(url: str, article: Article | None = None) -> None:
         )
 
 
-def create_article(data: dict[str, Any]) -> Article:
+def create_article(
+    data: dict[str, Any], change: Change, origin: VersionOrigin = VersionOrigin.CREATED
+) -> Article:
+    """A new article; its body, if it has one, becomes version 1."""
     url = checked_url(data["url"])
     _check_url_free(url)
     now = utcnow()
+    body = data.get("body")
     article = Article(
         url=url,
-        body=data.get("body"),
-        body_sha256=body_sha256(data.get("body")),
+        body=body,
+        body_sha256=None if body is None else body_sha256(body),
+        body_version=None if body is None else 1,
         created_at=now,
         updated_at=now,
         **{"authors": [], **{name: data[name] for name in ARTICLE_FIELDS if name in data}},
     )
     db.session.add(article)
     db.session.flush()
-    return get_article(article.id)
+    if body is not None:
+        db.session.add(
+            ArticleVersion(**version_row(article.id, 1, body, origin, change.actor, now))
+        )
+        db.session.flush()
+    created = get_article(article.id)
+    _record_article_event(EventType.ARTICLE_CREATED, {}, created, change, now)
+    return created
+
+
+# What article events carry: the article as a list shows it (the body can be long;
+# body_sha256 and body_version say when it changed).
+_article_schema = ArticleSummarySchema()
+ARTICLE_BOOKKEEPING = frozenset({"version", "updated_at", "claim_count"})
+
+
+def article_event_data(before: dict[str, Any], article: Any) -> dict[str, Any]:
+    """The event data of an article change: how it now reads, and what changed.
+
+    ``article`` is an Article, or a row the bulk importer inserted, read alike.
+    """
+    now_reads: dict[str, Any] = _article_schema.dump(article)
+    changes = {
+        name: {"old": before.get(name), "new": value}
+        for name, value in sorted(now_reads.items())
+        if name not in ARTICLE_BOOKKEEPING and before.get(name) != value
+    }
+    return {"article": now_reads, "changes": changes}
+
+
+def _record_article_event(
+    type_: EventType, before: dict[str, Any], article: Article, change: Change, now: datetime
+) -> None:
+    data = article_event_data(before, article)
+    if data["changes"] or type_ != EventType.ARTICLE_UPDATED:
+        record_event(type_, data, change.actor, now, article_id=article.id)
 
 
 def get_article(article_id: int, *, for_update: bool = False) -> Article:
@@ -80,24 +119,24 @@ def _claims_citing(article: Article, *, include_deleted: bool) -> int:
     return db.session.scalar(select(func.count()).select_from(Claim).where(*conditions)) or 0
 
 
-def update_article(article_id: int, data: dict[str, Any], precondition: Precondition) -> Article:
-    """Change an article's metadata; its body only while no claim quotes it.
-
-    Claims' offsets point into the body, so changing it under them would leave
-    quotes pointing at the wrong words.
-    """
+def update_article(
+    article_id: int,
+    data: dict[str, Any],
+    precondition: Precondition,
+    change: Change,
+    origin: VersionOrigin = VersionOrigin.EDITED,
+) -> Article:
+    """Change an article's metadata or body; a new body becomes the next version and
+    its claims' quotes follow it (services/article_versions.py)."""
     article = get_article(article_id, for_update=True)
     precondition.check(article.version, f"Article {article_id}")
+    now = utcnow()
+    before: dict[str, Any] = _article_schema.dump(article)
     if "body" in data and data["body"] != article.body:
-        anchored = _claims_citing(article, include_deleted=False)
-        if anchored:
-            raise Conflict(
-                f"The body cannot change while {anchored} claims are anchored in it; "
-                "delete or move those claims first.",
-                claim_count=anchored,
-            )
-        article.body = data["body"]
-        article.body_sha256 = body_sha256(data["body"])
+        if data["body"] is not None:
+            change_body(article, data["body"], origin, change, now)
+        else:
+            _remove_body(article)
     if "url" in data:
         url = checked_url(data["url"])
         _check_url_free(url, article)
@@ -106,12 +145,26 @@ def update_article(article_id: int, data: dict[str, Any], precondition: Precondi
         if name in data:
             setattr(article, name, data[name])
     if db.session.is_modified(article):
-        article.updated_at = utcnow()
+        article.updated_at = now
         db.session.flush()
-    return get_article(article_id)
+    updated = get_article(article_id)
+    _record_article_event(EventType.ARTICLE_UPDATED, before, updated, change, now)
+    return updated
 
 
-def delete_article(article_id: int, precondition: Precondition) -> None:
+def _remove_body(article: Article) -> None:
+    """Take the body away (its versions stay); refused while live claims quote it."""
+    anchored = _claims_citing(article, include_deleted=False)
+    if anchored:
+        raise Conflict(
+            f"The body cannot be removed while {anchored} claims quote it; "
+            "send a new body instead, and their quotes will follow it.",
+            claim_count=anchored,
+        )
+    article.body = article.body_sha256 = article.body_version = None
+
+
+def delete_article(article_id: int, precondition: Precondition, change: Change) -> None:
     """Delete an article no claim refers to; one with claims (even deleted ones) stays."""
     article = get_article(article_id, for_update=True)
     precondition.check(article.version, f"Article {article_id}")
@@ -122,8 +175,17 @@ def delete_article(article_id: int, precondition: Precondition) -> None:
             "it cannot be deleted.",
             claim_count=referring,
         )
+    last: dict[str, Any] = _article_schema.dump(article)
+    db.session.execute(delete(ArticleVersion).where(ArticleVersion.article_id == article.id))
     db.session.delete(article)
     db.session.flush()
+    record_event(
+        EventType.ARTICLE_DELETED,
+        {"article": last, "changes": {}},
+        change.actor,
+        utcnow(),
+        article_id=article_id,
+    )
 
 
 def list_articles(

@@ -16,6 +16,7 @@ from claims_api.models.base import utcnow
 from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS, natural_key
 from claims_api.models.vocabulary import (
     STRUCTURED_KINDS,
+    AnchorState,
     ClaimKind,
     RevisionAction,
     Role,
@@ -70,6 +71,20 @@ def _article(article_id: int) -> Article:
         message = f"there is no article {article_id}"
         raise InvalidInput(message, errors={"article_id": [message]})
     return article
+
+
+def lock_article_and_claim(claim_id: int) -> tuple[Article, Claim]:
+    """The claim, locked, and its article, share-locked so its body stays put.
+
+    The article first, then the claim: the order a body change takes them in
+    (services/article_versions.py), so the two never deadlock. A claim never
+    changes article, so its article id can be read before either lock.
+    """
+    article_id = db.session.scalar(select(Claim.article_id).where(Claim.id == claim_id))
+    if article_id is None:
+        raise NotFound(f"There is no claim {claim_id}.")
+    article = _article(article_id)
+    return article, get_claim(claim_id, for_update=True)
 
 
 def _check_key_free(claim: Claim, key: str) -> None:
@@ -152,6 +167,7 @@ def claim_values(
     data: dict[str, Any],
     *,
     new: bool,
+    body_version: int | None = None,
 ) -> dict[str, Any]:
     """The column values that applying ``data`` gives a claim, checked against the claim's rules.
 
@@ -191,17 +207,31 @@ def claim_values(
     if data.get("quote") is not None:
         anchored = anchor_quote(body, data["quote"])
         values.update({f"quote_{name}": value for name, value in anchored.items()})
+        values.update(anchor_columns(body_version if body is not None else None))
     elif "quote" in data or new:
         if body is not None:
             message = "required: the claim must be anchored in its article's body"
             raise InvalidInput(message, errors={"quote": [message]})
         values.update(dict.fromkeys(QUOTE_COLUMNS))
+        values.update(anchor_columns(None))
     return values
+
+
+def anchor_columns(version: int | None) -> dict[str, Any]:
+    """A quote given against body version ``version`` (None: no body to anchor in)."""
+    return {
+        "anchor_state": None if version is None else AnchorState.ANCHORED,
+        "anchor_version": version,
+        "anchor_score": None,
+        "anchor_previous_exact": None,
+    }
 
 
 def apply_claim_fields(claim: Claim, article: Article, data: dict[str, Any], *, new: bool) -> None:
     """Apply the client's fields to ``claim`` and enforce the claim's rules."""
-    values = claim_values(claim.kind, claim.details, article.body, data, new=new)
+    values = claim_values(
+        claim.kind, claim.details, article.body, data, new=new, body_version=article.body_version
+    )
     for name, value in values.items():
         setattr(claim, name, value)
     if "tags" in data:
@@ -312,13 +342,13 @@ def update_claim(
     Whatever ``role``, the verdict gate refuses a change of status or rating: those
     change through reviews.
     """
-    claim = get_claim(claim_id, for_update=True)
+    article, claim = lock_article_and_claim(claim_id)
     precondition.check(claim.revision, f"Claim {claim_id}")
     data = _gated(data, claim, role)
     before = snapshot_of(claim)
     if data.get("key") is not None:
         _check_key_free(claim, data["key"])
-    apply_claim_fields(claim, _article(claim.article_id), data, new=False)
+    apply_claim_fields(claim, article, data, new=False)
     link_each(claim, data.get("sources", []), "sources")
     now = utcnow()
     add_external_reviews(claim, data.get("external_reviews", []), now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, or_, select
 
 from claims_api import workflow
 from claims_api.errors import Conflict, Forbidden, NotFound
@@ -47,7 +47,11 @@ def _waiting(
         leased_to_others = leased_to_others.where(ClaimAssignment.reviewer != reviewer)
     conditions = [
         Claim.deleted_at.is_(None),
-        Claim.status.in_(workflow.current().awaiting_review),
+        # Claims whose quoted words changed wait for a reviewer whatever their status.
+        or_(
+            Claim.status.in_(workflow.current().awaiting_review),
+            Claim.needs_review_since.is_not(None),
+        ),
         ~exists(leased_to_others),
     ]
     if kind is not None:

@@ -15,8 +15,11 @@ from claims_api.errors import Conflict, DomainError, Forbidden, InvalidInput
 from claims_api.extensions import db
 from claims_api.models import Claim, ClaimAssignment, ClaimSource, Review, Revision
 from claims_api.models.base import utcnow
-from claims_api.models.vocabulary import RevisionAction
+from claims_api.models.vocabulary import EventType, RevisionAction
+from claims_api.schemas.reviews import ReviewSchema
+from claims_api.services.article_versions import clear_flag
 from claims_api.services.claims import get_claim, link_each
+from claims_api.services.events import record_event
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.review_queue import current_assignment
 from claims_api.services.revisions import (
@@ -26,6 +29,8 @@ from claims_api.services.revisions import (
     require_claim,
     snapshot_of,
 )
+
+_review_schema = ReviewSchema()
 
 # The revisions that count as editing a claim, for the four-eyes rule.
 EDITING_ACTIONS = (RevisionAction.CREATE, RevisionAction.UPDATE)
@@ -107,6 +112,8 @@ def _review(claim: Claim, decision: dict[str, Any], change: Change, four_eyes: b
         )
     before, from_status = snapshot_of(claim), claim.status
     claim.status = target
+    # A reviewer has now decided on the claim as it reads: its flag has been answered.
+    clear_flag(claim)
     links = link_each(claim, decision.get("evidence", []), "evidence")
     record_revision(claim, RevisionAction.REVIEW, before, change, now)
     review = Review(
@@ -125,6 +132,14 @@ def _review(claim: Claim, decision: dict[str, Any], change: Change, four_eyes: b
     if target not in flow.awaiting_review:
         db.session.execute(delete(ClaimAssignment).where(ClaimAssignment.claim_id == claim.id))
     db.session.flush()
+    record_event(
+        EventType.REVIEW_CREATED,
+        {"review": _review_schema.dump(review)},
+        change.actor,
+        now,
+        claim_id=claim.id,
+        article_id=claim.article_id,
+    )
     return review
 
 
@@ -196,7 +211,14 @@ def publish_verdict(claim_id: int, precondition: Precondition, change: Change) -
     latest.published_at = now
     # Both sides: the id for the snapshot now, the object for the rating it derives.
     claim.published_review_id, claim.published_review = latest.id, latest
-    record_revision(claim, RevisionAction.PUBLISH, before, change, now)
+    record_revision(
+        claim,
+        RevisionAction.PUBLISH,
+        before,
+        change,
+        now,
+        event=EventType.CLAIM_CORRECTED if latest.correction else EventType.CLAIM_PUBLISHED,
+    )
     return claim
 
 

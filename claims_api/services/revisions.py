@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from claims_api.errors import NotFound, PreconditionFailed
 from claims_api.extensions import db
 from claims_api.models import Claim, Revision, Source
 from claims_api.models.claim import QuotedByColumns
-from claims_api.models.vocabulary import ClaimKind, RevisionAction, StructuredByKind
+from claims_api.models.vocabulary import ClaimKind, EventType, RevisionAction, StructuredByKind
 from claims_api.schemas.claims import ClaimSchema
 from claims_api.schemas.common import compiled_dump
+from claims_api.services.events import event_row, record_events
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 
 # Fields every change moves; a revision lists what the change itself did.
@@ -79,6 +82,10 @@ class ClaimRow(StructuredByKind, QuotedByColumns):
     quote_end: int | None
     quote_prefix: str | None
     quote_suffix: str | None
+    anchor_state: str | None
+    anchor_version: int | None
+    anchor_score: float | None
+    anchor_previous_exact: str | None
     status: str
     rating: dict[str, Any] | None
     review_priority: int
@@ -91,12 +98,25 @@ class ClaimRow(StructuredByKind, QuotedByColumns):
     source_links: list[LinkRow]
     # As the import document gives them (dicts), read alike by the snapshot's schema.
     external_reviews: list[dict[str, Any]]
+    # A claim an import creates is not flagged.
+    needs_review_reason: str | None = None
+    needs_review_since: datetime | None = None
 
 
 def snapshot_of(claim: Claim | ClaimRow) -> dict[str, Any]:
     """The claim exactly as GET /claims/{id} shows it: the one builder of every
     revision's snapshot, whichever writer (API, review, import, extraction) made it."""
     return _dump_claim(claim)
+
+
+@cache
+def _partial_dump(fields: frozenset[str]) -> Callable[[Any], dict[str, Any]]:
+    return compiled_dump(ClaimSchema(only=sorted(fields)))
+
+
+def _dump(claim: Claim, fields: frozenset[str]) -> dict[str, Any]:
+    """Some fields of the claim's snapshot, dumped exactly as the full one has them."""
+    return _partial_dump(fields)(claim)
 
 
 def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -124,36 +144,121 @@ def record_revision(
     before: dict[str, Any],
     change: Change,
     now: datetime,
-) -> Revision | None:
-    """Write the next revision of ``claim`` if the change changed anything.
+    *,
+    event: EventType | None = None,
+) -> bool:
+    """Write the next revision of ``claim`` if the change changed anything (and say so)."""
+    return record_revisions([(claim, before)], action, change, now, event=event) == 1
 
-    The caller holds the claim's row lock (or, for a new claim, created it), so
+
+def record_revisions(
+    changed: Sequence[tuple[Claim, dict[str, Any]]],
+    action: RevisionAction,
+    change: Change,
+    now: datetime,
+    *,
+    touching: frozenset[str] | None = None,
+    event: EventType | None = None,
+) -> int:
+    """Write the next revision of each claim (paired with its snapshot from before the
+    change) that the change changed, and say how many: one flush and one INSERT for
+    all, so a change of many claims (an article's body moving every quote) costs a few
+    statements, not a few per claim.
+
+    The caller holds each claim's row lock (or, for a new claim, created it), so
     ``claim.revision + 1`` is free: numbers stay gapless and unique. The unique
     constraint on (claim_id, number) backs this up. An update that turns out to
-    change the status alone is recorded as a status change.
+    change the status alone is recorded as a status change. ``touching`` names the
+    snapshot fields the change can move, when the caller knows: only those are dumped
+    again.
+
+    Each revision comes with its events for the change feed (``event``, else the
+    one the action stands for; plus ``claim.needs_review`` when the change flagged
+    the claim), written in the same statement-per-table way.
     """
+    if any(claim.id is None for claim, _ in changed):
+        db.session.flush()  # a new claim's snapshot names its id
+    revisions, events = [], []
+    for claim, before in changed:
+        snapshot = snapshot_of(claim) if touching is None else {**before, **_dump(claim, touching)}
+        changes = changed_fields(before, snapshot)
+        if not changes:
+            continue
+        claim.revision += 1
+        claim.updated_at = now
+        snapshot.update(_dump(claim, BOOKKEEPING_FIELDS))
+        is_status = action == RevisionAction.UPDATE and set(changes) == {"status"}
+        events.extend(
+            _claim_events(
+                claim,
+                snapshot,
+                changes,
+                event or ACTION_EVENTS[RevisionAction.STATUS if is_status else action],
+                change,
+                now,
+            )
+        )
+        revisions.append(
+            {
+                "claim_id": claim.id,
+                "number": claim.revision,
+                "action": RevisionAction.STATUS if is_status else action,
+                "actor": change.actor,
+                "reason": change.reason,
+                "changes": changes,
+                "snapshot": snapshot,
+                "created_at": now,
+            }
+        )
     db.session.flush()
-    changes = changed_fields(before, snapshot_of(claim))
-    if not changes:
-        return None
-    if action == RevisionAction.UPDATE and set(changes) == {"status"}:
-        action = RevisionAction.STATUS
-    claim.revision += 1
-    claim.updated_at = now
-    db.session.flush()
-    revision = Revision(
-        claim_id=claim.id,
-        number=claim.revision,
-        action=action,
-        actor=change.actor,
-        reason=change.reason,
-        changes=changes,
-        snapshot=snapshot_of(claim),
-        created_at=now,
-    )
-    db.session.add(revision)
-    db.session.flush()
-    return revision
+    if revisions:
+        db.session.execute(insert(Revision), revisions)
+        record_events(events)
+    return len(revisions)
+
+
+# The event each kind of revision stands for.
+ACTION_EVENTS = {
+    RevisionAction.CREATE: EventType.CLAIM_CREATED,
+    RevisionAction.UPDATE: EventType.CLAIM_UPDATED,
+    RevisionAction.STATUS: EventType.CLAIM_STATUS_CHANGED,
+    RevisionAction.REVIEW: EventType.CLAIM_STATUS_CHANGED,
+    RevisionAction.DELETE: EventType.CLAIM_DELETED,
+    RevisionAction.LINK: EventType.CLAIM_SOURCE_LINKED,
+    RevisionAction.UNLINK: EventType.CLAIM_SOURCE_UNLINKED,
+    RevisionAction.PUBLISH: EventType.CLAIM_PUBLISHED,
+    RevisionAction.REANCHOR: EventType.CLAIM_UPDATED,
+    RevisionAction.ANCHOR: EventType.CLAIM_UPDATED,
+}
+
+
+def claim_event_rows(
+    claim_id: int,
+    article_id: int,
+    snapshot: dict[str, Any],
+    changes: dict[str, Any],
+    type_: EventType,
+    actor: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """A claim change's events: the claim as it now reads and what changed."""
+    data = {"claim": snapshot, "changes": changes}
+    ids = {"claim_id": claim_id, "article_id": article_id}
+    rows = [event_row(type_, data, actor, now, **ids)]
+    if (changes.get("needs_review") or {}).get("new") is not None:
+        rows.append(event_row(EventType.CLAIM_NEEDS_REVIEW, data, actor, now, **ids))
+    return rows
+
+
+def _claim_events(
+    claim: Claim,
+    snapshot: dict[str, Any],
+    changes: dict[str, Any],
+    type_: EventType,
+    change: Change,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    return claim_event_rows(claim.id, claim.article_id, snapshot, changes, type_, change.actor, now)
 
 
 def require_claim(claim_id: int) -> None:

@@ -679,34 +679,6 @@ def test_patch_body_to_null_clears_sha256(client: FlaskClient) -> None:
     assert patched["body_sha256"] is None
 
 
-def test_patch_body_while_live_claims_quote_it_is_409(client: FlaskClient) -> None:
-    article = create_article(client)
-    create_claim(client, article["id"])
-    response = client.patch(
-        f"/articles/{article['id']}", json={"body": seed_body() + " Update."}, headers=if_match(1)
-    )
-    problem = assert_problem(response, 409)
-    assert problem.get("claim_count") == 1
-    unchanged = check(client.get(f"/articles/{article['id']}"), 200)
-    assert unchanged["body"] == seed_body()
-    assert unchanged["version"] == 1
-
-
-def test_refused_body_change_leaves_the_other_fields_unchanged(client: FlaskClient) -> None:
-    article_id = create_article(client)["id"]
-    create_claim(client, article_id)
-    article = check(client.get(f"/articles/{article_id}"), 200)
-    response = client.patch(
-        f"/articles/{article_id}",
-        json={"title": "Retitled", "publisher": "Other", "body": "Rewritten."},
-        headers=if_match(1),
-    )
-    assert_problem(response, 409)
-    assert check(client.get(f"/articles/{article_id}"), 200) == article, (
-        "a refused PATCH must change nothing, not even the fields that were allowed"
-    )
-
-
 def test_patch_refused_for_url_conflict_changes_nothing(client: FlaskClient) -> None:
     new_article(client, 1)
     second = new_article(client, 2)

@@ -109,7 +109,8 @@ def test_list_endpoints_document_limit_and_cursor(spec: dict[str, Any], path: st
 
 
 def test_every_paginated_response_is_a_documented_list(spec: dict[str, Any]) -> None:
-    """Every GET answering the {items, next_cursor} envelope is one of the lists checked above."""
+    """Every GET answering the {items, next_cursor} envelope is one of the lists checked
+    above, or the change feed, which resumes from `after` instead of paging by `cursor`."""
     schemas = spec["components"]["schemas"]
     paginated = []
     for path, method, operation in operations(spec):
@@ -120,7 +121,8 @@ def test_every_paginated_response_is_a_documented_list(spec: dict[str, Any]) -> 
         schema = schemas.get(ref.rsplit("/", 1)[-1], {})
         if {"items", "next_cursor"} <= set(schema.get("properties", {})):
             paginated.append(path)
-    assert sorted(paginated) == sorted(LIST_PATHS)
+    assert sorted(paginated) == sorted([*LIST_PATHS, "/events"])
+    assert "after" in {parameter["name"] for parameter in parameters(spec, "/events", "get")}
 
 
 def test_patch_operations_document_the_if_match_header(spec: dict[str, Any]) -> None:

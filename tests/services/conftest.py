@@ -10,6 +10,7 @@ from flask import Flask
 from claims_api.extensions import db
 from claims_api.models import Article
 from claims_api.services import articles as article_service
+from claims_api.services.revisions import Change
 from tests.imports.helpers import BODY
 
 
@@ -26,5 +27,6 @@ def in_app(app: Flask) -> Iterator[Flask]:
 def article(in_app: Flask) -> Article:
     """An article with a body (tests.imports.helpers.BODY) that claims can quote."""
     return article_service.create_article(
-        {"url": "https://news.example.org/border-report", "title": "Border report", "body": BODY}
+        {"url": "https://news.example.org/border-report", "title": "Border report", "body": BODY},
+        Change("editor"),
     )

@@ -67,6 +67,10 @@ def test_a_row_inserted_without_the_orm_has_the_snapshot_of_the_same_claim() -> 
         "quote_end": 14,
         "quote_prefix": "Around ",
         "quote_suffix": " troops",
+        "anchor_state": "anchored",
+        "anchor_version": 1,
+        "anchor_score": None,
+        "anchor_previous_exact": None,
         "status": "unverified",
         "review_priority": 3,
         "published_review_id": None,
@@ -83,6 +87,12 @@ def test_a_row_inserted_without_the_orm_has_the_snapshot_of_the_same_claim() -> 
     assert snapshot_of(row) == snapshot_of(orm)
     assert snapshot_of(row)["quantity"] == {"value": 130000}
     assert snapshot_of(row)["quote"]["prefix"] == "Around "
+    assert snapshot_of(row)["anchor"] == {
+        "state": "anchored",
+        "version": 1,
+        "score": None,
+        "previous_exact": None,
+    }
 
 
 def test_the_compiled_snapshot_dump_gives_what_the_claim_schema_dumps() -> None:

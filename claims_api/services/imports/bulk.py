@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, select, text, tuple_, update
@@ -22,6 +23,7 @@ from claims_api.errors import DomainError, InvalidInput
 from claims_api.extensions import db
 from claims_api.models import (
     Article,
+    ArticleVersion,
     Claim,
     ClaimSource,
     ClaimTag,
@@ -33,9 +35,11 @@ from claims_api.models import (
 from claims_api.models.base import utcnow
 from claims_api.models.claim import DEFAULT_PRIORITY
 from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS
-from claims_api.models.vocabulary import RevisionAction, Role
+from claims_api.models.vocabulary import EventType, RevisionAction, Role, VersionOrigin
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
+from claims_api.services.article_versions import body_sha256, version_row
+from claims_api.services.events import event_row, record_events
 from claims_api.services.exports import review_document, reviews_by_claim
 from claims_api.services.imports.copy import insert_rows
 from claims_api.services.imports.decoding import decode_reviews
@@ -44,6 +48,7 @@ from claims_api.services.revisions import (
     Change,
     ClaimRow,
     LinkRow,
+    claim_event_rows,
     creation_changes,
     snapshot_of,
 )
@@ -89,6 +94,7 @@ class ArticleRef:
 
     id: int
     body: str | None
+    body_version: int | None
 
 
 @dataclass
@@ -116,7 +122,7 @@ def write_batch(
     now = utcnow()
     _write_sources([item for item in records if isinstance(item, PendingSource)], report)
     pending = [item for item in records if isinstance(item, PendingDocument)]
-    articles, created = _resolve_articles(pending, report, now)
+    articles, created = _resolve_articles(pending, report, change, now)
     documents = [item for item in pending if item.location in articles]
     sources = _resolve_sources(documents, role)
     existing = _existing_claims(
@@ -150,7 +156,9 @@ def write_batch(
         try:
             if found is None:
                 entry = _gated(entry, None, role, report, item.location, index)
-                values = claim_service.claim_values(None, None, article.body, entry, new=True)
+                values = claim_service.claim_values(
+                    None, None, article.body, entry, new=True, body_version=article.body_version
+                )
                 tags = sorted(set(entry.get("tags", [])))
                 external = claim_service.external_reviews_to_add(
                     [], entry.get("external_reviews", [])
@@ -252,7 +260,7 @@ def _natural_key(entry: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _resolve_articles(
-    pending: list[PendingDocument], report: ImportReport, now: datetime
+    pending: list[PendingDocument], report: ImportReport, change: Change, now: datetime
 ) -> tuple[dict[str, Article | ArticleRef], set[int]]:
     """Each document's article (found by normalised URL, updated, or created set-wise),
     and the ids of those created."""
@@ -282,7 +290,9 @@ def _resolve_articles(
         version = article.version
         try:
             with db.session.begin_nested():
-                found[url] = article_service.update_article(article.id, wanted[url], ANY_VERSION)
+                found[url] = article_service.update_article(
+                    article.id, wanted[url], ANY_VERSION, change, VersionOrigin.IMPORTED
+                )
         except DomainError as error:
             for location in [loc for loc, target in by_location.items() if target == url]:
                 report.add_domain_error(location, error.within("article"))
@@ -294,8 +304,29 @@ def _resolve_articles(
     new = [url for url in wanted if url not in found and url in by_location.values()]
     rows = [_article_row(url, wanted[url], now) for url in new]
     ids = insert_rows(Article.__table__, rows, returning_ids=True)
+    record_events(
+        event_row(
+            EventType.ARTICLE_CREATED,
+            # The schema reads the inserted row as it reads a model.
+            article_service.article_event_data(
+                {}, SimpleNamespace(**row, id=article_id, claim_count=0)
+            ),
+            change.actor,
+            now,
+            article_id=article_id,
+        )
+        for article_id, row in zip(ids, rows, strict=True)
+    )
+    insert_rows(
+        ArticleVersion.__table__,
+        [
+            version_row(article_id, 1, row["body"], VersionOrigin.IMPORTED, change.actor, now)
+            for article_id, row in zip(ids, rows, strict=True)
+            if row["body"] is not None
+        ],
+    )
     found.update(
-        (row["url"], ArticleRef(article_id, row["body"]))
+        (row["url"], ArticleRef(article_id, row["body"], row["body_version"]))
         for article_id, row in zip(ids, rows, strict=True)
     )
     report.counts["articles_created"] += len(ids)
@@ -326,7 +357,8 @@ def _article_row(url: str, fields: dict[str, Any], now: datetime) -> dict[str, A
         "published_at": fields.get("published_at"),
         "language": fields.get("language"),
         "body": fields.get("body"),
-        "body_sha256": article_service.body_sha256(fields.get("body")),
+        "body_sha256": None if fields.get("body") is None else body_sha256(fields["body"]),
+        "body_version": None if fields.get("body") is None else 1,
         "version": 1,
         "created_at": now,
         "updated_at": now,
@@ -495,7 +527,9 @@ def _update(
     role: Role,
 ) -> str:
     """Bring a stored claim in line with the entry: unchanged, or updated with one revision."""
-    wanted = claim_service.claim_values(claim.kind, claim.details, article.body, entry, new=False)
+    wanted = claim_service.claim_values(
+        claim.kind, claim.details, article.body, entry, new=False, body_version=article.body_version
+    )
     fields_differ = any(getattr(claim, name) != value for name, value in wanted.items())
     tags_differ = "tags" in entry and sorted(set(entry["tags"])) != claim.tag_names
     current = {link.source_id: link for link in claim.source_links}
@@ -559,6 +593,7 @@ def _insert_claims(
             "review_priority": DEFAULT_PRIORITY,
             **claim.values,
             "kind": str(claim.values["kind"]),
+            "anchor_state": claim.values["anchor_state"] and str(claim.values["anchor_state"]),
             "status": claim.values.get("status", initial),
             "revision": 1,
             "created_at": now,
@@ -569,7 +604,7 @@ def _insert_claims(
     ]
     ids = insert_rows(Claim.__table__, claim_rows, returning_ids=True)
     published = _insert_reviews(ids, new_claims)
-    tag_rows, link_rows, revision_rows = [], [], []
+    tag_rows, link_rows, revision_rows, event_rows = [], [], [], []
     review_rows: list[dict[str, Any]] = []
     for claim_id, claim, row in zip(ids, new_claims, claim_rows, strict=True):
         tag_rows.extend({"claim_id": claim_id, "tag": tag} for tag in claim.tags)
@@ -593,6 +628,7 @@ def _insert_claims(
             for link in claim.links
         )
         snapshot = snapshot_of(_claim_row(claim_id, row, claim, published.get(claim_id)))
+        changes = creation_changes(snapshot)
         revision_rows.append(
             {
                 "claim_id": claim_id,
@@ -600,15 +636,27 @@ def _insert_claims(
                 "action": RevisionAction.CREATE.value,
                 "actor": change.actor,
                 "reason": change.reason,
-                "changes": creation_changes(snapshot),
+                "changes": changes,
                 "snapshot": snapshot,
                 "created_at": now,
             }
+        )
+        event_rows.extend(
+            claim_event_rows(
+                claim_id,
+                claim.article_id,
+                snapshot,
+                changes,
+                EventType.CLAIM_CREATED,
+                change.actor,
+                now,
+            )
         )
     insert_rows(ClaimTag.__table__, tag_rows)
     insert_rows(ClaimSource.__table__, link_rows)
     insert_rows(cast(Table, ExternalReview.__table__), review_rows)
     insert_rows(Revision.__table__, revision_rows)
+    record_events(event_rows)
     report.counts["claims_created"] += len(ids)
 
 
