@@ -43,7 +43,8 @@ class ArticleCreateSchema(ArticleFieldsSchema):
         },
     )
 
-    @validates_schema
+    # Run with the field errors too, so that a body missing both names both.
+    @validates_schema(skip_on_field_errors=False)
     def _title_unless_fetched(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not data.get("fetch") and "title" not in data:
             raise ValidationError(["Missing data for required field."], "title")

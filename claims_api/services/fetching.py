@@ -106,7 +106,12 @@ def fetch_page(
         },
     ) as client:
         for hop in range(MAX_REDIRECTS + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _timed_out(current, settings)
             request = _pinned_request(client, current, settings, hop, conditional)
+            # Redirects share the one deadline: each hop gets what is left of it.
+            request.extensions["timeout"] = httpx.Timeout(remaining).as_dict()
             with _sent(client, request, current, settings) as response:
                 location = response.headers.get("location")
                 if response.is_redirect and location:
@@ -207,8 +212,13 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
 
 def refused_kind(address: IPAddress) -> str | None:
     """Why ``address`` is not one to fetch from (None: it is public)."""
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, IPv6Address):
+        # An IPv4 address carried inside an IPv6 one is judged as itself.
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address.teredo is not None:
+            embedded = address.teredo[1]
+        if embedded is not None:
+            address = embedded
     # Most specific first: 127.0.0.1 and 169.254.0.1 are "private" too.
     for kind, refused in (
         ("unspecified", address.is_unspecified),

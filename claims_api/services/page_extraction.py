@@ -62,10 +62,13 @@ def extract_article(page: Page) -> ExtractedArticle:
         deduplicate=False,
     )
     text = document.text if isinstance(document, Document) else None
-    paragraphs = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    # NUL is text no database stores; a page may hold it.
+    text = (text or "").replace("\x00", "")
+    paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
     if not isinstance(document, Document) or not paragraphs:
         raise FetchFailed(f"No article text was found in {page.url}.", reason="no-text")
-    fields: dict[str, Any] = {"title": (document.title or page.url).strip()[:MAX_TITLE]}
+    title = (document.title or page.url).replace("\x00", "").strip()
+    fields: dict[str, Any] = {"title": title[:MAX_TITLE] or page.url[:MAX_TITLE]}
     authors = _authors(document.author)
     if authors:
         fields["authors"] = authors

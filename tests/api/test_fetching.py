@@ -194,6 +194,24 @@ def test_an_alias_of_an_existing_article_is_a_duplicate_and_imports_find_it(
     assert [item["id"] for item in listed] == [article["id"]]
 
 
+def test_an_article_patched_to_its_alias_keeps_its_url_and_deleting_it_frees_both(
+    client: FlaskClient, pages: PageServer
+) -> None:
+    pages.page("/harbour", simple_page())
+    article = check(fetch(client, pages.url("/harbour")), 201)
+    alias = article["aliases"][0]
+    patched = client.patch(
+        f"/articles/{article['id']}", json={"url": alias}, headers={"If-Match": '"1"'}
+    )
+    assert check(patched, 200)["url"] == pages.url("/harbour")
+    current = check(client.get(f"/articles/{article['id']}"), 200)
+    deleted = client.delete(
+        f"/articles/{article['id']}", headers={"If-Match": f'"{current["version"]}"'}
+    )
+    assert deleted.status_code == 204, deleted.get_data(as_text=True)
+    check(client.post("/articles", json={"url": alias, "title": "Harbour report"}), 201)
+
+
 def test_the_page_a_redirect_ends_at_is_fetched_and_joins_the_aliases(
     client: FlaskClient, pages: PageServer
 ) -> None:
@@ -317,6 +335,7 @@ def test_loopback_is_refused_unless_the_operator_allows_the_host(
         ("http://0.0.0.0:8000/", "unspecified-address"),
         ("http://240.0.0.1/", "reserved-address"),
         ("http://[::ffff:127.0.0.1]/", "loopback-address"),
+        ("http://[2002:7f00:1::]/", "loopback-address"),
         ("http://localhost/", "loopback-address"),
     ],
 )
