@@ -55,6 +55,7 @@ class Articles(MethodView):
     @blp.arguments(ArticleCreateSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(201, ArticleSchema, headers=ETAG_HEADER_DOC)
+    @blp.alt_response(502, description="With fetch: the page could not be fetched")
     def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Add an article; its URL is normalised and must be new, neither another
         article's URL nor one of its aliases (409 otherwise).
@@ -111,6 +112,7 @@ class ArticleRefresh(MethodView):
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ArticleRefreshSchema, headers=ETAG_HEADER_DOC)
+    @blp.alt_response(502, description="The page could not be fetched")
     def post(self, headers: dict[str, Any], article_id: int) -> Reply:
         """Fetch a fetched article's page again, conditionally (ETag, Last-Modified).
 
