@@ -21,10 +21,10 @@ from claims_api.resources.common import (
     versioned,
 )
 from claims_api.schemas.articles import (
-    ArticleCreateSchema,
     ArticleFieldsSchema,
     ArticleListArgs,
     ArticlePageSchema,
+    ArticlePostSchema,
     ArticleRefreshSchema,
     ArticleSchema,
     ArticleVersionDiffSchema,
@@ -52,7 +52,7 @@ class Articles(MethodView):
         return page_response(article_service.list_articles(page, **args))
 
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(ArticleCreateSchema)
+    @blp.arguments(ArticlePostSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(201, ArticleSchema, headers=ETAG_HEADER_DOC)
     @blp.alt_response(502, description="With fetch: the page could not be fetched")

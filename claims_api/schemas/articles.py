@@ -34,6 +34,12 @@ class ArticleFieldsSchema(Schema):
 
 class ArticleCreateSchema(ArticleFieldsSchema):
     url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    title = Text(1000, required=True)
+
+
+class ArticlePostSchema(ArticleCreateSchema):
+    """POST /articles: an article as in a document, or just a URL to fetch."""
+
     title = Text(1000, metadata={"description": "Required unless fetch is true."})
     fetch = fields.Boolean(
         load_default=False,
