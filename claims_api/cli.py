@@ -1,4 +1,4 @@
-"""The ``claims-api`` command: database migrations, seed data and the server."""
+"""The ``claims-api`` command: database migrations, seed data, fetching and the server."""
 
 from __future__ import annotations
 
@@ -156,19 +156,39 @@ def cli_actor() -> str:
         return "cli"
 
 
+SPAN = re.compile(r"(\d+)([dhm])")
+SPAN_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_span(text: str) -> timedelta | None:
+    """A span of time written 30d, 12h or 45m; None for anything else."""
+    span = SPAN.fullmatch(text.strip())
+    if span is None:
+        return None
+    return timedelta(**{SPAN_UNITS[span.group(2)]: int(span.group(1))})
+
+
+def span_option(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    """An option's span of time (1d, 12h, 30m), or a usage error."""
+    if value is None:
+        return None
+    span = parse_span(value)
+    if span is None:
+        raise click.BadParameter(f"{value!r} is not a span of time (1d, 12h, 30m)")
+    return span
+
+
 class Expiry(click.ParamType):
     """When a key expires: an RFC 3339 time or date, or a span from now (30d, 12h)."""
 
     name = "expiry"
-    SPAN = re.compile(r"(\d+)([dh])")
 
     def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
         if isinstance(value, datetime):
             return value
-        span = self.SPAN.fullmatch(value.strip())
-        if span:
-            unit = "days" if span.group(2) == "d" else "hours"
-            return datetime.now(UTC) + timedelta(**{unit: int(span.group(1))})
+        span = parse_span(value)
+        if span is not None:
+            return datetime.now(UTC) + span
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
@@ -521,6 +541,82 @@ def export(
     with app_context(), read_only():
         for chunk in export_chunks(export_format, selection):
             output.write(chunk)
+
+
+@main.command("fetch")
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--actor", default="fetch", show_default=True, help="Recorded with the versions.")
+def fetch_command(urls: tuple[str, ...], actor: str) -> None:
+    """Add an article for each of URLS from its page, as POST /articles with "fetch": true.
+
+    Each URL is its own transaction; a URL that fails is reported and the others go
+    on. The exit status is 1 when any failed.
+    """
+    from claims_api.services.article_fetching import fetch_article
+    from claims_api.services.revisions import Change
+
+    failed = 0
+    with app_context(), click.progressbar(urls, label="fetching", file=sys.stderr) as bar:
+        for url in bar:
+            try:
+                article = fetch_article({"url": url}, Change(actor))
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                failed += 1
+                click.echo(f"\n{url}: {_describe(error)}", err=True)
+                continue
+            click.echo(
+                f"\n{url}: article {article.id}, {len(article.body or '')} characters: "
+                f"{article.title}",
+                err=True,
+            )
+    if failed:
+        sys.exit(1)
+
+
+@main.command("refresh")
+@click.argument("article_ids", nargs=-1, type=click.IntRange(min=1))
+@click.option(
+    "--older-than",
+    callback=span_option,
+    help="Only articles last fetched longer ago than this (1d, 12h, 30m); all by default.",
+)
+@click.option("--actor", default="refresh", show_default=True, help="Recorded with the versions.")
+def refresh_command(article_ids: tuple[int, ...], older_than: timedelta | None, actor: str) -> None:
+    """Fetch fetched articles again (ARTICLE_IDS, or every one due), as
+    POST /articles/{id}/refresh: a changed text is kept as the next version and the
+    claims' quotes follow it. For a cron job or a worker; the exit status is 1 when
+    any refresh failed.
+    """
+    from claims_api.services.article_fetching import articles_due, refresh_article
+    from claims_api.services.revisions import ANY_VERSION, Change
+
+    tally = {"changed": 0, "unchanged": 0, "failed": 0}
+    with app_context():
+        cutoff = datetime.now(UTC) - older_than if older_than is not None else None
+        due = list(article_ids) or articles_due(cutoff)
+        db.session.rollback()
+        with click.progressbar(due, label="refreshing", file=sys.stderr) as bar:
+            for article_id in bar:
+                try:
+                    refresh = refresh_article(article_id, ANY_VERSION, Change(actor, "refresh"))
+                    db.session.commit()
+                except DomainError as error:
+                    db.session.rollback()
+                    tally["failed"] += 1
+                    click.echo(f"\narticle {article_id}: {_describe(error)}", err=True)
+                    continue
+                tally["changed" if refresh.changed else "unchanged"] += 1
+                if refresh.changed:
+                    click.echo(
+                        f"\narticle {article_id}: changed, now version "
+                        f"{refresh.article.body_version}",
+                        err=True,
+                    )
+    click.echo(", ".join(f"{count} {name}" for name, count in tally.items()), err=True)
+    if tally["failed"]:
+        sys.exit(1)
 
 
 @main.command()

@@ -38,6 +38,13 @@ class DefaultConfig:
     PUBLISHER_URL: str | None = None
     FACTCHECK_URL_TEMPLATE = "http://localhost:8000/claims/{claim_id}"
 
+    # Fetching articles from their URL (POST /articles with "fetch": true, refresh):
+    # the whole download's time and size, and hosts (comma-separated names or
+    # addresses) fetched although they resolve to private or loopback addresses.
+    FETCH_TIMEOUT_SECONDS = 15
+    FETCH_MAX_BYTES = 5 * 1024 * 1024
+    FETCH_ALLOWED_HOSTS = ""
+
     # Access: reads without a key unless turned off; failed authentications per
     # (client address, key prefix), and per address for prefixes of no key, in a
     # window before 429; an optional limit on each key's requests ("600/minute").

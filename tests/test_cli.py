@@ -59,6 +59,12 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
             ["ARTICLE_ID", "--file", "--save", "--min-score", "JSON", "extracted"],
             id="extract",
         ),
+        pytest.param(("fetch",), ["URLS", "--actor", "fetch", "exit status"], id="fetch"),
+        pytest.param(
+            ("refresh",),
+            ["ARTICLE_IDS", "--older-than", "1d", "cron", "version"],
+            id="refresh",
+        ),
         pytest.param(
             ("serve",),
             ["gunicorn", "--host", "--port", "--workers", "--threads", "--dev"],

@@ -1,7 +1,7 @@
 """The data model: one module per aggregate."""
 
 from claims_api.models.api_key import ApiKey
-from claims_api.models.article import Article, ArticleVersion
+from claims_api.models.article import Article, ArticleAlias, ArticleVersion
 from claims_api.models.base import Base
 from claims_api.models.claim import Claim, ClaimSource, ClaimTag
 from claims_api.models.event import Event
@@ -14,6 +14,7 @@ from claims_api.models.source import Source
 __all__ = [
     "ApiKey",
     "Article",
+    "ArticleAlias",
     "ArticleVersion",
     "Base",
     "Claim",

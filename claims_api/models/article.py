@@ -39,11 +39,21 @@ class Article(Base):
     body_sha256: Mapped[str | None] = mapped_column(String(64))
     # The number of the body's latest ArticleVersion; None while there is no body.
     body_version: Mapped[int | None]
+    # The page's own last-modified date, for an article fetched from its URL.
+    modified_at: Mapped[datetime | None]
+    # When the page was last downloaded (None: never fetched), and the validators it
+    # came with, sent back on refresh so that an unchanged page costs a 304.
+    fetched_at: Mapped[datetime | None] = mapped_column(index=True)
+    fetch_etag: Mapped[str | None] = mapped_column(String(1000))
+    fetch_last_modified: Mapped[str | None] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     claims: Mapped[list[Claim]] = relationship(back_populates="article", lazy="raise")
+    aliases: Mapped[list[ArticleAlias]] = relationship(
+        lazy="selectin", order_by="ArticleAlias.url", cascade="all, delete-orphan"
+    )
     if TYPE_CHECKING:
         # A column_property mapped in models/claim.py, where the claims table is known.
         claim_count: Mapped[int]
@@ -81,4 +91,16 @@ class ArticleVersion(Base):
     body_sha256: Mapped[str] = mapped_column(String(64))
     origin: Mapped[VersionOrigin] = mapped_column(enum_column_type(VersionOrigin, "version_origin"))
     actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ArticleAlias(Base):
+    """Another URL of an article's document: its canonical URL (``rel=canonical``,
+    ``og:url``) or where fetching it was redirected. A URL is the article's own or one
+    alias, never both and never two articles', so one document has one row."""
+
+    __tablename__ = "article_aliases"
+
+    url: Mapped[str] = mapped_column(String(MAX_URL_LENGTH), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

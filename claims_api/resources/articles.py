@@ -21,10 +21,11 @@ from claims_api.resources.common import (
     versioned,
 )
 from claims_api.schemas.articles import (
-    ArticleCreateSchema,
     ArticleFieldsSchema,
     ArticleListArgs,
     ArticlePageSchema,
+    ArticlePostSchema,
+    ArticleRefreshSchema,
     ArticleSchema,
     ArticleVersionDiffSchema,
     ArticleVersionSchema,
@@ -33,6 +34,7 @@ from claims_api.schemas.articles import (
 )
 from claims_api.schemas.claims import ArticleClaimListArgs, ClaimPageSchema
 from claims_api.schemas.common import WriteHeaders
+from claims_api.services import article_fetching as fetch_service
 from claims_api.services import article_versions as version_service
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
@@ -50,15 +52,22 @@ class Articles(MethodView):
         return page_response(article_service.list_articles(page, **args))
 
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(ArticleCreateSchema)
+    @blp.arguments(ArticlePostSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(201, ArticleSchema, headers=ETAG_HEADER_DOC)
+    @blp.alt_response(502, description="With fetch: the page could not be fetched")
     def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
-        """Add an article; its URL is normalised and must be new (409 otherwise).
+        """Add an article; its URL is normalised and must be new, neither another
+        article's URL nor one of its aliases (409 otherwise).
 
-        Its body, if given, is kept as version 1.
+        Its body, if given, is kept as version 1. With `"fetch": true` the page at the
+        URL is downloaded instead, and its text kept as version 1 (origin `fetched`);
+        a failed download is a 502 saying why, a private or loopback address a 422.
         """
-        article = article_service.create_article(data, change_from(headers))
+        if data.pop("fetch"):
+            article = fetch_service.fetch_article(data, change_from(headers))
+        else:
+            article = article_service.create_article(data, change_from(headers))
         db.session.commit()
         location = url_for("articles.ArticleById", article_id=article.id)
         return versioned(article, article.version, 201, Location=location)
@@ -96,6 +105,27 @@ class ArticleById(MethodView):
         """Delete an article that has no claims (409 otherwise); needs If-Match."""
         article_service.delete_article(article_id, precondition(headers), change_from(headers))
         db.session.commit()
+
+
+@blp.route("/<int:article_id>/refresh")
+class ArticleRefresh(MethodView):
+    @requires(Role.CONTRIBUTOR)
+    @blp.arguments(WriteHeaders, location="headers")
+    @blp.response(200, ArticleRefreshSchema, headers=ETAG_HEADER_DOC)
+    @blp.alt_response(502, description="The page could not be fetched")
+    def post(self, headers: dict[str, Any], article_id: int) -> Reply:
+        """Fetch a fetched article's page again, conditionally (ETag, Last-Modified).
+
+        When the text changed it is kept as the next version (origin `refreshed`) and
+        the claims' quotes follow it, as after an edit; `changed` says which. If-Match
+        is optional: without it, an edit made while the page downloads is not
+        overwritten (412).
+        """
+        refresh = fetch_service.refresh_article(
+            article_id, precondition(headers, required=False), change_from(headers)
+        )
+        db.session.commit()
+        return versioned(refresh, refresh.article.version)
 
 
 @blp.route("/<int:article_id>/claims")

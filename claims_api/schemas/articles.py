@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from claims_api.limits import (
     MAX_AUTHORS,
@@ -52,6 +54,29 @@ class ArticleCreateSchema(ArticleFieldsSchema):
     title = Text(MAX_TITLE_LENGTH, required=True)
 
 
+class ArticlePostSchema(ArticleCreateSchema):
+    """POST /articles: an article as in a document, or just a URL to fetch."""
+
+    title = Text(1000, metadata={"description": "Required unless fetch is true."})
+    fetch = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Download the page at url and take its text as the body, and "
+            "its title, authors, publisher and dates where not given (502 when it fails)."
+        },
+    )
+
+    # Run with the field errors too, so that a body missing both names both.
+    @validates_schema(skip_on_field_errors=False)
+    def _title_unless_fetched(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data.get("fetch") and "title" not in data:
+            raise ValidationError(["Missing data for required field."], "title")
+
+
+class ArticleAliasSchema(Schema):
+    url = fields.String()
+
+
 class ArticleSchema(Schema):
     id = fields.Integer()
     url = fields.String()
@@ -66,10 +91,38 @@ class ArticleSchema(Schema):
         allow_none=True,
         metadata={"description": "The body's version number (see /articles/{id}/versions)."},
     )
+    aliases = fields.Pluck(
+        ArticleAliasSchema,
+        "url",
+        many=True,
+        metadata={
+            "description": "Other URLs of the same document (its canonical URL, where "
+            "fetching it was redirected): looked up, and refused for new articles, as url is."
+        },
+    )
+    modified_at = Timestamp(
+        allow_none=True, metadata={"description": "When the page says it was last changed."}
+    )
+    fetched_at = Timestamp(
+        allow_none=True,
+        metadata={"description": "When the page was last fetched; null if never."},
+    )
     claim_count = fields.Integer(metadata={"description": "Claims anchored in this article."})
     version = fields.Integer(metadata={"description": "Bumped by every change; the ETag."})
     created_at = Timestamp()
     updated_at = Timestamp()
+
+
+class ArticleRefreshSchema(Schema):
+    """What a refresh found: whether the text changed, and the article after it."""
+
+    changed = fields.Boolean(
+        metadata={"description": "The text differed: it is the article's new body version."}
+    )
+    not_modified = fields.Boolean(
+        metadata={"description": "The server answered 304 Not Modified to the last validators."}
+    )
+    article = fields.Nested(ArticleSchema)
 
 
 class ArticleSummarySchema(ArticleSchema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import undefer
 
 from claims_api.errors import Conflict, NotFound
 from claims_api.extensions import db
-from claims_api.models import Article, ArticleVersion, Claim
+from claims_api.models import Article, ArticleAlias, ArticleVersion, Claim
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import EventType, VersionOrigin
 from claims_api.schemas.articles import ArticleSummarySchema
@@ -22,29 +23,70 @@ from claims_api.services.search import contains_text
 from claims_api.services.sources import checked_url
 
 ARTICLE_FIELDS = ("title", "publisher", "authors", "published_at", "language")
+# What fetching a page records on its article, beside the body; never written by clients.
+FETCH_COLUMNS = ("modified_at", "fetched_at", "fetch_etag", "fetch_last_modified")
 
 
 def article_by_url(url: str) -> Article | None:
-    return db.session.scalars(
-        select(Article).where(Article.url == url).options(undefer(Article.claim_count))
-    ).one_or_none()
+    """The article at ``url`` (normalised): its own URL or one of its aliases."""
+    return articles_by_urls([url]).get(url)
 
 
-def _check_url_free(url: str, article: Article | None = None) -> None:
-    holder = article_by_url(url)
-    if holder is not None and holder is not article:
-        raise Conflict(
-            f"An article with this URL exists already (article {holder.id}).",
-            article_id=holder.id,
+def articles_by_urls(urls: Iterable[str]) -> dict[str, Article]:
+    """The articles at each of ``urls`` (normalised) found, by their own URL or an alias."""
+    wanted = list(dict.fromkeys(urls))
+    if not wanted:
+        return {}
+    found = {
+        article.url: article
+        for article in db.session.scalars(
+            select(Article).where(Article.url.in_(wanted)).options(undefer(Article.claim_count))
         )
+    }
+    aliased = db.session.execute(
+        select(ArticleAlias.url, Article)
+        .join(Article, Article.id == ArticleAlias.article_id)
+        .where(ArticleAlias.url.in_(wanted))
+        .options(undefer(Article.claim_count))
+    ).all()
+    found.update({url: article for url, article in aliased})
+    return found
+
+
+def check_urls_free(urls: Iterable[str], article: Article | None = None) -> None:
+    """409 naming the article when one of ``urls`` is another article's URL or alias."""
+    for holder in articles_by_urls(urls).values():
+        if holder is not article:
+            raise Conflict(
+                f"An article with this URL exists already (article {holder.id}).",
+                article_id=holder.id,
+            )
+
+
+def add_aliases(article: Article, urls: Iterable[str]) -> None:
+    """Make ``urls`` (normalised, free) aliases of ``article``: its own URL and the
+    aliases it has already are left out."""
+    known = {article.url, *(alias.url for alias in article.aliases)}
+    now = utcnow()
+    for url in dict.fromkeys(urls):
+        if url not in known:
+            article.aliases.append(ArticleAlias(url=url, created_at=now))
 
 
 def create_article(
-    data: dict[str, Any], change: Change, origin: VersionOrigin = VersionOrigin.CREATED
+    data: dict[str, Any],
+    change: Change,
+    origin: VersionOrigin = VersionOrigin.CREATED,
+    fetched: Mapping[str, Any] | None = None,
 ) -> Article:
-    """A new article; its body, if it has one, becomes version 1."""
+    """A new article; its body, if it has one, becomes version 1.
+
+    ``fetched`` holds what a fetch of the page sets (FETCH_COLUMNS) and ``aliases``.
+    """
     url = checked_url(data["url"])
-    _check_url_free(url)
+    page = dict(fetched or {})
+    aliases = page.pop("aliases", [])
+    check_urls_free([url, *aliases])
     now = utcnow()
     body = data.get("body")
     article = Article(
@@ -54,8 +96,11 @@ def create_article(
         body_version=None if body is None else 1,
         created_at=now,
         updated_at=now,
+        aliases=[],
         **{"authors": [], **{name: data[name] for name in ARTICLE_FIELDS if name in data}},
+        **{name: page[name] for name in FETCH_COLUMNS if name in page},
     )
+    add_aliases(article, aliases)
     db.session.add(article)
     db.session.flush()
     if body is not None:
@@ -125,11 +170,20 @@ def update_article(
     precondition: Precondition,
     change: Change,
     origin: VersionOrigin = VersionOrigin.EDITED,
+    fetched: Mapping[str, Any] | None = None,
 ) -> Article:
     """Change an article's metadata or body; a new body becomes the next version and
-    its claims' quotes follow it (services/article_versions.py)."""
+    its claims' quotes follow it (services/article_versions.py). ``fetched``: as for
+    ``create_article``."""
     article = get_article(article_id, for_update=True)
     precondition.check(article.version, f"Article {article_id}")
+    page = dict(fetched or {})
+    aliases = page.pop("aliases", [])
+    check_urls_free(aliases, article)
+    add_aliases(article, aliases)
+    for name in FETCH_COLUMNS:
+        if name in page:
+            setattr(article, name, page[name])
     now = utcnow()
     before: dict[str, Any] = _article_schema.dump(article)
     if "body" in data and data["body"] != article.body:
@@ -139,8 +193,10 @@ def update_article(
             _remove_body(article)
     if "url" in data:
         url = checked_url(data["url"])
-        _check_url_free(url, article)
-        article.url = url
+        check_urls_free([url], article)
+        # One of its own aliases names the article already: its URL stays.
+        if url not in {alias.url for alias in article.aliases}:
+            article.url = url
     for name in ARTICLE_FIELDS:
         if name in data:
             setattr(article, name, data[name])

@@ -7,6 +7,8 @@ response schema.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import schemathesis
 from flask import Flask
@@ -14,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from claims_api.services import article_fetching
+from claims_api.services.fetching import FetchRefused
 from tests.factories import bearer, client_for, create_article, create_claim, issue_token
 
 UNDOCUMENTED_ENDPOINTS = {"static", "swagger_ui_assets"}
@@ -30,8 +34,15 @@ def routed_operations(app: Flask) -> set[str]:
     return operations
 
 
+def refuse_to_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    raise FetchRefused(f"Tests fetch nothing ({url}).", reason="test")
+
+
 @pytest.fixture
-def api_schema(app: Flask) -> schemathesis.BaseSchema:
+def api_schema(app: Flask, monkeypatch: pytest.MonkeyPatch) -> schemathesis.BaseSchema:
+    # A generated URL with "fetch": true must never reach the network; it is refused
+    # (422) as an address outside the allowed ones is.
+    monkeypatch.setattr(article_fetching, "fetch_page", refuse_to_fetch)
     client = client_for(app)
     article = create_article(client)
     create_claim(

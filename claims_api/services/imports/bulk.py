@@ -279,10 +279,8 @@ def _resolve_articles(
         if item.describes_article:
             described.add(url)
     _lock_urls(sorted(wanted))
-    found: dict[str, Article | ArticleRef] = {
-        article.url: article
-        for article in db.session.scalars(select(Article).where(Article.url.in_(wanted)))
-    }
+    # By URL or alias: a document linked by its canonical URL is the same article.
+    found: dict[str, Article | ArticleRef] = dict(article_service.articles_by_urls(wanted))
     for url, article in list(found.items()):
         if url not in described:
             report.counts["articles_unchanged"] += 1
