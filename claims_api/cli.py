@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from flask import Flask
@@ -19,6 +19,9 @@ from claims_api import create_app
 from claims_api.errors import DomainError
 from claims_api.extensions import db, read_only
 from claims_api.models.vocabulary import Role
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 _PACKAGE = Path(__file__).resolve().parent
 SEEDS_DIR = next(
@@ -178,7 +181,7 @@ def span_option(ctx: click.Context, param: click.Parameter, value: str | None) -
     return span
 
 
-class Expiry(click.ParamType):
+class Expiry(click.ParamType[datetime, Any]):
     """When a key expires: an RFC 3339 time or date, or a span from now (30d, 12h)."""
 
     name = "expiry"
@@ -377,8 +380,11 @@ def _run_imports(
             raw = spooled_stdin() if path is None else path.open("rb")
             with (
                 raw,
-                click.progressbar(
-                    length=input_size(path, raw), label=name, file=sys.stderr, show_eta=True
+                cast(
+                    "ProgressBar[int]",
+                    click.progressbar(
+                        length=input_size(path, raw), label=name, file=sys.stderr, show_eta=True
+                    ),
                 ) as bar,
             ):
                 stream = counting(raw, bar.update)
@@ -485,7 +491,7 @@ def extract(
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     if text_file is not None:
         proposals = extraction_service.propose(text_file.read(), threshold)
-    else:
+    elif article_id is not None:
         # Without --save it only reads, and must not hold up the API's writers.
         with app_context(), read_only() if not save else nullcontext():
             try:

@@ -159,7 +159,7 @@ def http_problem(error: HTTPException) -> Response:
     elif errors:
         detail = "The request failed validation; see errors."
     else:
-        detail = data.get("message") or error.description
+        detail = str(data.get("message") or error.description or error.name)
     valid_methods = getattr(error, "valid_methods", None)
     if status == 405 and valid_methods:
         headers["Allow"] = ", ".join(valid_methods)

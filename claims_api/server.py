@@ -15,8 +15,8 @@ import json
 import logging
 import re
 import socket
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, MutableMapping
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask
@@ -26,6 +26,9 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
 from claims_api.errors import PROBLEM_MIMETYPE
+
+if TYPE_CHECKING:
+    from gunicorn._types import _WSGIAppType
 
 # What gunicorn reads of a request before the app: the longest request line
 # (method, path and query string), the number of headers and a header's size.
@@ -64,11 +67,14 @@ def redact_uri(uri: str) -> str:
     return redact_text(path) + (mark + redact_query(query) if mark else "")
 
 
-class RedactingLogger(glogging.Logger):  # type: ignore[misc]
+class RedactingLogger(glogging.Logger):
     """gunicorn's logger, minus the credentials a request may carry."""
 
-    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> Any:
-        atoms = super().atoms(resp, req, environ, request_time)
+    def atoms(
+        self, resp: Any, req: Any, environ: MutableMapping[str, Any], request_time: Any
+    ) -> Any:
+        # A plain dict: gunicorn formats the access log line from any mapping.
+        atoms: dict[str, Any] = dict(super().atoms(resp, req, environ, request_time))
         atoms["u"] = "-"
         atoms["r"] = "{} {} {}".format(
             environ.get("REQUEST_METHOD", "-"),
@@ -138,14 +144,16 @@ class _ProblemErrorPage:
         return getattr(self._sock, name)
 
 
-class ProblemThreadWorker(ThreadWorker):  # type: ignore[misc]
+class ProblemThreadWorker(ThreadWorker):
     """gunicorn's threaded worker, answering its own errors with problem+json."""
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
-        super().handle_error(req, _ProblemErrorPage(client, exc), addr, exc)
+        # The page stands in for the client socket: gunicorn only sends through it.
+        page = cast(socket.socket, _ProblemErrorPage(client, exc))
+        super().handle_error(req, page, addr, exc)
 
 
-class Server(BaseApplication):  # type: ignore[misc]
+class Server(BaseApplication):
     """The app under gunicorn, configured in code rather than a config file."""
 
     def __init__(self, app_factory: Callable[[], Flask], options: dict[str, Any]) -> None:
@@ -157,9 +165,11 @@ class Server(BaseApplication):  # type: ignore[misc]
         for name, value in self.options.items():
             self.cfg.set(name, value)
 
-    def load(self) -> Flask:
+    def load(self) -> _WSGIAppType:
         # In each worker, after the fork: no database connection crosses it.
-        return self.app_factory()
+        # gunicorn hands the app a plain dict environ, which is what Flask takes; its stubs
+        # type the environ as any mutable mapping.
+        return cast("_WSGIAppType", self.app_factory())
 
 
 def serve(

@@ -40,7 +40,7 @@ def _probe_engine() -> Engine:
 def ready() -> tuple[dict[str, Any], int] | Response:
     """200 when the database is reachable, migrated and writable; else a 503 problem saying why."""
     found = readiness(_probe_engine(), min_free_bytes=current_app.config["READY_MIN_FREE_BYTES"])
-    body = {
+    body: dict[str, Any] = {
         "database": "reachable" if found.reachable else "unreachable",
         "writable": found.writable,
         "migration": found.migration,

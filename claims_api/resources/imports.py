@@ -7,7 +7,7 @@ import tempfile
 from datetime import timedelta
 from typing import IO, Any
 
-from flask import current_app, request, url_for
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
@@ -47,7 +47,8 @@ def _spool_body(limit: int) -> tuple[IO[bytes], str]:
     return spool, digest.hexdigest()
 
 
-def _run_reply(run: ImportRun) -> Any:
+def _run_reply(run: ImportRun) -> Reply | Response:
+    """The run as created (201), or the problem of a run that failed (422)."""
     location = {"Location": url_for("imports.ImportById", import_id=run.id)}
     if run.status == run_service.FAILED:
         dumped = ImportRunSchema().dump(run)
@@ -79,7 +80,7 @@ class Imports(MethodView):
         422, description="The input had errors: nothing written (with partial: no valid record)"
     )
     @blp.alt_response(503, description="The database stopped the import: retry with the key")
-    def post(self, args: dict[str, Any], headers: dict[str, Any]) -> Reply:
+    def post(self, args: dict[str, Any], headers: dict[str, Any]) -> Reply | Response:
         """Import a file sent as the body: its format comes from the Content-Type."""
         input_format = MEDIA_TYPES.get(request.mimetype)
         if input_format is None:

@@ -65,7 +65,9 @@ def probe_engine(engine: Engine) -> Engine:
     # Session-wide, so even reading the migration cannot wait on a lock for long.
     timeout = PROBE_LOCK_TIMEOUT_MS
     timeouts = f"-c statement_timeout={timeout} -c lock_timeout={timeout}"
-    options = " ".join(filter(None, [engine.url.query.get("options"), timeouts]))
+    given = engine.url.query.get("options")  # a tuple when the URL repeats it
+    given_options = " ".join(given) if isinstance(given, tuple) else given
+    options = " ".join(filter(None, [given_options, timeouts]))
     return create_engine(
         engine.url,
         poolclass=NullPool,

@@ -119,8 +119,7 @@ def revoke_key(reference: int | str, *, revoked_by: str) -> ApiKey:
     key = get_key(reference)
     if key.role is Role.ADMIN and key.revoked_at is None:
         usable = _lock_usable_admin_keys()
-        db.session.refresh(key)  # another transaction may have revoked it meanwhile
-        if key.revoked_at is None and usable == [key.id]:
+        if not _revoked_meanwhile(key) and usable == [key.id]:
             raise Conflict(
                 "This is the last usable admin key: issue another admin key before revoking it "
                 "(claims-api keys create --role admin)."
@@ -151,3 +150,9 @@ def _lock_usable_admin_keys() -> list[int]:
 def list_keys(page: PageRequest) -> Page[ApiKey]:
     order = SortOrder("created_at", ApiKey.created_at, ApiKey.id)
     return keyset_page(select(ApiKey), order, page)
+
+
+def _revoked_meanwhile(key: ApiKey) -> bool:
+    """Whether another transaction revoked ``key`` since it was read."""
+    db.session.refresh(key)
+    return key.revoked_at is not None

@@ -80,7 +80,8 @@ def upgrade() -> None:
     set_revision_actions(NEW_ACTIONS)
 
     op.execute(
-        "INSERT INTO article_versions (article_id, number, body, body_sha256, origin, actor, created_at) "
+        "INSERT INTO article_versions "
+        "(article_id, number, body, body_sha256, origin, actor, created_at) "
         "SELECT id, 1, body, body_sha256, 'created', 'migration', created_at "
         "FROM articles WHERE body IS NOT NULL"
     )

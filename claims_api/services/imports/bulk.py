@@ -10,13 +10,14 @@ same locked, gapless revisions as API edits; unchanged ones are left alone.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, select, text, tuple_, update
+from sqlalchemy import select, text, tuple_, update
 
 from claims_api import workflow
 from claims_api.errors import DomainError, InvalidInput
@@ -280,24 +281,25 @@ def _resolve_articles(
             described.add(url)
     _lock_urls(sorted(wanted))
     # By URL or alias: a document linked by its canonical URL is the same article.
-    found: dict[str, Article | ArticleRef] = dict(article_service.articles_by_urls(wanted))
-    for url, article in list(found.items()):
+    found: dict[str, Article | ArticleRef] = {}
+    for url, article in article_service.articles_by_urls(wanted).items():
         if url not in described:
+            found[url] = article
             report.counts["articles_unchanged"] += 1
             continue
         version = article.version
         try:
             with db.session.begin_nested():
-                found[url] = article_service.update_article(
+                updated = article_service.update_article(
                     article.id, wanted[url], ANY_VERSION, change, VersionOrigin.IMPORTED
                 )
         except DomainError as error:
             for location in [loc for loc, target in by_location.items() if target == url]:
                 report.add_domain_error(location, error.within("article"))
                 del by_location[location]
-            del found[url]
             continue
-        changed = found[url].version != version
+        found[url] = updated
+        changed = updated.version != version
         report.counts["articles_updated" if changed else "articles_unchanged"] += 1
     new = [url for url in wanted if url not in found and url in by_location.values()]
     rows = [_article_row(url, wanted[url], now) for url in new]
@@ -463,7 +465,7 @@ def _stored_reviews(
 
 
 def _existing_claims(
-    documents: list[PendingDocument], articles: dict[str, Article]
+    documents: list[PendingDocument], articles: Mapping[str, Article | ArticleRef]
 ) -> dict[int, list[Claim]]:
     """Claims already stored under the natural keys of the batch, by article id."""
     wanted: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
@@ -518,7 +520,7 @@ def _match(
 
 def _update(
     claim: Claim,
-    article: Article,
+    article: Article | ArticleRef,
     entry: dict[str, Any],
     links: list[dict[str, Any]],
     change: Change,
@@ -602,7 +604,10 @@ def _insert_claims(
     ]
     ids = insert_rows(Claim.__table__, claim_rows, returning_ids=True)
     published = _insert_reviews(ids, new_claims)
-    tag_rows, link_rows, revision_rows, event_rows = [], [], [], []
+    tag_rows: list[dict[str, Any]] = []
+    link_rows: list[dict[str, Any]] = []
+    revision_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
     review_rows: list[dict[str, Any]] = []
     for claim_id, claim, row in zip(ids, new_claims, claim_rows, strict=True):
         tag_rows.extend({"claim_id": claim_id, "tag": tag} for tag in claim.tags)
@@ -652,7 +657,7 @@ def _insert_claims(
         )
     insert_rows(ClaimTag.__table__, tag_rows)
     insert_rows(ClaimSource.__table__, link_rows)
-    insert_rows(cast(Table, ExternalReview.__table__), review_rows)
+    insert_rows(ExternalReview.__table__, review_rows)
     insert_rows(Revision.__table__, revision_rows)
     record_events(event_rows)
     report.counts["claims_created"] += len(ids)
@@ -684,7 +689,7 @@ def _insert_reviews(claim_ids: list[int], new_claims: list[NewClaim]) -> dict[in
                     "revision_number": 1,
                 }
             )
-    review_ids = insert_rows(cast(Table, Review.__table__), rows, returning_ids=True)
+    review_ids = insert_rows(Review.__table__, rows, returning_ids=True)
     published = {
         row["claim_id"]: review_id
         for row, review_id, is_public in zip(rows, review_ids, public, strict=True)

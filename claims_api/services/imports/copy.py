@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, Table, func, select, text
+from sqlalchemy import JSON, Boolean, DateTime, FromClause, Integer, Table, func, select, text
 
 from claims_api.extensions import db
 from claims_api.models.base import json_text
@@ -62,7 +62,7 @@ def _executemany(connection: Any, table: Table, rows: list[dict[str, Any]]) -> N
 
 
 def insert_rows(
-    table: Table, rows: list[dict[str, Any]], *, returning_ids: bool = False
+    model_table: FromClause, rows: list[dict[str, Any]], *, returning_ids: bool = False
 ) -> list[int]:
     """Insert ``rows`` (all with the same keys) in one statement; their ids if asked.
 
@@ -70,6 +70,9 @@ def insert_rows(
     sent with COPY, the fastest way in; elsewhere one executemany (SQLAlchemy's
     insertmanyvalues, with RETURNING in parameter order).
     """
+    # A model's __table__ is typed as any FROM clause; it is always a Table.
+    assert isinstance(model_table, Table)
+    table = model_table
     if not rows:
         return []
     connection = db.session.connection()
@@ -84,7 +87,9 @@ def insert_rows(
     names = list(rows[0])
     types = [_pg_type(table.c[name].type) for name in names]
     json_columns = [index for index, name in enumerate(names) if _is_json(table.c[name].type)]
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    assert driver is not None, "a live connection has its driver's connection"
+    cursor = driver.cursor()
     with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         copy.set_types(types)
         for row in rows:

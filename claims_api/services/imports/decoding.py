@@ -436,9 +436,9 @@ def decode_document(raw: bytes | dict[str, Any]) -> dict[str, Any]:
             "The document is not a valid article document.", errors={field: [reason]}
         ) from None
     except (msgspec.DecodeError, RecursionError) as error:
-        message = f"invalid JSON: {error or 'nested too deeply'}"
+        message = f"invalid JSON: {str(error) or 'nested too deeply'}"
         raise InvalidInput(message, errors={"_body": [message]}) from None
-    document = msgspec.to_builtins(decoded)
+    document: dict[str, Any] = msgspec.to_builtins(decoded)
     errors: dict[str, list[str]] = {}
     _check_article(document["article"], errors)
     for index, claim in enumerate(document["claims"]):
