@@ -15,7 +15,7 @@ from claims_api import migrations
 from claims_api.auth import PUBLIC, init_auth, requires
 from claims_api.config import load_config
 from claims_api.errors import register_error_handlers
-from claims_api.extensions import api, init_database
+from claims_api.extensions import ProblemApi, init_database
 from claims_api.schemas.common import MAX_ID
 from claims_api.workflow import load_workflow
 
@@ -77,7 +77,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Before authentication, which reads the keys table.
     migrations.init_app(app)
     app.url_map.converters["int"] = IdConverter
-    api.init_app(app)
+    # One Api per app: its document follows that app's configuration (roles, workflow).
+    api = ProblemApi(app)
     api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
     init_auth(app)
@@ -109,7 +110,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         keys,
         health,
     ):
-        api.register_blueprint(module.blp)
+        # In the app's context: the document reads its workflow and settings.
+        with app.app_context():
+            api.register_blueprint(module.blp)
 
     @app.before_request
     def require_json_body() -> None:

@@ -55,7 +55,7 @@ class DefaultConfig:
 
     API_TITLE = "claims-api"
     API_VERSION = "1.0"
-    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_VERSION = "3.1.0"
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
@@ -63,8 +63,6 @@ class DefaultConfig:
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
     API_SPEC_OPTIONS = {
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
-        # A key, or none for reads while anonymous reads are on.
-        "security": [{"bearerAuth": []}, {}],
     }
 
     SQLALCHEMY_RECORD_QUERIES = False

@@ -6,17 +6,20 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, request
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from claims_api.errors import http_problem
+from claims_api.errors import PROBLEM_MIMETYPE, http_problem
 from claims_api.models import Base
+from claims_api.schemas.problems import ProblemSchema
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Whether the transactions begun now only read. Writing is the default, so work
@@ -26,11 +29,54 @@ _reading: ContextVar[bool] = ContextVar("claims_reading", default=False)
 log = logging.getLogger(__name__)
 
 
+STRING = {"type": "string"}
+RETRY_AFTER = {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+ERROR_HEADERS = {
+    401: {"WWW-Authenticate": {"description": "The Bearer challenge.", "schema": STRING}},
+    405: {"Allow": {"description": "The methods the path takes.", "schema": STRING}},
+    429: {"Retry-After": RETRY_AFTER},
+    503: {"Retry-After": RETRY_AFTER},
+}
+
+
+def live_properties(converter: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
+    """Properties a field takes from the running app (the workflow's statuses, a
+    configured maximum): fields that have such say so with ``openapi_properties``."""
+    properties = getattr(field, "openapi_properties", None)
+    return properties() if properties else {}
+
+
+def documented_required(converter: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
+    """A parameter the service requires with an answer of its own (If-Match: 428)."""
+    return {"required": True} if field.metadata.get("documented_required") else {}
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api answering every HTTP error with problem+json."""
+    """flask-smorest's Api answering every HTTP error with problem+json, and documenting
+    each error status as a problem+json response (``NOT_FOUND``, ``CONFLICT``...) that
+    operations name with ``alt_response``; there is no catch-all ``default``."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return http_problem(error)
+
+    def init_app(self, app: Flask, *args: Any, **kwargs: Any) -> None:
+        super().init_app(app, *args, **kwargs)
+        converter = self.ma_plugin.converter
+        converter.add_attribute_function(live_properties)
+        converter.add_parameter_attribute_function(documented_required)
+
+    def _register_responses(self) -> None:
+        for status in HTTPStatus:
+            if status < 400:
+                continue
+            response: dict[str, Any] = {"description": status.phrase, "schema": self.ERROR_SCHEMA}
+            if status in ERROR_HEADERS:
+                response["headers"] = ERROR_HEADERS[status]
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
 
 
 class SessionSQLAlchemy(SQLAlchemy):
@@ -51,7 +97,6 @@ class SessionSQLAlchemy(SQLAlchemy):
 
 
 db = SessionSQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-api = ProblemApi()
 
 
 @contextmanager

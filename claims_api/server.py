@@ -25,7 +25,7 @@ from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
-from claims_api.errors import PROBLEM_MIMETYPE
+from claims_api.errors import PROBLEM_MIMETYPE, problem_body, problem_for_status
 
 # What gunicorn reads of a request before the app: the longest request line
 # (method, path and query string), the number of headers and a header's size.
@@ -125,9 +125,7 @@ class _ProblemErrorPage:
             if status < 500
             else "The server could not complete the request."
         )
-        body = json.dumps(
-            {"type": "about:blank", "title": reason, "status": status, "detail": detail}
-        ).encode()
+        body = json.dumps(problem_body(problem_for_status(status), detail, status=status)).encode()
         head = (
             f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
             f"Content-Type: {PROBLEM_MIMETYPE}\r\nContent-Length: {len(body)}\r\n\r\n"

@@ -30,7 +30,12 @@ from claims_api.schemas.claims import (
     ClaimSchema,
     SourceLinkInputSchema,
 )
-from claims_api.schemas.common import PageArgs, WriteHeaders
+from claims_api.schemas.common import (
+    OptionalIfMatchHeaders,
+    PageArgs,
+    ReasonHeaders,
+    WriteHeaders,
+)
 from claims_api.schemas.revisions import (
     DiffArgs,
     RevisionDiffSchema,
@@ -57,7 +62,7 @@ class Claims(MethodView):
 
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ClaimCreateSchema)
-    @blp.arguments(WriteHeaders, location="headers")
+    @blp.arguments(ReasonHeaders, location="headers")
     @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
     def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Create a claim (revision 1), optionally with its source links."""
@@ -70,6 +75,7 @@ class Claims(MethodView):
 @blp.route("/<int:claim_id>")
 class ClaimById(MethodView):
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
     def get(self, claim_id: int) -> Reply:
         """Read a claim with its sources; 410 once deleted."""
         claim = claim_service.get_claim(claim_id)
@@ -79,6 +85,7 @@ class ClaimById(MethodView):
     @blp.arguments(ClaimPatchSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
     def patch(self, data: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Change some fields; needs If-Match (428 without it, 412 when stale)."""
         claim = claim_service.update_claim(
@@ -93,6 +100,7 @@ class ClaimById(MethodView):
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(204)
+    @blp.problems(410)
     def delete(self, headers: dict[str, Any], claim_id: int) -> None:
         """Soft-delete a claim; needs If-Match. Its history stays readable."""
         claim_service.delete_claim(claim_id, precondition(headers), change_from(headers))
@@ -103,9 +111,10 @@ class ClaimById(MethodView):
 class ClaimSources(MethodView):
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(SourceLinkInputSchema)
-    @blp.arguments(WriteHeaders, location="headers")
+    @blp.arguments(OptionalIfMatchHeaders, location="headers")
     @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
     @blp.alt_response(200, schema=ClaimSchema, description="An existing link was updated")
+    @blp.problems(410)
     def post(self, link: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Link a source by id or URL (created if new) with a stance; If-Match is optional."""
         claim, _, created = claim_service.link_source(
@@ -118,8 +127,9 @@ class ClaimSources(MethodView):
 @blp.route("/<int:claim_id>/sources/<int:source_id>")
 class ClaimSourceById(MethodView):
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(WriteHeaders, location="headers")
+    @blp.arguments(OptionalIfMatchHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
     def delete(self, headers: dict[str, Any], claim_id: int, source_id: int) -> Reply:
         """Unlink a source from the claim; If-Match is optional."""
         claim = claim_service.unlink_source(
@@ -132,6 +142,7 @@ class ClaimSourceById(MethodView):
 @blp.route("/<int:claim_id>/claimreview")
 class ClaimReviewOfClaim(MethodView):
     @blp.response(200, content_type="application/ld+json", description="schema.org ClaimReview")
+    @blp.problems(409, 410)
     def get(self, claim_id: int) -> Response:
         """The claim's verdict as schema.org ClaimReview JSON-LD; 409 while it has none."""
         review = claimreview_of_claim(

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import Engine
 
 from claims_api.auth import PUBLIC, requires
-from claims_api.errors import problem_response
+from claims_api.errors import NOT_READY, problem_response
 from claims_api.extensions import db
 from claims_api.resources.common import Blueprint
 from claims_api.services.health import probe_engine, readiness
@@ -40,7 +40,7 @@ def _probe_engine() -> Engine:
 def ready() -> tuple[dict[str, Any], int] | Response:
     """200 when the database is reachable, migrated and writable; else a 503 problem saying why."""
     found = readiness(_probe_engine(), min_free_bytes=current_app.config["READY_MIN_FREE_BYTES"])
-    body = {
+    body: dict[str, Any] = {
         "database": "reachable" if found.reachable else "unreachable",
         "writable": found.writable,
         "migration": found.migration,
@@ -50,10 +50,8 @@ def ready() -> tuple[dict[str, Any], int] | Response:
         return {"status": "ok", **body}, 200
     # A problem's own "status" is the HTTP status; the rest say what was found.
     return problem_response(
-        503,
-        "Service unavailable",
+        NOT_READY,
         found.problem,
-        slug="not-ready",
         headers={"Retry-After": "5"},
         **body,
     )
@@ -72,7 +70,7 @@ class Live(MethodView):
 class Ready(MethodView):
     @requires(PUBLIC)
     @blp.response(200, ReadinessSchema)
-    @blp.alt_response(503, description="Unreachable, not migrated, locked, read-only or full")
+    @blp.problems(503)
     def get(self) -> tuple[dict[str, Any], int] | Response:
         """200 when the database answers, is at the latest migration and can take a write.
 
@@ -85,7 +83,7 @@ class Ready(MethodView):
 class Health(MethodView):
     @requires(PUBLIC)
     @blp.response(200, ReadinessSchema)
-    @blp.alt_response(503, description="Unreachable, not migrated, locked, read-only or full")
+    @blp.problems(503)
     def get(self) -> tuple[dict[str, Any], int] | Response:
         """Readiness, as /health/ready: kept for the probes that already use it."""
         return ready()

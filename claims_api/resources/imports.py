@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from claims_api.auth import current_actor, current_role, requires
-from claims_api.errors import PayloadTooLarge, problem_response
+from claims_api.errors import IMPORT_FAILED, PayloadTooLarge, problem_response
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import Blueprint, Reply
@@ -52,12 +52,10 @@ def _spool_body(limit: int) -> tuple[IO[bytes], str]:
 def _run_reply(run: Any) -> Any:
     if run.status == run_service.FAILED:
         return problem_response(
-            422,
-            "Import failed",
+            IMPORT_FAILED,
             f"The import found {run.error_count} errors; nothing was written."
             if not run.partial
             else f"The import found {run.error_count} errors.",
-            slug="import-failed",
             import_id=run.id,
             import_errors=ImportRunSchema().dump(run)["errors"],
             headers={"Location": url_for("imports.ImportById", import_id=run.id)},
@@ -72,7 +70,7 @@ class Imports(MethodView):
     @blp.arguments(ImportHeaders, location="headers", as_kwargs=False)
     @blp.doc(requestBody=BODY_DOC)
     @blp.response(201, ImportRunSchema)
-    @blp.alt_response(422, description="The input had errors (nothing written unless partial)")
+    @blp.problems(413)
     def post(self, args: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Import a file sent as the body: its format comes from the Content-Type."""
         input_format = MEDIA_TYPES.get(request.mimetype)

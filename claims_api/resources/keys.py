@@ -53,7 +53,6 @@ class KeyById(MethodView):
 
     @requires(Role.ADMIN)
     @blp.response(204)
-    @blp.alt_response(409, description="It is the last usable admin key.")
     def delete(self, key_id: int) -> None:
         """Revoke a key: requests with it are refused from now on (401).
 

@@ -21,7 +21,7 @@ from claims_api.resources.common import (
     precondition,
 )
 from claims_api.schemas.claims import ClaimSchema
-from claims_api.schemas.common import PageArgs, WriteHeaders
+from claims_api.schemas.common import PageArgs, ReasonHeaders, WriteHeaders
 from claims_api.schemas.reviews import (
     BulkDecisionSchema,
     BulkReviewResultSchema,
@@ -51,6 +51,7 @@ class ClaimReviews(MethodView):
     @blp.arguments(DecisionSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(201, ReviewSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
     def post(self, decision: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Review the claim: a status change the workflow allows (409 lists the allowed
         ones), with rationale and evidence for a verdict; needs If-Match."""
@@ -70,6 +71,7 @@ class ClaimPublication(MethodView):
     @requires(Role.REVIEWER)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
     def post(self, headers: dict[str, Any], claim_id: int) -> Reply:
         """Publish the claim's current verdict; needs If-Match."""
         claim = review_service.publish_verdict(
@@ -91,8 +93,9 @@ def bulk_version(item: dict[str, Any]) -> review_service.ClaimVersion:
 class BulkReviews(MethodView):
     @requires(Role.REVIEWER)
     @blp.arguments(BulkDecisionSchema)
-    @blp.arguments(WriteHeaders, location="headers")
+    @blp.arguments(ReasonHeaders, location="headers")
     @blp.response(201, BulkReviewResultSchema)
+    @blp.problems(404, 410, 412)
     def post(self, decision: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
         """One decision on many claims, each at the version given; all or nothing."""
         claims = [bulk_version(item) for item in decision.pop("claims")]

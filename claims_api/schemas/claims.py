@@ -151,11 +151,18 @@ class ClaimSourceSchema(Schema):
     note = fields.String(allow_none=True)
 
 
-def known_status(status: str) -> None:
+class WorkflowStatus(fields.String):
     """A status of the running app's workflow (it is configurable, so not a fixed OneOf)."""
-    statuses = workflow.current().statuses
-    if status not in statuses:
-        raise ValidationError(f"Must be one of: {', '.join(statuses)}.")
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        status = super()._deserialize(value, attr, data, **kwargs)
+        statuses = workflow.current().statuses
+        if status not in statuses:
+            raise ValidationError(f"Must be one of: {', '.join(statuses)}.")
+        return status
+
+    def openapi_properties(self) -> dict[str, Any]:
+        return {"enum": list(workflow.current().statuses)}
 
 
 class ClaimFieldsSchema(Schema):
@@ -218,7 +225,7 @@ class DocumentClaimSchema(ClaimFieldsSchema):
 
     text = Text(10_000, required=True)
     kind = fields.Enum(ClaimKind, by_value=True, required=True)
-    status = fields.String(validate=known_status)
+    status = WorkflowStatus()
     rating = fields.Nested(RatingSchema, allow_none=True)
     sources = fields.List(fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=100))
 

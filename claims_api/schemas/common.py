@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
 PAGE_SIZE_DEFAULT = 50
@@ -139,7 +140,25 @@ class PageArgs(Schema):
     )
 
 
-class WriteHeaders(Schema):
+class SettingMaximum(fields.Integer):
+    """An integer of at most the app's setting ``setting``, as the document also says."""
+
+    def __init__(self, setting: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.setting = setting
+
+    def _validated(self, value: Any) -> int:
+        number: int = super()._validated(value)
+        maximum = current_app.config[self.setting]
+        if number > maximum:
+            raise ValidationError(f"Must be at most {maximum} (CLAIMS_{self.setting}).")
+        return number
+
+    def openapi_properties(self) -> dict[str, Any]:
+        return {"maximum": current_app.config[self.setting]}
+
+
+class ReasonHeaders(Schema):
     """Headers a write request may carry (the actor is the API key's name)."""
 
     reason = fields.String(
@@ -147,9 +166,30 @@ class WriteHeaders(Schema):
         validate=validate.Length(max=2000),
         metadata={"description": "Why; recorded in the revision."},
     )
+
+
+class OptionalIfMatchHeaders(ReasonHeaders):
+    """A write that checks the version only when told which (If-Match)."""
+
     if_match = fields.String(
         data_key="If-Match",
-        metadata={"description": "The ETag the change is based on (required for edits)."},
+        metadata={"description": "The ETag the change is based on; without it, any version."},
+    )
+
+
+class WriteHeaders(ReasonHeaders):
+    """An edit: it needs If-Match, so that no change overwrites another unseen.
+
+    Loaded as optional so that its absence is answered 428, not 422; documented as
+    required, which it is.
+    """
+
+    if_match = fields.String(
+        data_key="If-Match",
+        metadata={
+            "description": "The ETag the change is based on (428 without it, 412 when stale).",
+            "documented_required": True,
+        },
     )
 
 

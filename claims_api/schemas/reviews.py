@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from claims_api.schemas.claims import SourceLinkInputSchema, known_status
+from claims_api.schemas.claims import SourceLinkInputSchema, WorkflowStatus
 from claims_api.schemas.common import Id, Timestamp, page_schema
 
 MAX_EVIDENCE = 50
@@ -16,7 +16,7 @@ MAX_BULK_CLAIMS = 200
 class DecisionSchema(Schema):
     """What a reviewer decides; a verdict needs a rationale and at least one piece of evidence."""
 
-    status = fields.String(required=True, validate=known_status)
+    status = WorkflowStatus(required=True)
     rationale = fields.String(validate=validate.Length(max=20_000))
     rating = fields.String(
         validate=validate.Length(min=1, max=200),
