@@ -19,6 +19,13 @@ from claims_api.extensions import ProblemApi, init_database
 from claims_api.schemas.common import MAX_ID
 from claims_api.workflow import load_workflow
 
+API_DESCRIPTION = (
+    "Checkable factual claims, anchored in the articles that make them, with their sources, "
+    "reviews and full revision history. Errors are application/problem+json (RFC 9457) with "
+    "a `type` of the form urn:claims-api:problem:<slug> (docs/problems.md). Edits need "
+    "If-Match with the ETag last read. Send API keys as `Authorization: Bearer <token>`; "
+    "each operation names its least role in `x-required-role`."
+)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Views that read their body themselves, in formats of their own.
 RAW_BODY_ENDPOINTS = frozenset({"imports.Imports"})
@@ -78,7 +85,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrations.init_app(app)
     app.url_map.converters["int"] = IdConverter
     # One Api per app: its document follows that app's configuration (roles, workflow).
-    api = ProblemApi(app)
+    api = ProblemApi(
+        app,
+        spec_kwargs={
+            "servers": [{"url": app.config["PUBLIC_URL"] or "/", "description": "This service"}],
+            "info": {
+                "description": API_DESCRIPTION,
+                "contact": {"name": app.config["PUBLISHER_NAME"]},
+            },
+        },
+    )
     api.register_converter(IdConverter, id_parameter_schema)
     register_error_handlers(app)
     init_auth(app)

@@ -68,6 +68,9 @@ class ProblemApi(Api):
         converter.add_attribute_function(live_properties)
         converter.add_parameter_attribute_function(documented_required)
 
+    def _register_pagination_header(self) -> None:
+        """Not used: lists page by cursor, with a Link header (resources.common)."""
+
     def _register_responses(self) -> None:
         for status in HTTPStatus:
             if status < 400:

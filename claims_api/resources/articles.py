@@ -38,6 +38,7 @@ blp = Blueprint("articles", __name__, url_prefix="/articles", description="Artic
 class Articles(MethodView):
     @blp.arguments(ArticleListArgs, location="query", as_kwargs=False)
     @blp.response(200, ArticlePageSchema)
+    @blp.doc(operationId="listArticles")
     def get(self, args: dict[str, Any]) -> Reply:
         """List articles (without their bodies), oldest first."""
         page = page_request(args)
@@ -46,6 +47,7 @@ class Articles(MethodView):
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ArticleCreateSchema)
     @blp.response(201, ArticleSchema, headers=ETAG_HEADER_DOC)
+    @blp.doc(operationId="createArticle")
     def post(self, data: dict[str, Any]) -> Reply:
         """Add an article; its URL is normalised and must be new (409 otherwise)."""
         article = article_service.create_article(data)
@@ -57,6 +59,7 @@ class Articles(MethodView):
 @blp.route("/<int:article_id>")
 class ArticleById(MethodView):
     @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
+    @blp.doc(operationId="getArticle")
     def get(self, article_id: int) -> Reply:
         """Read an article, its body and how many claims it has."""
         article = article_service.get_article(article_id)
@@ -66,6 +69,7 @@ class ArticleById(MethodView):
     @blp.arguments(ArticleFieldsSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
+    @blp.doc(operationId="updateArticle")
     def patch(self, data: dict[str, Any], headers: dict[str, Any], article_id: int) -> Reply:
         """Change metadata; needs If-Match. The body cannot change while claims quote it (409)."""
         article = article_service.update_article(article_id, data, precondition(headers))
@@ -75,6 +79,7 @@ class ArticleById(MethodView):
     @requires(Role.ADMIN)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(204)
+    @blp.doc(operationId="deleteArticle")
     def delete(self, headers: dict[str, Any], article_id: int) -> None:
         """Delete an article that has no claims (409 otherwise); needs If-Match."""
         article_service.delete_article(article_id, precondition(headers))
@@ -85,6 +90,7 @@ class ArticleById(MethodView):
 class ArticleClaims(MethodView):
     @blp.arguments(ArticleClaimListArgs, location="query", as_kwargs=False)
     @blp.response(200, ClaimPageSchema)
+    @blp.doc(operationId="listArticleClaims")
     def get(self, args: dict[str, Any], article_id: int) -> Reply:
         """The article's live claims, with the same filters as /claims."""
         article_service.get_article(article_id)

@@ -55,6 +55,7 @@ blp = Blueprint(
 class Claims(MethodView):
     @blp.arguments(ClaimListArgs, location="query", as_kwargs=False)
     @blp.response(200, ClaimPageSchema)
+    @blp.doc(operationId="listClaims")
     def get(self, args: dict[str, Any]) -> Reply:
         """List live claims, filtered; newest last unless sorted otherwise."""
         page = page_request(args)
@@ -64,6 +65,7 @@ class Claims(MethodView):
     @blp.arguments(ClaimCreateSchema)
     @blp.arguments(ReasonHeaders, location="headers")
     @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.doc(operationId="createClaim")
     def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Create a claim (revision 1), optionally with its source links."""
         claim = claim_service.create_claim(data, change_from(headers, data.pop("reason", None)))
@@ -76,6 +78,7 @@ class Claims(MethodView):
 class ClaimById(MethodView):
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
     @blp.problems(410)
+    @blp.doc(operationId="getClaim")
     def get(self, claim_id: int) -> Reply:
         """Read a claim with its sources; 410 once deleted."""
         claim = claim_service.get_claim(claim_id)
@@ -86,6 +89,7 @@ class ClaimById(MethodView):
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
     @blp.problems(410)
+    @blp.doc(operationId="updateClaim")
     def patch(self, data: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Change some fields; needs If-Match (428 without it, 412 when stale)."""
         claim = claim_service.update_claim(
@@ -101,6 +105,7 @@ class ClaimById(MethodView):
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(204)
     @blp.problems(410)
+    @blp.doc(operationId="deleteClaim")
     def delete(self, headers: dict[str, Any], claim_id: int) -> None:
         """Soft-delete a claim; needs If-Match. Its history stays readable."""
         claim_service.delete_claim(claim_id, precondition(headers), change_from(headers))
@@ -115,6 +120,7 @@ class ClaimSources(MethodView):
     @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
     @blp.alt_response(200, schema=ClaimSchema, description="An existing link was updated")
     @blp.problems(410)
+    @blp.doc(operationId="linkClaimSource")
     def post(self, link: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Link a source by id or URL (created if new) with a stance; If-Match is optional."""
         claim, _, created = claim_service.link_source(
@@ -130,6 +136,7 @@ class ClaimSourceById(MethodView):
     @blp.arguments(OptionalIfMatchHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
     @blp.problems(410)
+    @blp.doc(operationId="unlinkClaimSource")
     def delete(self, headers: dict[str, Any], claim_id: int, source_id: int) -> Reply:
         """Unlink a source from the claim; If-Match is optional."""
         claim = claim_service.unlink_source(
@@ -143,6 +150,7 @@ class ClaimSourceById(MethodView):
 class ClaimReviewOfClaim(MethodView):
     @blp.response(200, content_type="application/ld+json", description="schema.org ClaimReview")
     @blp.problems(409, 410)
+    @blp.doc(operationId="getClaimReview")
     def get(self, claim_id: int) -> Response:
         """The claim's verdict as schema.org ClaimReview JSON-LD; 409 while it has none."""
         review = claimreview_of_claim(
@@ -155,6 +163,7 @@ class ClaimReviewOfClaim(MethodView):
 class ClaimRevisions(MethodView):
     @blp.arguments(PageArgs, location="query", as_kwargs=False)
     @blp.response(200, RevisionPageSchema)
+    @blp.doc(operationId="listClaimRevisions")
     def get(self, args: dict[str, Any], claim_id: int) -> Reply:
         """The claim's history, newest first; readable after deletion too."""
         return page_response(revision_service.list_claim_revisions(claim_id, page_request(args)))
@@ -163,6 +172,7 @@ class ClaimRevisions(MethodView):
 @blp.route("/<int:claim_id>/revisions/<int:number>")
 class ClaimRevisionByNumber(MethodView):
     @blp.response(200, RevisionSchema)
+    @blp.doc(operationId="getClaimRevision")
     def get(self, claim_id: int, number: int) -> Any:
         """One revision, with the claim's snapshot as it was then."""
         return revision_service.get_revision(claim_id, number)
@@ -172,6 +182,7 @@ class ClaimRevisionByNumber(MethodView):
 class ClaimRevisionDiff(MethodView):
     @blp.arguments(DiffArgs, location="query", as_kwargs=False)
     @blp.response(200, RevisionDiffSchema)
+    @blp.doc(operationId="diffClaimRevision")
     def get(self, args: dict[str, Any], claim_id: int, number: int) -> Any:
         """Field-level changes from revision ``against`` (default: the previous) to this one."""
         return revision_service.diff_revisions(claim_id, number, args.get("against"))

@@ -26,6 +26,7 @@ class Export(MethodView):
         content_type="application/x-ndjson",
         description="JSON Lines of article documents, or a DataFeed of ClaimReviews",
     )
+    @blp.doc(operationId="exportClaims")
     def get(self, args: dict[str, Any]) -> Response:
         """Stream articles with their claims (format=jsonl) or ClaimReviews (format=claimreview)."""
         export_format = args.pop("format")

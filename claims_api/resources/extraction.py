@@ -28,6 +28,7 @@ class ArticleExtraction(MethodView):
     @blp.arguments(ExtractArgs, location="query", as_kwargs=False)
     @blp.arguments(ReasonHeaders, location="headers")
     @blp.response(200, ExtractionSchema)
+    @blp.doc(operationId="extractArticleClaims")
     def post(self, args: dict[str, Any], headers: dict[str, Any], article_id: int) -> Any:
         """Propose the article's checkable claims; `save=true` stores the new ones.
 

@@ -61,6 +61,7 @@ def ready() -> tuple[dict[str, Any], int] | Response:
 class Live(MethodView):
     @requires(PUBLIC)
     @blp.response(200, LivenessSchema)
+    @blp.doc(operationId="getLiveness")
     def get(self) -> dict[str, str]:
         """200 while the process answers requests; touches no database."""
         return {"status": "ok"}
@@ -71,6 +72,7 @@ class Ready(MethodView):
     @requires(PUBLIC)
     @blp.response(200, ReadinessSchema)
     @blp.problems(503)
+    @blp.doc(operationId="getReadiness")
     def get(self) -> tuple[dict[str, Any], int] | Response:
         """200 when the database answers, is at the latest migration and can take a write.
 
@@ -84,6 +86,7 @@ class Health(MethodView):
     @requires(PUBLIC)
     @blp.response(200, ReadinessSchema)
     @blp.problems(503)
+    @blp.doc(operationId="getHealth")
     def get(self) -> tuple[dict[str, Any], int] | Response:
         """Readiness, as /health/ready: kept for the probes that already use it."""
         return ready()

@@ -71,6 +71,7 @@ class Imports(MethodView):
     @blp.doc(requestBody=BODY_DOC)
     @blp.response(201, ImportRunSchema)
     @blp.problems(413)
+    @blp.doc(operationId="createImport")
     def post(self, args: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Import a file sent as the body: its format comes from the Content-Type."""
         input_format = MEDIA_TYPES.get(request.mimetype)
@@ -128,6 +129,7 @@ class Imports(MethodView):
 @blp.route("/<int:import_id>")
 class ImportById(MethodView):
     @blp.response(200, ImportRunSchema)
+    @blp.doc(operationId="getImport")
     def get(self, import_id: int) -> Any:
         """An import's status, counts and errors."""
         return run_service.get_run(import_id)

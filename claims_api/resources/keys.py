@@ -25,6 +25,7 @@ class Keys(MethodView):
     @requires(Role.ADMIN)
     @blp.arguments(PageArgs, location="query", as_kwargs=False)
     @blp.response(200, KeyPageSchema)
+    @blp.doc(operationId="listKeys")
     def get(self, args: dict[str, Any]) -> Reply:
         """Every key, oldest first: names, roles, prefixes and dates (never tokens)."""
         return page_response(key_service.list_keys(page_request(args)))
@@ -32,6 +33,7 @@ class Keys(MethodView):
     @requires(Role.ADMIN)
     @blp.arguments(KeyCreateSchema)
     @blp.response(201, IssuedKeySchema)
+    @blp.doc(operationId="createKey")
     def post(self, data: dict[str, Any]) -> Reply:
         """Issue a key; the answer holds its token, which is not shown again."""
         key, token = key_service.create_key(
@@ -47,12 +49,14 @@ class Keys(MethodView):
 class KeyById(MethodView):
     @requires(Role.ADMIN)
     @blp.response(200, KeySchema)
+    @blp.doc(operationId="getKey")
     def get(self, key_id: int) -> Any:
         """One key."""
         return key_service.get_key(key_id)
 
     @requires(Role.ADMIN)
     @blp.response(204)
+    @blp.doc(operationId="revokeKey")
     def delete(self, key_id: int) -> None:
         """Revoke a key: requests with it are refused from now on (401).
 

@@ -36,6 +36,7 @@ def lease_minutes(args: dict[str, Any]) -> int:
 class ReviewQueue(MethodView):
     @blp.arguments(QueueListArgs, location="query", as_kwargs=False)
     @blp.response(200, ClaimPageSchema)
+    @blp.doc(operationId="listReviewQueue")
     def get(self, args: dict[str, Any]) -> Reply:
         """Claims awaiting review, oldest (or most urgent) first, without those another
         reviewer holds a lease on."""
@@ -50,6 +51,7 @@ class ReviewQueueClaims(MethodView):
     @blp.arguments(TakeSchema, required=False)
     @blp.response(201, TakenClaimSchema)
     @blp.alt_response(204, description="The queue has nothing for you")
+    @blp.doc(operationId="takeNextClaim")
     def post(self, args: dict[str, Any]) -> Reply:
         """Take the next claim from the queue: it is leased to you (30 minutes by default)."""
         taken = queue_service.take_next(current_actor(), lease_minutes(args), **args)
@@ -69,6 +71,7 @@ class ClaimLease(MethodView):
     @blp.response(201, AssignmentSchema)
     @blp.alt_response(200, schema=AssignmentSchema, description="Your lease was renewed")
     @blp.problems(410)
+    @blp.doc(operationId="leaseClaim")
     def post(self, args: dict[str, Any], claim_id: int) -> Reply:
         """Take the claim for review, or renew your lease; 409 if another reviewer holds it."""
         assignment, created = queue_service.assign_claim(
@@ -80,6 +83,7 @@ class ClaimLease(MethodView):
     @requires(Role.REVIEWER)
     @blp.response(204)
     @blp.problems(410)
+    @blp.doc(operationId="releaseClaim")
     def delete(self, claim_id: int) -> None:
         """Release your lease (an admin may release anyone's)."""
         key = current_key()

@@ -43,6 +43,7 @@ Reply = tuple[Any, int, dict[str, str]]
 class ClaimReviews(MethodView):
     @blp.arguments(PageArgs, location="query", as_kwargs=False)
     @blp.response(200, ReviewPageSchema)
+    @blp.doc(operationId="listClaimReviews")
     def get(self, args: dict[str, Any], claim_id: int) -> Reply:
         """The claim's reviews, newest first."""
         return page_response(review_service.list_reviews(claim_id, page_request(args)))
@@ -52,6 +53,7 @@ class ClaimReviews(MethodView):
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(201, ReviewSchema, headers=ETAG_HEADER_DOC)
     @blp.problems(410)
+    @blp.doc(operationId="reviewClaim")
     def post(self, decision: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Review the claim: a status change the workflow allows (409 lists the allowed
         ones), with rationale and evidence for a verdict; needs If-Match."""
@@ -72,6 +74,7 @@ class ClaimPublication(MethodView):
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
     @blp.problems(410)
+    @blp.doc(operationId="publishVerdict")
     def post(self, headers: dict[str, Any], claim_id: int) -> Reply:
         """Publish the claim's current verdict; needs If-Match."""
         claim = review_service.publish_verdict(
@@ -96,6 +99,7 @@ class BulkReviews(MethodView):
     @blp.arguments(ReasonHeaders, location="headers")
     @blp.response(201, BulkReviewResultSchema)
     @blp.problems(404, 410, 412)
+    @blp.doc(operationId="reviewClaimsInBulk")
     def post(self, decision: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
         """One decision on many claims, each at the version given; all or nothing."""
         claims = [bulk_version(item) for item in decision.pop("claims")]

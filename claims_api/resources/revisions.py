@@ -17,6 +17,7 @@ blp = Blueprint("revisions", __name__, url_prefix="/revisions", description="His
 class Revisions(MethodView):
     @blp.arguments(RevisionListArgs, location="query", as_kwargs=False)
     @blp.response(200, RevisionPageSchema)
+    @blp.doc(operationId="listRevisions")
     def get(self, args: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
         """Revisions of every claim, newest first; ``since`` inclusive, ``until`` exclusive."""
         page = page_request(args)
