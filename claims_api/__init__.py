@@ -15,7 +15,7 @@ from claims_api import migrations
 from claims_api.auth import PUBLIC, init_auth, requires
 from claims_api.config import load_config
 from claims_api.errors import register_error_handlers
-from claims_api.extensions import ProblemApi, init_database
+from claims_api.extensions import ProblemApi, RulesPlugin, init_database
 from claims_api.schemas.common import MAX_ID
 from claims_api.workflow import load_workflow
 
@@ -87,7 +87,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # One Api per app: its document follows that app's configuration (roles, workflow).
     api = ProblemApi(
         app,
+        # Built afresh for each app: apispec merges the document into these options
+        # when it renders it, so options shared between apps would mix their documents.
         spec_kwargs={
+            "marshmallow_plugin": RulesPlugin(),
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "servers": [{"url": app.config["PUBLIC_URL"] or "/", "description": "This service"}],
             "info": {
                 "description": API_DESCRIPTION,
@@ -132,6 +136,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.before_request
     def require_json_body() -> None:
+        if request.routing_exception is not None:
+            return  # no route or no such method there: that answer (404, 405) comes first
         has_body = bool(request.content_length) or "chunked" in request.headers.get(
             "Transfer-Encoding", ""
         )

@@ -164,6 +164,12 @@ NOT_READY = problem_type(
     "Service unavailable",
     "The service cannot serve: its database is unreachable, not migrated, read-only or full.",
 )
+URI_TOO_LONG = problem_type(
+    "uri-too-long",
+    414,
+    "URI too long",
+    "The request line is longer than the server reads (8190 bytes): shorten the query.",
+)
 INTERNAL_ERROR = problem_type(
     "internal-error", 500, "Internal server error", "A fault of the service; it is logged."
 )

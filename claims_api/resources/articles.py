@@ -12,6 +12,8 @@ from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
+    LINK_HEADER_DOC,
+    LOCATION_HEADER_DOC,
     Blueprint,
     Reply,
     page_request,
@@ -37,7 +39,7 @@ blp = Blueprint("articles", __name__, url_prefix="/articles", description="Artic
 @blp.route("")
 class Articles(MethodView):
     @blp.arguments(ArticleListArgs, location="query", as_kwargs=False)
-    @blp.response(200, ArticlePageSchema)
+    @blp.response(200, ArticlePageSchema, headers=LINK_HEADER_DOC)
     @blp.doc(operationId="listArticles")
     def get(self, args: dict[str, Any]) -> Reply:
         """List articles (without their bodies), oldest first."""
@@ -46,7 +48,7 @@ class Articles(MethodView):
 
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ArticleCreateSchema)
-    @blp.response(201, ArticleSchema, headers=ETAG_HEADER_DOC)
+    @blp.response(201, ArticleSchema, headers={**ETAG_HEADER_DOC, **LOCATION_HEADER_DOC})
     @blp.doc(operationId="createArticle")
     def post(self, data: dict[str, Any]) -> Reply:
         """Add an article; its URL is normalised and must be new (409 otherwise)."""
@@ -66,7 +68,7 @@ class ArticleById(MethodView):
         return versioned(article, article.version)
 
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(ArticleFieldsSchema)
+    @blp.arguments(ArticleFieldsSchema, required=False)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
     @blp.doc(operationId="updateArticle")
@@ -89,7 +91,7 @@ class ArticleById(MethodView):
 @blp.route("/<int:article_id>/claims")
 class ArticleClaims(MethodView):
     @blp.arguments(ArticleClaimListArgs, location="query", as_kwargs=False)
-    @blp.response(200, ClaimPageSchema)
+    @blp.response(200, ClaimPageSchema, headers=LINK_HEADER_DOC)
     @blp.doc(operationId="listArticleClaims")
     def get(self, args: dict[str, Any], article_id: int) -> Reply:
         """The article's live claims, with the same filters as /claims."""

@@ -13,6 +13,8 @@ from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
+    LINK_HEADER_DOC,
+    LOCATION_HEADER_DOC,
     Blueprint,
     Reply,
     change_from,
@@ -54,7 +56,7 @@ blp = Blueprint(
 @blp.route("")
 class Claims(MethodView):
     @blp.arguments(ClaimListArgs, location="query", as_kwargs=False)
-    @blp.response(200, ClaimPageSchema)
+    @blp.response(200, ClaimPageSchema, headers=LINK_HEADER_DOC)
     @blp.doc(operationId="listClaims")
     def get(self, args: dict[str, Any]) -> Reply:
         """List live claims, filtered; newest last unless sorted otherwise."""
@@ -64,7 +66,7 @@ class Claims(MethodView):
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ClaimCreateSchema)
     @blp.arguments(ReasonHeaders, location="headers")
-    @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.response(201, ClaimSchema, headers={**ETAG_HEADER_DOC, **LOCATION_HEADER_DOC})
     @blp.doc(operationId="createClaim")
     def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Create a claim (revision 1), optionally with its source links."""
@@ -85,7 +87,7 @@ class ClaimById(MethodView):
         return versioned(claim, claim.revision)
 
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(ClaimPatchSchema)
+    @blp.arguments(ClaimPatchSchema, required=False)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
     @blp.problems(410)
@@ -148,7 +150,12 @@ class ClaimSourceById(MethodView):
 
 @blp.route("/<int:claim_id>/claimreview")
 class ClaimReviewOfClaim(MethodView):
-    @blp.response(200, content_type="application/ld+json", description="schema.org ClaimReview")
+    @blp.response(
+        200,
+        {"type": "object", "description": "A schema.org ClaimReview (JSON-LD)"},
+        content_type="application/ld+json",
+        description="schema.org ClaimReview",
+    )
     @blp.problems(409, 410)
     @blp.doc(operationId="getClaimReview")
     def get(self, claim_id: int) -> Response:
@@ -162,7 +169,7 @@ class ClaimReviewOfClaim(MethodView):
 @blp.route("/<int:claim_id>/revisions")
 class ClaimRevisions(MethodView):
     @blp.arguments(PageArgs, location="query", as_kwargs=False)
-    @blp.response(200, RevisionPageSchema)
+    @blp.response(200, RevisionPageSchema, headers=LINK_HEADER_DOC)
     @blp.doc(operationId="listClaimRevisions")
     def get(self, args: dict[str, Any], claim_id: int) -> Reply:
         """The claim's history, newest first; readable after deletion too."""

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from http import HTTPStatus
+from importlib.resources import files
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from webargs.flaskparser import FlaskParser, abort
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
-from claims_api.auth import PUBLIC, RequiredRole, current_actor, declared_role, default_role
+from claims_api.auth import RequiredRole, current_actor, declared_role, default_role
 from claims_api.errors import PreconditionRequired
 from claims_api.models.vocabulary import Role
 from claims_api.schemas.common import unstorable_paths
@@ -72,6 +73,25 @@ class StrictParser(FlaskParser):
         return data
 
 
+EXAMPLES: dict[str, dict[str, Any]] = json.loads(
+    files("claims_api").joinpath("openapi_examples.json").read_text(encoding="utf-8")
+)
+"""A request and response recorded from the service, by operationId; a test checks
+each against the document's schemas."""
+
+
+def add_examples(doc: dict[str, Any], operation_id: str | None) -> None:
+    """The operation's recorded example on its request body and first success response."""
+    example = EXAMPLES.get(operation_id or "", {})
+    if "request" in example and "requestBody" in doc:
+        for media in doc["requestBody"]["content"].values():
+            media["example"] = example["request"]
+    if "response" in example:
+        success = min(status for status in doc["responses"] if int(status) < 300)
+        for media in doc["responses"][success].get("content", {}).values():
+            media["example"] = example["response"]
+
+
 def if_match_field(doc: dict[str, Any]) -> Any:
     """The If-Match field of the operation's header schema, if it reads one."""
     for parameter in doc.get("parameters", []):
@@ -82,13 +102,11 @@ def if_match_field(doc: dict[str, Any]) -> Any:
 
 
 def role_sentence(role: RequiredRole, anonymous_reads: bool) -> str:
-    if role is PUBLIC or not isinstance(role, Role):
-        return "No API key needed."
-    if role == Role.READER:
-        if anonymous_reads:
-            return "Anyone may call this; an API key, if sent, must be valid."
-        return "Needs an API key of any role (reader or above)."
-    return f"Needs a {role.value} API key (or a higher role)."
+    if not isinstance(role, Role):
+        return "Least role: none (no API key needed)."
+    if role == Role.READER and anonymous_reads:
+        return "Least role: reader; anonymous reads are on: no key needed (one sent must be valid)."
+    return f"Least role: {role.value} (an API key of that role or a higher one)."
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -149,6 +167,9 @@ class Blueprint(flask_smorest.Blueprint):
             doc["x-required-role"] = "none"
         if doc_info["access"]["path_ids"]:
             statuses.append(404)
+        if any(parameter.get("in") == "query" for parameter in doc.get("parameters", [])):
+            # Long query strings pass the schema and not the server's request line limit.
+            statuses.append(414)
         if method in BODY_METHODS:
             statuses.append(415)
             if "requestBody" in doc:
@@ -164,6 +185,7 @@ class Blueprint(flask_smorest.Blueprint):
         for status in statuses:
             if status not in responses and str(status) not in responses:
                 responses[status] = HTTPStatus(status).name
+        add_examples(doc, doc_info.get("manual_doc", {}).get("operationId"))
         docstring = doc_info["docstring"]
         sentence = role_sentence(role, app.config["ANONYMOUS_READS"])
         docstring["description"] = " ".join(filter(None, [docstring.get("description"), sentence]))
@@ -229,4 +251,13 @@ def change_from(headers: dict[str, Any], reason: str | None = None) -> Change:
 
 ETAG_HEADER_DOC = {
     "ETag": {"description": "The version to send back in If-Match", "schema": {"type": "string"}}
+}
+LINK_HEADER_DOC = {
+    "Link": {
+        "description": 'The next page, as `<url>; rel="next"` (absent on the last page).',
+        "schema": {"type": "string"},
+    }
+}
+LOCATION_HEADER_DOC = {
+    "Location": {"description": "The URL of the new resource.", "schema": {"type": "string"}}
 }

@@ -16,7 +16,7 @@ from claims_api.auth import current_actor, current_role, requires
 from claims_api.errors import IMPORT_FAILED, PayloadTooLarge, problem_response
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
-from claims_api.resources.common import Blueprint, Reply
+from claims_api.resources.common import LOCATION_HEADER_DOC, Blueprint, Reply
 from claims_api.schemas.transfers import ImportArgs, ImportHeaders, ImportRunSchema
 from claims_api.services.imports import ImportReport, import_stream
 from claims_api.services.imports import runs as run_service
@@ -29,7 +29,14 @@ CHUNK = 1024 * 1024
 BODY_DOC = {
     "required": True,
     "description": "Article documents (JSON, JSON Lines) or ClaimReview (JSON-LD, HTML).",
-    "content": {media_type: {"schema": {"type": "string"}} for media_type in MEDIA_TYPES},
+    # JSON formats are any JSON value to a client (an article document, a list of
+    # them, ClaimReview JSON-LD); the others are text it sends as it is.
+    "content": {
+        media_type: {
+            "schema": {} if media_type.endswith("json") else {"type": "string", "format": "binary"}
+        }
+        for media_type in MEDIA_TYPES
+    },
 }
 
 
@@ -69,7 +76,7 @@ class Imports(MethodView):
     @blp.arguments(ImportArgs, location="query", as_kwargs=False)
     @blp.arguments(ImportHeaders, location="headers", as_kwargs=False)
     @blp.doc(requestBody=BODY_DOC)
-    @blp.response(201, ImportRunSchema)
+    @blp.response(201, ImportRunSchema, headers=LOCATION_HEADER_DOC)
     @blp.problems(413)
     @blp.doc(operationId="createImport")
     def post(self, args: dict[str, Any], headers: dict[str, Any]) -> Reply:

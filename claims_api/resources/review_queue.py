@@ -10,7 +10,13 @@ from flask.views import MethodView
 from claims_api.auth import current_actor, current_key, requires
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
-from claims_api.resources.common import Blueprint, etag, page_request, page_response
+from claims_api.resources.common import (
+    LINK_HEADER_DOC,
+    Blueprint,
+    etag,
+    page_request,
+    page_response,
+)
 from claims_api.schemas.claims import ClaimPageSchema
 from claims_api.schemas.review_queue import (
     AssignmentSchema,
@@ -35,7 +41,7 @@ def lease_minutes(args: dict[str, Any]) -> int:
 @blp.route("/review-queue")
 class ReviewQueue(MethodView):
     @blp.arguments(QueueListArgs, location="query", as_kwargs=False)
-    @blp.response(200, ClaimPageSchema)
+    @blp.response(200, ClaimPageSchema, headers=LINK_HEADER_DOC)
     @blp.doc(operationId="listReviewQueue")
     def get(self, args: dict[str, Any]) -> Reply:
         """Claims awaiting review, oldest (or most urgent) first, without those another

@@ -12,6 +12,7 @@ from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
+    LINK_HEADER_DOC,
     Blueprint,
     change_from,
     etag,
@@ -42,7 +43,7 @@ Reply = tuple[Any, int, dict[str, str]]
 @blp.route("/claims/<int:claim_id>/reviews")
 class ClaimReviews(MethodView):
     @blp.arguments(PageArgs, location="query", as_kwargs=False)
-    @blp.response(200, ReviewPageSchema)
+    @blp.response(200, ReviewPageSchema, headers=LINK_HEADER_DOC)
     @blp.doc(operationId="listClaimReviews")
     def get(self, args: dict[str, Any], claim_id: int) -> Reply:
         """The claim's reviews, newest first."""

@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from claims_api.limits import MAX_URL_LENGTH
-from claims_api.schemas.common import PageArgs, StrippedString, Text, Timestamp, page_schema
+from claims_api.schemas.common import (
+    PageArgs,
+    StrippedString,
+    Text,
+    Timestamp,
+    WebURL,
+    page_schema,
+)
 
 
 class ArticleFieldsSchema(Schema):
     """The article fields a client writes; none required, so PATCH sends only what changes."""
 
-    url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    url = WebURL()
     title = Text(1000)
     publisher = fields.String(allow_none=True, validate=validate.Length(max=300))
     authors = fields.List(
@@ -30,11 +36,12 @@ class ArticleFieldsSchema(Schema):
 
 
 class ArticleCreateSchema(ArticleFieldsSchema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    url = WebURL(required=True)
     title = Text(1000, required=True)
 
 
 class ArticleSchema(Schema):
+    always_present = True
     id = fields.Integer()
     url = fields.String()
     title = fields.String()

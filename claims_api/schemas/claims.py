@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
@@ -17,6 +17,7 @@ from claims_api.schemas.common import (
     Id,
     ISODate,
     JSONBoolean,
+    JSONInteger,
     JSONNumber,
     PageArgs,
     StrippedString,
@@ -27,6 +28,8 @@ from claims_api.schemas.common import (
 from claims_api.schemas.sources import SourceFieldsSchema
 
 MAX_TAGS = 50
+# What describes a source: given with a link by url, they make a new source.
+NEW_SOURCE_FIELDS = ("title", "publisher", "kind", "archived_url", "accessed_at")
 
 
 class QuoteSchema(Schema):
@@ -37,8 +40,8 @@ class QuoteSchema(Schema):
     """
 
     exact = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
-    start = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
-    end = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
+    start = JSONInteger(allow_none=True, validate=validate.Range(min=0))
+    end = JSONInteger(allow_none=True, validate=validate.Range(min=0))
     prefix = fields.String(allow_none=True, validate=validate.Length(max=200))
     suffix = fields.String(allow_none=True, validate=validate.Length(max=200))
 
@@ -120,6 +123,16 @@ class RatingSchema(Schema):
 class SourceLinkInputSchema(SourceFieldsSchema):
     """A source to link: an existing one by ``source_id``, or any by ``url`` (created if new)."""
 
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {
+                "required": ["source_id"],
+                "not": {"anyOf": [{"required": [name]} for name in ("url", *NEW_SOURCE_FIELDS)]},
+            },
+            {"required": ["url"], "not": {"required": ["source_id"]}},
+        ]
+    }
+
     source_id = Id(strict=True)
     stance = fields.Enum(Stance, by_value=True, required=True)
     excerpt = fields.String(allow_none=True, validate=validate.Length(max=10_000))
@@ -130,7 +143,7 @@ class SourceLinkInputSchema(SourceFieldsSchema):
         if ("source_id" in data) == ("url" in data):
             raise ValidationError("give exactly one of source_id and url", "source_id")
         if "source_id" in data:
-            described = {"title", "publisher", "kind", "archived_url", "accessed_at"} & set(data)
+            described = set(NEW_SOURCE_FIELDS) & set(data)
             if described:
                 raise ValidationError(
                     "describes a new source; an existing one is edited at /sources/{id}",
@@ -186,8 +199,7 @@ class ClaimFieldsSchema(Schema):
         StrippedString(validate=validate.Length(min=1, max=100)),
         validate=validate.Length(max=MAX_TAGS),
     )
-    priority = fields.Integer(
-        strict=True,
+    priority = JSONInteger(
         attribute="review_priority",
         validate=validate.Range(min=1, max=5),
         metadata={"description": "Review queue priority: 1 most urgent, 5 least (default 3)."},
@@ -239,6 +251,10 @@ class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
 
 class ClaimSchema(Schema):
     """A claim as read; also the snapshot stored in each revision."""
+
+    always_present = True
+
+    always_present = True
 
     id = fields.Integer()
     article_id = fields.Integer()

@@ -10,6 +10,8 @@ from typing import Any
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate
 
+from claims_api.limits import MAX_URL_LENGTH
+
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
 MAX_ID = 2**31 - 1
@@ -50,9 +52,24 @@ def unstorable_paths(
             yield from unstorable_paths(item, (*path, index))
 
 
-def Id(**kwargs: Any) -> fields.Integer:
-    """A row id: a positive integer within the database's integer range."""
-    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+class JSONInteger(fields.Integer):
+    """A JSON integer, as JSON Schema counts them: 3 and 3.0, never "3" or true."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        number: int = super()._validated(value)
+        return number
+
+
+def Id(*, strict: bool = False, **kwargs: Any) -> fields.Integer:
+    """A row id: a positive integer within the database's integer range (``strict``: a
+    JSON integer, for bodies; query strings are text)."""
+    field = JSONInteger if strict else fields.Integer
+    return field(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class JSONNumber(fields.Number[float]):
@@ -112,6 +129,15 @@ class UTCTimestamp(fields.AwareDateTime):
             raise ValidationError("Out of the range of dates this service stores.") from None
 
 
+def WebURL(**kwargs: Any) -> fields.String:
+    """An absolute http(s) URL, as the document says (the service also normalises it)."""
+    metadata = {"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]"}
+    metadata.update(kwargs.pop("metadata", {}))
+    return fields.String(
+        validate=validate.Length(min=1, max=MAX_URL_LENGTH), metadata=metadata, **kwargs
+    )
+
+
 def Timestamp(**kwargs: Any) -> fields.AwareDateTime:
     return UTCTimestamp(format="iso", default_timezone=UTC, **kwargs)
 
@@ -124,6 +150,10 @@ def Text(max_length: int, **kwargs: Any) -> fields.String:
 class StrippedString(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+    def openapi_properties(self) -> dict[str, Any]:
+        """White space alone strips to nothing: the document says a non-blank text."""
+        return {"pattern": r"\S"}
 
 
 class PageArgs(Schema):

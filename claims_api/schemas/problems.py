@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, fields
 
 from claims_api.errors import PROBLEM_TYPES
 
 
-def _type_list() -> str:
-    return "; ".join(
-        f"`{problem.uri}` ({problem.status}): {problem.about}"
-        for problem in sorted(PROBLEM_TYPES.values(), key=lambda problem: problem.slug)
-    )
+class ProblemTypeURI(fields.String):
+    """A problem type; the document lists them all as the app runs (every module that
+    defines one is loaded by then)."""
+
+    def openapi_properties(self) -> dict[str, Any]:
+        problems = sorted(PROBLEM_TYPES.values(), key=lambda problem: problem.slug)
+        listed = "".join(
+            f"\n- `{problem.uri}` ({problem.status}): {problem.about}" for problem in problems
+        )
+        return {
+            "enum": [problem.uri for problem in problems],
+            "description": f"What kind of error (docs/problems.md):{listed}",
+        }
 
 
 class ProblemSchema(Schema):
@@ -20,11 +30,7 @@ class ProblemSchema(Schema):
     class Meta:
         unknown = INCLUDE
 
-    type = fields.String(
-        required=True,
-        validate=validate.OneOf(sorted(problem.uri for problem in PROBLEM_TYPES.values())),
-        metadata={"description": f"What kind of error; see docs/problems.md. {_type_list()}"},
-    )
+    type = ProblemTypeURI(required=True)
     title = fields.String(required=True, metadata={"description": "The same for every type."})
     status = fields.Integer(required=True, metadata={"description": "The HTTP status."})
     detail = fields.String(metadata={"description": "What went wrong this time, for a person."})

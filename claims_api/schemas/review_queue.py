@@ -45,6 +45,7 @@ class TakeSchema(QueueFilters, LeaseSchema):
 
 
 class AssignmentSchema(Schema):
+    always_present = True
     claim_id = fields.Integer()
     reviewer = fields.String()
     leased_at = Timestamp()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from claims_api.schemas.claims import SourceLinkInputSchema, WorkflowStatus
-from claims_api.schemas.common import Id, Timestamp, page_schema
+from claims_api.schemas.common import Id, JSONBoolean, Timestamp, page_schema
 
 MAX_EVIDENCE = 50
 MAX_BULK_CLAIMS = 200
@@ -29,7 +29,7 @@ class DecisionSchema(Schema):
             "description": "Sources (by source_id or url) linked to the claim with a stance."
         },
     )
-    correction = fields.Boolean(
+    correction = JSONBoolean(
         load_default=False,
         metadata={"description": "Required to change a published verdict."},
     )
@@ -42,6 +42,10 @@ class DecisionSchema(Schema):
 
 class BulkClaimSchema(Schema):
     """One claim of a bulk review, with the version it was reviewed at."""
+
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "oneOf": [{"required": ["revision"]}, {"required": ["if_match"]}]
+    }
 
     claim_id = Id(required=True)
     revision = fields.Integer(
@@ -67,6 +71,7 @@ class BulkDecisionSchema(DecisionSchema):
 
 
 class EvidenceSchema(Schema):
+    always_present = True
     source_id = fields.Integer()
     url = fields.String()
     stance = fields.String()
@@ -74,6 +79,7 @@ class EvidenceSchema(Schema):
 
 
 class ReviewSchema(Schema):
+    always_present = True
     id = fields.Integer()
     claim_id = fields.Integer()
     reviewer = fields.String()
