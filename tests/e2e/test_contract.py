@@ -86,6 +86,7 @@ def test_schemathesis_finds_no_failure_with_a_key_of_each_role(
                 ],
                 capture_output=True,
                 text=True,
+                cwd=tmp_path,  # its cache of crashes stays out of the repository
                 timeout=RUN_TIMEOUT_SECONDS,
                 check=False,
             )
