@@ -17,7 +17,6 @@ from claims_api.schemas.common import (
     Id,
     ISODate,
     JSONBoolean,
-    JSONInteger,
     JSONNumber,
     PageArgs,
     StrippedString,
@@ -40,8 +39,8 @@ class QuoteSchema(Schema):
     """
 
     exact = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
-    start = JSONInteger(allow_none=True, validate=validate.Range(min=0))
-    end = JSONInteger(allow_none=True, validate=validate.Range(min=0))
+    start = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
+    end = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
     prefix = fields.String(allow_none=True, validate=validate.Length(max=200))
     suffix = fields.String(allow_none=True, validate=validate.Length(max=200))
 
@@ -199,7 +198,8 @@ class ClaimFieldsSchema(Schema):
         StrippedString(validate=validate.Length(min=1, max=100)),
         validate=validate.Length(max=MAX_TAGS),
     )
-    priority = JSONInteger(
+    priority = fields.Integer(
+        strict=True,
         attribute="review_priority",
         validate=validate.Range(min=1, max=5),
         metadata={"description": "Review queue priority: 1 most urgent, 5 least (default 3)."},

@@ -52,24 +52,9 @@ def unstorable_paths(
             yield from unstorable_paths(item, (*path, index))
 
 
-class JSONInteger(fields.Integer):
-    """A JSON integer, as JSON Schema counts them: 3 and 3.0, never "3" or true."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(strict=True, **kwargs)
-
-    def _validated(self, value: Any) -> int:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        number: int = super()._validated(value)
-        return number
-
-
-def Id(*, strict: bool = False, **kwargs: Any) -> fields.Integer:
-    """A row id: a positive integer within the database's integer range (``strict``: a
-    JSON integer, for bodies; query strings are text)."""
-    field = JSONInteger if strict else fields.Integer
-    return field(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+def Id(**kwargs: Any) -> fields.Integer:
+    """A row id: a positive integer within the database's integer range."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class JSONNumber(fields.Number[float]):
