@@ -15,10 +15,17 @@ from claims_api import migrations
 from claims_api.auth import PUBLIC, init_auth, requires
 from claims_api.config import load_config
 from claims_api.errors import register_error_handlers
-from claims_api.extensions import api, init_cors, init_database
+from claims_api.extensions import ProblemApi, RulesPlugin, init_cors, init_database
 from claims_api.schemas.common import MAX_ID
 from claims_api.workflow import load_workflow
 
+API_DESCRIPTION = (
+    "Checkable factual claims, anchored in the articles that make them, with their sources, "
+    "reviews and full revision history. Errors are application/problem+json (RFC 9457) with "
+    "a `type` of the form urn:claims-api:problem:<slug> (docs/problems.md). Edits need "
+    "If-Match with the ETag last read. Send API keys as `Authorization: Bearer <token>`; "
+    "each operation names its least role in `x-required-role`."
+)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Views that read their body themselves, in formats of their own.
 RAW_BODY_ENDPOINTS = frozenset({"imports.Imports"})
@@ -78,11 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Before authentication, which reads the keys table.
     migrations.init_app(app)
     app.url_map.converters["int"] = IdConverter
-    api.init_app(app)
-    api.register_converter(IdConverter, id_parameter_schema)
-    register_error_handlers(app)
-    init_auth(app)
-
+    # Every module that defines a problem type is loaded before the document lists them.
     from claims_api.resources import (
         articles,
         claims,
@@ -98,6 +101,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         sources,
     )
 
+    # One Api per app: its document follows that app's configuration (roles, workflow).
+    api = ProblemApi(
+        app,
+        # Built afresh for each app: apispec merges the document into these options
+        # when it renders it, so options shared between apps would mix their documents.
+        spec_kwargs={
+            "marshmallow_plugin": RulesPlugin(),
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            # Relative: the document is right wherever the service is served from.
+            "servers": [{"url": "/", "description": "This service"}],
+            "info": {
+                "description": API_DESCRIPTION,
+                "contact": {"name": app.config["PUBLISHER_NAME"]},
+            },
+        },
+    )
+    api.register_converter(IdConverter, id_parameter_schema)
+    register_error_handlers(app)
+    init_auth(app)
+
     for module in (
         articles,
         extraction,
@@ -112,10 +135,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         keys,
         health,
     ):
-        api.register_blueprint(module.blp)
+        # In the app's context: the document reads its workflow and settings.
+        with app.app_context():
+            api.register_blueprint(module.blp)
 
     @app.before_request
     def require_json_body() -> None:
+        if request.routing_exception is not None:
+            return  # no route or no such method there: that answer (404, 405) comes first
         has_body = bool(request.content_length) or "chunked" in request.headers.get(
             "Transfer-Encoding", ""
         )

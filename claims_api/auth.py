@@ -73,6 +73,11 @@ def declared_role(view: Callable[..., Any] | None, method: str) -> RequiredRole 
     return getattr(handler, "required_role", None)
 
 
+def default_role(method: str) -> Role:
+    """The role a route that declares none needs: reads a reader, writes an admin."""
+    return Role.READER if method.upper() in READ_METHODS else Role.ADMIN
+
+
 def required_role(endpoint: str, method: str) -> RequiredRole:
     # OPTIONS is Flask's own answer, the route's methods: no data, and a browser's
     # CORS preflight never carries the key.
@@ -83,7 +88,7 @@ def required_role(endpoint: str, method: str) -> RequiredRole:
         return declared
     if endpoint == "static" or endpoint.partition(".")[0] in DOCUMENTATION_BLUEPRINTS:
         return PUBLIC
-    return Role.READER if method in READ_METHODS else Role.ADMIN
+    return default_role(method)
 
 
 def trusted_proxies(setting: str | Iterable[str] | None) -> tuple[IpNetwork, ...]:

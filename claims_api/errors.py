@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from flask import Flask, Response, json
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -12,7 +13,34 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 PROBLEM_MIMETYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:claims-api:problem:"
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """One kind of error: its ``type`` URI names it, its title never varies."""
+
+    slug: str
+    status: int
+    title: str
+    about: str
+
+    @property
+    def uri(self) -> str:
+        return PROBLEM_TYPE_PREFIX + self.slug
+
+
+PROBLEM_TYPES: dict[str, ProblemType] = {}
+"""Every problem type the service answers with, by slug: docs/problems.md and the
+OpenAPI document list these, and tests/api/test_problems.py checks they agree."""
+
+
+def problem_type(slug: str, status: int, title: str, about: str) -> ProblemType:
+    found = PROBLEM_TYPES.setdefault(slug, ProblemType(slug, status, title, about))
+    if found != ProblemType(slug, status, title, about):
+        raise ValueError(f"problem type {slug!r} is defined twice, differently")
+    return found
 
 
 class DomainError(Exception):
@@ -21,6 +49,13 @@ class DomainError(Exception):
     status = 400
     title = "Bad request"
     slug = "bad-request"
+    about: ClassVar[str] = "The request cannot be read: malformed JSON, for instance."
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "slug" in cls.__dict__ and "about" not in cls.__dict__:
+            raise TypeError(f"{cls.__name__} defines a problem type: say when it is answered")
+        problem_type(cls.slug, cls.status, cls.title, cls.about)
 
     def __init__(
         self,
@@ -49,65 +84,145 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status, title, slug = 404, "Not found", "not-found"
+    about = "No such resource (or no route at that path)."
 
 
 class Gone(DomainError):
     status, title, slug = 410, "Gone", "gone"
+    about = "The resource was deleted; its history stays readable."
 
 
 class Unauthenticated(DomainError):
     status, title, slug = 401, "Unauthorized", "unauthorized"
+    about = "No API key, or one that is unknown, expired or revoked."
 
 
 class Forbidden(DomainError):
     status, title, slug = 403, "Forbidden", "forbidden"
+    about = "The key's role is below the one the operation needs (`required_role`)."
 
 
 class TooManyRequests(DomainError):
     status, title, slug = 429, "Too many requests", "too-many-requests"
+    about = "Too many failed authentications, or requests with one key; see Retry-After."
 
 
 class Conflict(DomainError):
     status, title, slug = 409, "Conflict", "conflict"
+    about = (
+        "The change contradicts the current state: a duplicate URL, a status the workflow "
+        "does not allow, a lease held by another reviewer, two writes racing."
+    )
 
 
 class PayloadTooLarge(DomainError):
     status, title, slug = 413, "Payload too large", "payload-too-large"
+    about = "The body is larger than the service accepts (`limit`, when given, in bytes)."
 
 
 class InvalidInput(DomainError):
     status, title, slug = 422, "Invalid input", "invalid-input"
+    about = "The request failed validation; `errors` maps each field to its messages."
 
 
 class PreconditionRequired(DomainError):
     status, title, slug = 428, "Precondition required", "precondition-required"
+    about = "The change needs an If-Match header with the ETag last read."
 
 
 class PreconditionFailed(DomainError):
     status, title, slug = 412, "Precondition failed", "precondition-failed"
+    about = "The resource changed since the ETag sent in If-Match (`current_version`)."
 
 
-def problem_response(
-    status: int,
-    title: str,
+problem_type(DomainError.slug, DomainError.status, DomainError.title, DomainError.about)
+METHOD_NOT_ALLOWED = problem_type(
+    "method-not-allowed", 405, "Method not allowed", "The path does not take that method (Allow)."
+)
+UNSUPPORTED_MEDIA_TYPE = problem_type(
+    "unsupported-media-type",
+    415,
+    "Unsupported media type",
+    "The body is not in a format the operation reads (JSON, or an import format).",
+)
+IMPORT_FAILED = problem_type(
+    "import-failed",
+    422,
+    "Import failed",
+    "The import found errors (`import_errors`); nothing was written unless it was partial.",
+)
+DATABASE_BUSY = problem_type(
+    "database-busy", 503, "Service unavailable", "The database is busy; retry after Retry-After."
+)
+DATABASE_UNAVAILABLE = problem_type(
+    "database-unavailable",
+    503,
+    "Service unavailable",
+    "The database cannot be reached; retry after Retry-After.",
+)
+NOT_READY = problem_type(
+    "not-ready",
+    503,
+    "Service unavailable",
+    "The service cannot serve: its database is unreachable, not migrated, read-only or full.",
+)
+URI_TOO_LONG = problem_type(
+    "uri-too-long",
+    414,
+    "URI too long",
+    "The request line is longer than the server reads (8190 bytes): shorten the query.",
+)
+INTERNAL_ERROR = problem_type(
+    "internal-error", 500, "Internal server error", "A fault of the service; it is logged."
+)
+HTTP_ERROR = problem_type(
+    "http-error", 400, "HTTP error", "Any other HTTP error; its status and detail say which."
+)
+
+
+def problem_for_status(status: int) -> ProblemType:
+    """The problem type of an HTTP error raised outside the services (Werkzeug, webargs)."""
+    by_status = {
+        problem.status: problem for problem in PROBLEM_TYPES.values() if problem is not HTTP_ERROR
+    }
+    by_status[422] = PROBLEM_TYPES[InvalidInput.slug]
+    by_status[503] = DATABASE_UNAVAILABLE
+    return by_status.get(status, INTERNAL_ERROR if status >= 500 else HTTP_ERROR)
+
+
+def problem_body(
+    problem: ProblemType,
     detail: str | None = None,
     *,
-    slug: str | None = None,
+    status: int | None = None,
     errors: Mapping[str, Any] | None = None,
-    headers: Mapping[str, str] | None = None,
     **extensions: Any,
-) -> Response:
+) -> dict[str, Any]:
+    """An RFC 9457 problem document."""
     body: dict[str, Any] = {
-        "type": f"urn:claims-api:problem:{slug}" if slug else "about:blank",
-        "title": title,
-        "status": status,
+        "type": problem.uri,
+        "title": problem.title,
+        "status": status or problem.status,
     }
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
     body.update(extensions)
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    return body
+
+
+def problem_response(
+    problem: ProblemType,
+    detail: str | None = None,
+    *,
+    status: int | None = None,
+    headers: Mapping[str, str] | None = None,
+    errors: Mapping[str, Any] | None = None,
+    **extensions: Any,
+) -> Response:
+    body = problem_body(problem, detail, status=status, errors=errors, **extensions)
+    response = Response(json.dumps(body), status=body["status"], mimetype=PROBLEM_MIMETYPE)
     response.headers.extend(headers or {})
     return response
 
@@ -163,7 +278,9 @@ def http_problem(error: HTTPException) -> Response:
     valid_methods = getattr(error, "valid_methods", None)
     if status == 405 and valid_methods:
         headers["Allow"] = ", ".join(valid_methods)
-    return problem_response(status, error.name, detail, errors=errors, headers=headers)
+    return problem_response(
+        problem_for_status(status), detail, status=status, errors=errors, headers=headers
+    )
 
 
 # SQLite's lock errors, and PostgreSQL's lock, deadlock, serialisation and timeout ones.
@@ -184,10 +301,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError) -> Response:
         return problem_response(
-            error.status,
-            error.title,
+            PROBLEM_TYPES[error.slug],
             error.detail,
-            slug=error.slug,
             errors=error.errors,
             headers=error.headers,
             **error.extensions,
@@ -220,18 +335,14 @@ def register_error_handlers(app: Flask) -> None:
             # Expected under load: the writer waited its time out; no traceback.
             log.warning("database busy: %s", error.orig)
             return problem_response(
-                503,
-                "Service unavailable",
+                DATABASE_BUSY,
                 "The database is busy; try again.",
-                slug="database-busy",
                 headers={"Retry-After": "1"},
             )
         log.exception("database error")
         return problem_response(
-            503,
-            "Service unavailable",
+            DATABASE_UNAVAILABLE,
             "The database is unavailable; try again later.",
-            slug="database-unavailable",
             headers={"Retry-After": "5"},
         )
 

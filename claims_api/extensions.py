@@ -6,19 +6,24 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from http import HTTPStatus
 from typing import Any
 
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import Flask, Response, request
 from flask_cors import CORS
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from claims_api.config import setting_list
-from claims_api.errors import http_problem
+from claims_api.errors import PROBLEM_MIMETYPE, http_problem, problem_body, problem_for_status
 from claims_api.models import Base
+from claims_api.schemas.problems import ProblemSchema
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # What a browser app on another origin may send, and read of the answers (CORS).
@@ -40,11 +45,97 @@ _reading: ContextVar[bool] = ContextVar("claims_reading", default=False)
 log = logging.getLogger(__name__)
 
 
+STRING = {"type": "string"}
+RETRY_AFTER = {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
+EXAMPLE_DETAILS = {
+    400: "The JSON body could not be parsed.",
+    401: "This request needs an API key: send Authorization: Bearer <token>.",
+    403: "A reader key may not do this; it needs a contributor key or above.",
+    404: "There is no claim 12.",
+    409: "An article with this URL exists already.",
+    410: "Claim 12 was deleted; its history is at /claims/12/revisions.",
+    412: "Claim 12 has changed since you read it (it is now at version 4).",
+    413: "The request body is larger than the service accepts.",
+    414: "The request line is too long.",
+    415: "Send the request body as application/json.",
+    422: "The request failed validation; see errors.",
+    428: "This change needs an If-Match header with the ETag you last read.",
+    429: "Too many failed authentications from your address; wait before trying again.",
+    503: "The database is busy; try again.",
+}
+ERROR_HEADERS = {
+    401: {"WWW-Authenticate": {"description": "The Bearer challenge.", "schema": STRING}},
+    405: {"Allow": {"description": "The methods the path takes.", "schema": STRING}},
+    429: {"Retry-After": RETRY_AFTER},
+    503: {"Retry-After": RETRY_AFTER},
+}
+
+
+class RulesConverter(OpenAPIConverter):
+    """apispec's converter, adding what fields and schemas say of themselves: a
+    field's ``openapi_properties()`` (values the running app sets, such as the
+    workflow's statuses or a configured maximum), a schema's ``openapi_rules``
+    (such as "exactly one of"), a response schema's ``always_present`` (every
+    field required), and parameters the service requires with an answer
+    of its own (``documented_required``: If-Match, 428 without it)."""
+
+    def init_attribute_functions(self) -> None:
+        super().init_attribute_functions()  # type: ignore[no-untyped-call]
+        self.attribute_functions.append(self.live_properties)
+
+    def init_parameter_attribute_functions(self) -> None:
+        super().init_parameter_attribute_functions()
+        self.parameter_attribute_functions.append(self.documented_required)
+
+    def live_properties(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        properties = getattr(field, "openapi_properties", None)
+        return properties() if properties else {}
+
+    def documented_required(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"required": True} if field.metadata.get("documented_required") else {}
+
+    def schema2jsonschema(self, schema: Any) -> dict[str, Any]:
+        jsonschema: dict[str, Any] = super().schema2jsonschema(schema)  # type: ignore[no-untyped-call]
+        jsonschema.update(getattr(schema, "openapi_rules", {}))
+        if getattr(schema, "always_present", False):
+            # A response schema whose dump holds every field (null where empty): each is
+            # required, so generated clients type them as present.
+            jsonschema["required"] = list(jsonschema["properties"])
+        return jsonschema
+
+
+class RulesPlugin(MarshmallowPlugin):
+    Converter = RulesConverter
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api answering every HTTP error with problem+json."""
+    """flask-smorest's Api answering every HTTP error with problem+json, and documenting
+    each error status as a problem+json response (``NOT_FOUND``, ``CONFLICT``...) that
+    operations name with ``alt_response``; there is no catch-all ``default``."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return http_problem(error)
+
+    def _register_pagination_header(self) -> None:
+        """Not used: lists page by cursor, with a Link header (resources.common)."""
+
+    def _register_responses(self) -> None:
+        for status in HTTPStatus:
+            if status < 400:
+                continue
+            problem = problem_for_status(status)
+            response: dict[str, Any] = {
+                "description": f"{status.phrase}: {problem.about}",
+                "schema": self.ERROR_SCHEMA,
+                "example": problem_body(problem, EXAMPLE_DETAILS.get(status), status=status),
+            }
+            if status in ERROR_HEADERS:
+                response["headers"] = ERROR_HEADERS[status]
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
 
 
 class SessionSQLAlchemy(SQLAlchemy):
@@ -65,7 +156,6 @@ class SessionSQLAlchemy(SQLAlchemy):
 
 
 db = SessionSQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
-api = ProblemApi()
 
 
 @contextmanager

@@ -62,6 +62,7 @@ class SchemaNotCurrent(DomainError):
     """The database's schema is not the one this code was written for."""
 
     status, title, slug = 503, "Service unavailable", "not-migrated"
+    about = "The database's schema is not the one this code runs on: run `claims-api db upgrade`."
 
 
 def schema_problem(current: str | None) -> str | None:

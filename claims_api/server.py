@@ -25,7 +25,7 @@ from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
-from claims_api.errors import PROBLEM_MIMETYPE
+from claims_api.errors import PROBLEM_MIMETYPE, problem_body, problem_for_status
 
 if TYPE_CHECKING:
     from gunicorn._types import _WSGIAppType
@@ -131,9 +131,7 @@ class _ProblemErrorPage:
             if status < 500
             else "The server could not complete the request."
         )
-        body = json.dumps(
-            {"type": "about:blank", "title": reason, "status": status, "detail": detail}
-        ).encode()
+        body = json.dumps(problem_body(problem_for_status(status), detail, status=status)).encode()
         head = (
             f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
             f"Content-Type: {PROBLEM_MIMETYPE}\r\nContent-Length: {len(body)}\r\n\r\n"

@@ -12,6 +12,8 @@ from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
+    LINK_HEADER_DOC,
+    LOCATION_HEADER_DOC,
     Blueprint,
     Reply,
     change_from,
@@ -33,7 +35,7 @@ from claims_api.schemas.articles import (
     VersionDiffArgs,
 )
 from claims_api.schemas.claims import ArticleClaimListArgs, ClaimPageSchema
-from claims_api.schemas.common import WriteHeaders
+from claims_api.schemas.common import OptionalIfMatchHeaders, ReasonHeaders, WriteHeaders
 from claims_api.services import article_fetching as fetch_service
 from claims_api.services import article_versions as version_service
 from claims_api.services import articles as article_service
@@ -45,7 +47,8 @@ blp = Blueprint("articles", __name__, url_prefix="/articles", description="Artic
 @blp.route("")
 class Articles(MethodView):
     @blp.arguments(ArticleListArgs, location="query", as_kwargs=False)
-    @blp.response(200, ArticlePageSchema)
+    @blp.response(200, ArticlePageSchema, headers=LINK_HEADER_DOC)
+    @blp.doc(operationId="listArticles")
     def get(self, args: dict[str, Any]) -> Reply:
         """List articles (without their bodies), oldest first."""
         page = page_request(args)
@@ -53,9 +56,10 @@ class Articles(MethodView):
 
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ArticlePostSchema)
-    @blp.arguments(WriteHeaders, location="headers")
-    @blp.response(201, ArticleSchema, headers=ETAG_HEADER_DOC)
-    @blp.alt_response(502, description="With fetch: the page could not be fetched")
+    @blp.arguments(ReasonHeaders, location="headers")
+    @blp.response(201, ArticleSchema, headers={**ETAG_HEADER_DOC, **LOCATION_HEADER_DOC})
+    @blp.problems(502)
+    @blp.doc(operationId="createArticle")
     def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Add an article; its URL is normalised and must be new, neither another
         article's URL nor one of its aliases (409 otherwise).
@@ -76,15 +80,17 @@ class Articles(MethodView):
 @blp.route("/<int:article_id>")
 class ArticleById(MethodView):
     @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
+    @blp.doc(operationId="getArticle")
     def get(self, article_id: int) -> Reply:
         """Read an article, its body and how many claims it has."""
         article = article_service.get_article(article_id)
         return versioned(article, article.version)
 
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(ArticleFieldsSchema)
+    @blp.arguments(ArticleFieldsSchema, required=False)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ArticleSchema, headers=ETAG_HEADER_DOC)
+    @blp.doc(operationId="updateArticle")
     def patch(self, data: dict[str, Any], headers: dict[str, Any], article_id: int) -> Reply:
         """Change metadata or the body; needs If-Match.
 
@@ -101,6 +107,7 @@ class ArticleById(MethodView):
     @requires(Role.ADMIN)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(204)
+    @blp.doc(operationId="deleteArticle")
     def delete(self, headers: dict[str, Any], article_id: int) -> None:
         """Delete an article that has no claims (409 otherwise); needs If-Match."""
         article_service.delete_article(article_id, precondition(headers), change_from(headers))
@@ -110,9 +117,10 @@ class ArticleById(MethodView):
 @blp.route("/<int:article_id>/refresh")
 class ArticleRefresh(MethodView):
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(WriteHeaders, location="headers")
+    @blp.arguments(OptionalIfMatchHeaders, location="headers")
     @blp.response(200, ArticleRefreshSchema, headers=ETAG_HEADER_DOC)
-    @blp.alt_response(502, description="The page could not be fetched")
+    @blp.problems(409, 502)
+    @blp.doc(operationId="refreshArticle")
     def post(self, headers: dict[str, Any], article_id: int) -> Reply:
         """Fetch a fetched article's page again, conditionally (ETag, Last-Modified).
 
@@ -131,7 +139,8 @@ class ArticleRefresh(MethodView):
 @blp.route("/<int:article_id>/claims")
 class ArticleClaims(MethodView):
     @blp.arguments(ArticleClaimListArgs, location="query", as_kwargs=False)
-    @blp.response(200, ClaimPageSchema)
+    @blp.response(200, ClaimPageSchema, headers=LINK_HEADER_DOC)
+    @blp.doc(operationId="listArticleClaims")
     def get(self, args: dict[str, Any], article_id: int) -> Reply:
         """The article's live claims, with the same filters as /claims."""
         article_service.get_article(article_id)
@@ -142,6 +151,7 @@ class ArticleClaims(MethodView):
 @blp.route("/<int:article_id>/versions")
 class ArticleVersions(MethodView):
     @blp.response(200, ArticleVersionSummarySchema(many=True))
+    @blp.doc(operationId="listArticleVersions")
     def get(self, article_id: int) -> Any:
         """Every body the article has had, oldest first (without the texts)."""
         return version_service.list_versions(article_id)
@@ -150,6 +160,7 @@ class ArticleVersions(MethodView):
 @blp.route("/<int:article_id>/versions/<int:number>")
 class ArticleVersionByNumber(MethodView):
     @blp.response(200, ArticleVersionSchema)
+    @blp.doc(operationId="getArticleVersion")
     def get(self, article_id: int, number: int) -> Any:
         """One body version, with its text."""
         return version_service.get_version(article_id, number)
@@ -159,6 +170,7 @@ class ArticleVersionByNumber(MethodView):
 class ArticleVersionDiff(MethodView):
     @blp.arguments(VersionDiffArgs, location="query", as_kwargs=True)
     @blp.response(200, ArticleVersionDiffSchema)
+    @blp.doc(operationId="diffArticleVersions")
     def get(self, article_id: int, number: int, against: int | None = None) -> Any:
         """The runs of words that changed from version `against` (default: the previous)."""
         return version_service.diff_versions(article_id, number, against)

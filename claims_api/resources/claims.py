@@ -13,6 +13,8 @@ from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
+    LINK_HEADER_DOC,
+    LOCATION_HEADER_DOC,
     Blueprint,
     Reply,
     change_from,
@@ -30,7 +32,12 @@ from claims_api.schemas.claims import (
     ClaimSchema,
     SourceLinkInputSchema,
 )
-from claims_api.schemas.common import PageArgs, WriteHeaders
+from claims_api.schemas.common import (
+    OptionalIfMatchHeaders,
+    PageArgs,
+    ReasonHeaders,
+    WriteHeaders,
+)
 from claims_api.schemas.revisions import (
     DiffArgs,
     RevisionDiffSchema,
@@ -50,7 +57,8 @@ blp = Blueprint(
 @blp.route("")
 class Claims(MethodView):
     @blp.arguments(ClaimListArgs, location="query", as_kwargs=False)
-    @blp.response(200, ClaimPageSchema)
+    @blp.response(200, ClaimPageSchema, headers=LINK_HEADER_DOC)
+    @blp.doc(operationId="listClaims")
     def get(self, args: dict[str, Any]) -> Reply:
         """List live claims, filtered; newest last unless sorted otherwise."""
         page = page_request(args)
@@ -58,8 +66,9 @@ class Claims(MethodView):
 
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ClaimCreateSchema)
-    @blp.arguments(WriteHeaders, location="headers")
-    @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.arguments(ReasonHeaders, location="headers")
+    @blp.response(201, ClaimSchema, headers={**ETAG_HEADER_DOC, **LOCATION_HEADER_DOC})
+    @blp.doc(operationId="createClaim")
     def post(self, data: dict[str, Any], headers: dict[str, Any]) -> Reply:
         """Create a claim (revision 1), optionally with its source links."""
         change = change_from(headers, data.pop("reason", None))
@@ -72,15 +81,19 @@ class Claims(MethodView):
 @blp.route("/<int:claim_id>")
 class ClaimById(MethodView):
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
+    @blp.doc(operationId="getClaim")
     def get(self, claim_id: int) -> Reply:
         """Read a claim with its sources; 410 once deleted."""
         claim = claim_service.get_claim(claim_id)
         return versioned(claim, claim.revision)
 
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(ClaimPatchSchema)
+    @blp.arguments(ClaimPatchSchema, required=False)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
+    @blp.doc(operationId="updateClaim")
     def patch(self, data: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Change some fields; needs If-Match (428 without it, 412 when stale)."""
         claim = claim_service.update_claim(
@@ -96,6 +109,8 @@ class ClaimById(MethodView):
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(204)
+    @blp.problems(410)
+    @blp.doc(operationId="deleteClaim")
     def delete(self, headers: dict[str, Any], claim_id: int) -> None:
         """Soft-delete a claim; needs If-Match. Its history stays readable."""
         claim_service.delete_claim(claim_id, precondition(headers), change_from(headers))
@@ -106,9 +121,11 @@ class ClaimById(MethodView):
 class ClaimSources(MethodView):
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(SourceLinkInputSchema)
-    @blp.arguments(WriteHeaders, location="headers")
+    @blp.arguments(OptionalIfMatchHeaders, location="headers")
     @blp.response(201, ClaimSchema, headers=ETAG_HEADER_DOC)
     @blp.alt_response(200, schema=ClaimSchema, description="An existing link was updated")
+    @blp.problems(410)
+    @blp.doc(operationId="linkClaimSource")
     def post(self, link: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Link a source by id or URL (created if new) with a stance; If-Match is optional."""
         claim, _, created = claim_service.link_source(
@@ -121,8 +138,10 @@ class ClaimSources(MethodView):
 @blp.route("/<int:claim_id>/sources/<int:source_id>")
 class ClaimSourceById(MethodView):
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(WriteHeaders, location="headers")
+    @blp.arguments(OptionalIfMatchHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
+    @blp.doc(operationId="unlinkClaimSource")
     def delete(self, headers: dict[str, Any], claim_id: int, source_id: int) -> Reply:
         """Unlink a source from the claim; If-Match is optional."""
         claim = claim_service.unlink_source(
@@ -138,6 +157,8 @@ class ClaimAnchor(MethodView):
     @blp.arguments(AnchorPointSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
+    @blp.doc(operationId="setClaimAnchor")
     def put(self, data: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Confirm or re-point the claim's quote in a body version; needs If-Match.
 
@@ -152,7 +173,14 @@ class ClaimAnchor(MethodView):
 
 @blp.route("/<int:claim_id>/claimreview")
 class ClaimReviewOfClaim(MethodView):
-    @blp.response(200, content_type="application/ld+json", description="schema.org ClaimReview")
+    @blp.response(
+        200,
+        {"type": "object", "description": "A schema.org ClaimReview (JSON-LD)"},
+        content_type="application/ld+json",
+        description="schema.org ClaimReview",
+    )
+    @blp.problems(409, 410)
+    @blp.doc(operationId="getClaimReview")
     def get(self, claim_id: int) -> Response:
         """The published verdict as schema.org ClaimReview JSON-LD; 409 while there is none."""
         review = claimreview_of_claim(claim_id)
@@ -162,7 +190,8 @@ class ClaimReviewOfClaim(MethodView):
 @blp.route("/<int:claim_id>/revisions")
 class ClaimRevisions(MethodView):
     @blp.arguments(PageArgs, location="query", as_kwargs=False)
-    @blp.response(200, RevisionPageSchema)
+    @blp.response(200, RevisionPageSchema, headers=LINK_HEADER_DOC)
+    @blp.doc(operationId="listClaimRevisions")
     def get(self, args: dict[str, Any], claim_id: int) -> Reply:
         """The claim's history, newest first; readable after deletion too."""
         return page_response(revision_service.list_claim_revisions(claim_id, page_request(args)))
@@ -171,6 +200,7 @@ class ClaimRevisions(MethodView):
 @blp.route("/<int:claim_id>/revisions/<int:number>")
 class ClaimRevisionByNumber(MethodView):
     @blp.response(200, RevisionSchema)
+    @blp.doc(operationId="getClaimRevision")
     def get(self, claim_id: int, number: int) -> Any:
         """One revision, with the claim's snapshot as it was then."""
         return revision_service.get_revision(claim_id, number)
@@ -180,6 +210,7 @@ class ClaimRevisionByNumber(MethodView):
 class ClaimRevisionDiff(MethodView):
     @blp.arguments(DiffArgs, location="query", as_kwargs=False)
     @blp.response(200, RevisionDiffSchema)
+    @blp.doc(operationId="diffClaimRevision")
     def get(self, args: dict[str, Any], claim_id: int, number: int) -> Any:
         """Field-level changes from revision ``against`` (default: the previous) to this one."""
         return revision_service.diff_revisions(claim_id, number, args.get("against"))

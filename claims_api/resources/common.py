@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, cast
+from collections.abc import Callable
+from http import HTTPStatus
+from importlib.resources import files
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 import flask_smorest
-from flask import Request, request
+from flask import Flask, Request, request
+from flask_smorest.utils import resolve_schema_instance
 from marshmallow import RAISE, Schema, ValidationError
 from webargs.flaskparser import FlaskParser, abort
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
-from claims_api.auth import current_actor
+from claims_api.auth import RequiredRole, current_actor, declared_role, default_role
 from claims_api.errors import PreconditionRequired
+from claims_api.models.vocabulary import Role
 from claims_api.schemas.common import unstorable_paths
 from claims_api.services.pagination import Page, PageRequest
 from claims_api.services.revisions import ANY_VERSION, Change, Precondition
 
 Reply = tuple[Any, int, dict[str, str]]
 ETAG = re.compile(r'"[0-9]{1,10}"')
+F = TypeVar("F", bound=Callable[..., Any])
+BODY_METHODS = frozenset({"post", "put", "patch"})
 
 
 class StrictParser(FlaskParser):
@@ -66,8 +73,123 @@ class StrictParser(FlaskParser):
         return data
 
 
+EXAMPLES: dict[str, dict[str, Any]] = json.loads(
+    files("claims_api").joinpath("openapi_examples.json").read_text(encoding="utf-8")
+)
+"""A request and response recorded from the service, by operationId; a test checks
+each against the document's schemas."""
+
+
+def add_examples(doc: dict[str, Any], operation_id: str | None) -> None:
+    """The operation's recorded example on its request body and first success response."""
+    example = EXAMPLES.get(operation_id or "", {})
+    if "request" in example and "requestBody" in doc:
+        for media in doc["requestBody"]["content"].values():
+            media["example"] = example["request"]
+    if "response" in example:
+        success = min(status for status in doc["responses"] if int(status) < 300)
+        for media in doc["responses"][success].get("content", {}).values():
+            media["example"] = example["response"]
+
+
+def if_match_field(doc: dict[str, Any]) -> Any:
+    """The If-Match field of the operation's header schema, if it reads one."""
+    for parameter in doc.get("parameters", []):
+        schema = parameter.get("schema")
+        if parameter.get("in") == "headers":
+            return resolve_schema_instance(schema).fields.get("if_match")
+    return None
+
+
+def role_sentence(role: RequiredRole, anonymous_reads: bool) -> str:
+    if not isinstance(role, Role):
+        return "Least role: none (no API key needed)."
+    if role == Role.READER and anonymous_reads:
+        return "Least role: reader; anonymous reads are on: no key needed (one sent must be valid)."
+    return f"Least role: {role.value} (an API key of that role or a higher one)."
+
+
 class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, documenting from what each route declares: its
+    least role (``@requires``) as ``security`` and ``x-required-role``, and the errors
+    that every operation of its kind can answer (authentication, a busy database, an
+    unknown id, a body the service cannot read). The errors particular to a route it
+    declares itself with ``@blp.problems``."""
+
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_access_doc)
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Any = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+        for method, doc in self._docs[self._endpoints[-1]].items():
+            if method == "parameters":
+                continue
+            handler = getattr(view_func, method, view_func)
+            role = declared_role(handler, method) or default_role(method)
+            doc["access"] = {"role": role, "path_ids": "<" in rule}
+
+    def problems(self, *statuses: int) -> Callable[[F], F]:
+        """Document the problem+json responses a view answers beyond the common ones."""
+
+        def decorate(view: F) -> F:
+            for status in statuses:
+                view = self.alt_response(status, HTTPStatus(status).name)(view)
+            return view
+
+        return decorate
+
+    @staticmethod
+    def _prepare_access_doc(
+        doc: dict[str, Any], doc_info: dict[str, Any], *, app: Flask, method: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        role: RequiredRole = doc_info["access"]["role"]
+        responses = doc.setdefault("responses", {})
+        statuses: list[int] = []
+        if isinstance(role, Role):
+            anonymous = role == Role.READER and app.config["ANONYMOUS_READS"]
+            doc["security"] = [{"bearerAuth": []}, *([{}] if anonymous else [])]
+            doc["x-required-role"] = role.value
+            statuses += [401, 429, 503]
+            if role != Role.READER:
+                statuses.append(403)
+        else:
+            doc["security"] = []
+            doc["x-required-role"] = "none"
+        if doc_info["access"]["path_ids"]:
+            statuses.append(404)
+        if any(parameter.get("in") == "query" for parameter in doc.get("parameters", [])):
+            # Long query strings pass the schema and not the server's request line limit.
+            statuses.append(414)
+        if method in BODY_METHODS:
+            statuses.append(415)
+            if "requestBody" in doc:
+                statuses += [400, 413]
+        if method != "get":
+            # The database's constraints stop the second of two racing writes (409).
+            statuses.append(409)
+        if_match = if_match_field(doc)
+        if if_match is not None:
+            statuses.append(412)
+            if if_match.metadata.get("documented_required"):
+                statuses.append(428)
+        for status in statuses:
+            if status not in responses and str(status) not in responses:
+                responses[status] = HTTPStatus(status).name
+        add_examples(doc, doc_info.get("manual_doc", {}).get("operationId"))
+        docstring = doc_info["docstring"]
+        sentence = role_sentence(role, app.config["ANONYMOUS_READS"])
+        docstring["description"] = " ".join(filter(None, [docstring.get("description"), sentence]))
+        return doc
 
 
 def page_request(args: dict[str, Any]) -> PageRequest:
@@ -129,4 +251,13 @@ def change_from(headers: dict[str, Any], reason: str | None = None) -> Change:
 
 ETAG_HEADER_DOC = {
     "ETag": {"description": "The version to send back in If-Match", "schema": {"type": "string"}}
+}
+LINK_HEADER_DOC = {
+    "Link": {
+        "description": 'The next page, as `<url>; rel="next"` (absent on the last page).',
+        "schema": {"type": "string"},
+    }
+}
+LOCATION_HEADER_DOC = {
+    "Location": {"description": "The URL of the new resource.", "schema": {"type": "string"}}
 }

@@ -17,6 +17,8 @@ blp = Blueprint("events", __name__, url_prefix="/events", description="Change fe
 class Events(MethodView):
     @blp.arguments(EventFeedArgs, location="query", as_kwargs=True)
     @blp.response(200, EventFeedSchema)
+    @blp.problems(410)
+    @blp.doc(operationId="listEvents")
     def get(self, limit: int, after: str | None = None, type: list[Any] | None = None) -> Any:
         """Events in the order they became visible, after the cursor `after`.
 

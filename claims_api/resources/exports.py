@@ -19,9 +19,18 @@ class Export(MethodView):
     @blp.arguments(ExportArgs, location="query", as_kwargs=False)
     @blp.response(
         200,
+        {"type": "string", "description": "JSON Lines: one article document per line"},
         content_type="application/x-ndjson",
-        description="JSON Lines of article documents, or a DataFeed of ClaimReviews",
+        description="format=jsonl: a stream of JSON Lines; format=claimreview: one DataFeed",
     )
+    @blp.alt_response(
+        200,
+        schema={"type": "object", "description": "A schema.org DataFeed of ClaimReviews"},
+        content_type="application/ld+json",
+        description="format=jsonl: a stream of JSON Lines; format=claimreview: one DataFeed",
+        success=True,
+    )
+    @blp.doc(operationId="exportClaims")
     def get(self, args: dict[str, Any]) -> Response:
         """Stream articles with their claims (format=jsonl) or ClaimReviews (format=claimreview)."""
         export_format = args.pop("format")

@@ -10,7 +10,7 @@ from claims_api.auth import current_role, requires
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import Blueprint, change_from
-from claims_api.schemas.common import WriteHeaders
+from claims_api.schemas.common import ReasonHeaders
 from claims_api.schemas.extraction import ExtractArgs, ExtractionSchema
 from claims_api.services import extraction as extraction_service
 
@@ -26,8 +26,9 @@ blp = Blueprint(
 class ArticleExtraction(MethodView):
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ExtractArgs, location="query", as_kwargs=False)
-    @blp.arguments(WriteHeaders, location="headers")
+    @blp.arguments(ReasonHeaders, location="headers")
     @blp.response(200, ExtractionSchema)
+    @blp.doc(operationId="extractArticleClaims")
     def post(self, args: dict[str, Any], headers: dict[str, Any], article_id: int) -> Any:
         """Propose the article's checkable claims; `save=true` stores the new ones.
 

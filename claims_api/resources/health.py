@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import Engine
 
 from claims_api.auth import PUBLIC, requires
-from claims_api.errors import problem_response
+from claims_api.errors import NOT_READY, problem_response
 from claims_api.extensions import db
 from claims_api.resources.common import Blueprint
 from claims_api.services.health import probe_engine, readiness
@@ -50,10 +50,8 @@ def ready() -> tuple[dict[str, Any], int] | Response:
         return {"status": "ok", **body}, 200
     # A problem's own "status" is the HTTP status; the rest say what was found.
     return problem_response(
-        503,
-        "Service unavailable",
+        NOT_READY,
         found.problem,
-        slug="not-ready",
         headers={"Retry-After": "5"},
         **body,
     )
@@ -63,6 +61,7 @@ def ready() -> tuple[dict[str, Any], int] | Response:
 class Live(MethodView):
     @requires(PUBLIC)
     @blp.response(200, LivenessSchema)
+    @blp.doc(operationId="getLiveness")
     def get(self) -> dict[str, str]:
         """200 while the process answers requests; touches no database."""
         return {"status": "ok"}
@@ -72,7 +71,8 @@ class Live(MethodView):
 class Ready(MethodView):
     @requires(PUBLIC)
     @blp.response(200, ReadinessSchema)
-    @blp.alt_response(503, description="Unreachable, not migrated, locked, read-only or full")
+    @blp.problems(503)
+    @blp.doc(operationId="getReadiness")
     def get(self) -> tuple[dict[str, Any], int] | Response:
         """200 when the database answers, is at the latest migration and can take a write.
 
@@ -85,7 +85,8 @@ class Ready(MethodView):
 class Health(MethodView):
     @requires(PUBLIC)
     @blp.response(200, ReadinessSchema)
-    @blp.alt_response(503, description="Unreachable, not migrated, locked, read-only or full")
+    @blp.problems(503)
+    @blp.doc(operationId="getHealth")
     def get(self) -> tuple[dict[str, Any], int] | Response:
         """Readiness, as /health/ready: kept for the probes that already use it."""
         return ready()

@@ -12,10 +12,10 @@ from flask.views import MethodView
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from claims_api.auth import current_actor, current_role, requires
-from claims_api.errors import PayloadTooLarge, problem_response
+from claims_api.errors import IMPORT_FAILED, PayloadTooLarge, problem_response
 from claims_api.models import ImportRun
 from claims_api.models.vocabulary import Role
-from claims_api.resources.common import Blueprint, Reply
+from claims_api.resources.common import LOCATION_HEADER_DOC, Blueprint, Reply
 from claims_api.schemas.transfers import ImportArgs, ImportHeaders, ImportRunSchema
 from claims_api.services.imports import runs as run_service
 from claims_api.services.imports.readers import MEDIA_TYPES
@@ -27,7 +27,14 @@ CHUNK = 1024 * 1024
 BODY_DOC = {
     "required": True,
     "description": "Article documents (JSON, JSON Lines) or ClaimReview (JSON-LD, HTML).",
-    "content": {media_type: {"schema": {"type": "string"}} for media_type in MEDIA_TYPES},
+    # JSON formats are any JSON value to a client (an article document, a list of
+    # them, ClaimReview JSON-LD); the others are text it sends as it is.
+    "content": {
+        media_type: {
+            "schema": {} if media_type.endswith("json") else {"type": "string", "format": "binary"}
+        }
+        for media_type in MEDIA_TYPES
+    },
 }
 
 
@@ -53,12 +60,10 @@ def _run_reply(run: ImportRun) -> Reply | Response:
     if run.status == run_service.FAILED:
         dumped = ImportRunSchema().dump(run)
         return problem_response(
-            422,
-            "Import failed",
+            IMPORT_FAILED,
             f"The import found {run.error_count} errors; nothing was written."
             if not run.partial
             else f"The import found {run.error_count} errors and no valid record.",
-            slug="import-failed",
             import_id=run.id,
             import_errors=dumped["errors"],
             import_error_count=run.error_count,
@@ -75,11 +80,9 @@ class Imports(MethodView):
     @blp.arguments(ImportArgs, location="query", as_kwargs=False)
     @blp.arguments(ImportHeaders, location="headers", as_kwargs=False)
     @blp.doc(requestBody=BODY_DOC)
-    @blp.response(201, ImportRunSchema)
-    @blp.alt_response(
-        422, description="The input had errors: nothing written (with partial: no valid record)"
-    )
-    @blp.alt_response(503, description="The database stopped the import: retry with the key")
+    @blp.response(201, ImportRunSchema, headers=LOCATION_HEADER_DOC)
+    @blp.problems(413)
+    @blp.doc(operationId="createImport")
     def post(self, args: dict[str, Any], headers: dict[str, Any]) -> Reply | Response:
         """Import a file sent as the body: its format comes from the Content-Type."""
         input_format = MEDIA_TYPES.get(request.mimetype)
@@ -112,6 +115,7 @@ class Imports(MethodView):
 @blp.route("/<int:import_id>")
 class ImportById(MethodView):
     @blp.response(200, ImportRunSchema)
+    @blp.doc(operationId="getImport")
     def get(self, import_id: int) -> Any:
         """An import's status, counts, errors and warnings."""
         return run_service.get_run(import_id)

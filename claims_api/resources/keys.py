@@ -10,7 +10,13 @@ from flask.views import MethodView
 from claims_api.auth import current_actor, requires
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
-from claims_api.resources.common import Blueprint, page_request, page_response
+from claims_api.resources.common import (
+    LINK_HEADER_DOC,
+    LOCATION_HEADER_DOC,
+    Blueprint,
+    page_request,
+    page_response,
+)
 from claims_api.schemas.common import PageArgs
 from claims_api.schemas.keys import IssuedKeySchema, KeyCreateSchema, KeyPageSchema, KeySchema
 from claims_api.services import keys as key_service
@@ -24,14 +30,16 @@ Reply = tuple[Any, int, dict[str, str]]
 class Keys(MethodView):
     @requires(Role.ADMIN)
     @blp.arguments(PageArgs, location="query", as_kwargs=False)
-    @blp.response(200, KeyPageSchema)
+    @blp.response(200, KeyPageSchema, headers=LINK_HEADER_DOC)
+    @blp.doc(operationId="listKeys")
     def get(self, args: dict[str, Any]) -> Reply:
         """Every key, oldest first: names, roles, prefixes and dates (never tokens)."""
         return page_response(key_service.list_keys(page_request(args)))
 
     @requires(Role.ADMIN)
     @blp.arguments(KeyCreateSchema)
-    @blp.response(201, IssuedKeySchema)
+    @blp.response(201, IssuedKeySchema, headers=LOCATION_HEADER_DOC)
+    @blp.doc(operationId="createKey")
     def post(self, data: dict[str, Any]) -> Reply:
         """Issue a key; the answer holds its token, which is not shown again."""
         key, token = key_service.create_key(
@@ -47,13 +55,14 @@ class Keys(MethodView):
 class KeyById(MethodView):
     @requires(Role.ADMIN)
     @blp.response(200, KeySchema)
+    @blp.doc(operationId="getKey")
     def get(self, key_id: int) -> Any:
         """One key."""
         return key_service.get_key(key_id)
 
     @requires(Role.ADMIN)
     @blp.response(204)
-    @blp.alt_response(409, description="It is the last usable admin key.")
+    @blp.doc(operationId="revokeKey")
     def delete(self, key_id: int) -> None:
         """Revoke a key: requests with it are refused from now on (401).
 

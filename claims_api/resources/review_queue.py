@@ -10,7 +10,13 @@ from flask.views import MethodView
 from claims_api.auth import current_actor, current_key, requires
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
-from claims_api.resources.common import Blueprint, etag, page_request, page_response
+from claims_api.resources.common import (
+    LINK_HEADER_DOC,
+    Blueprint,
+    etag,
+    page_request,
+    page_response,
+)
 from claims_api.schemas.claims import ClaimPageSchema
 from claims_api.schemas.review_queue import (
     AssignmentSchema,
@@ -27,17 +33,16 @@ Reply = tuple[Any, int, dict[str, str]]
 
 
 def lease_minutes(args: dict[str, Any]) -> int:
-    """The lease asked for, within the configured maximum."""
-    config = current_app.config
-    asked: int = args.pop("minutes", config["REVIEW_LEASE_MINUTES"])
-    maximum: int = config["REVIEW_LEASE_MAX_MINUTES"]
-    return min(asked, maximum)
+    """The lease asked for (LeaseSchema refuses one over the maximum), or the default."""
+    minutes: int = args.pop("minutes", current_app.config["REVIEW_LEASE_MINUTES"])
+    return minutes
 
 
 @blp.route("/review-queue")
 class ReviewQueue(MethodView):
     @blp.arguments(QueueListArgs, location="query", as_kwargs=False)
-    @blp.response(200, ClaimPageSchema)
+    @blp.response(200, ClaimPageSchema, headers=LINK_HEADER_DOC)
+    @blp.doc(operationId="listReviewQueue")
     def get(self, args: dict[str, Any]) -> Reply:
         """Claims awaiting review, oldest (or most urgent) first, without those another
         reviewer holds a lease on."""
@@ -49,9 +54,10 @@ class ReviewQueue(MethodView):
 @blp.route("/review-queue/claims")
 class ReviewQueueClaims(MethodView):
     @requires(Role.REVIEWER)
-    @blp.arguments(TakeSchema)
+    @blp.arguments(TakeSchema, required=False)
     @blp.response(201, TakenClaimSchema)
     @blp.alt_response(204, description="The queue has nothing for you")
+    @blp.doc(operationId="takeNextClaim")
     def post(self, args: dict[str, Any]) -> Reply:
         """Take the next claim from the queue: it is leased to you (30 minutes by default)."""
         taken = queue_service.take_next(current_actor(), lease_minutes(args), **args)
@@ -67,9 +73,11 @@ class ReviewQueueClaims(MethodView):
 @blp.route("/claims/<int:claim_id>/assignment")
 class ClaimLease(MethodView):
     @requires(Role.REVIEWER)
-    @blp.arguments(LeaseSchema)
+    @blp.arguments(LeaseSchema, required=False)
     @blp.response(201, AssignmentSchema)
     @blp.alt_response(200, schema=AssignmentSchema, description="Your lease was renewed")
+    @blp.problems(410)
+    @blp.doc(operationId="leaseClaim")
     def post(self, args: dict[str, Any], claim_id: int) -> Reply:
         """Take the claim for review, or renew your lease; 409 if another reviewer holds it."""
         assignment, created = queue_service.assign_claim(
@@ -80,6 +88,8 @@ class ClaimLease(MethodView):
 
     @requires(Role.REVIEWER)
     @blp.response(204)
+    @blp.problems(410)
+    @blp.doc(operationId="releaseClaim")
     def delete(self, claim_id: int) -> None:
         """Release your lease (an admin may release anyone's)."""
         key = current_key()

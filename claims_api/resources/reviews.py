@@ -12,6 +12,7 @@ from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
+    LINK_HEADER_DOC,
     Blueprint,
     change_from,
     etag,
@@ -21,7 +22,7 @@ from claims_api.resources.common import (
     precondition,
 )
 from claims_api.schemas.claims import ClaimSchema
-from claims_api.schemas.common import PageArgs, WriteHeaders
+from claims_api.schemas.common import PageArgs, ReasonHeaders, WriteHeaders
 from claims_api.schemas.reviews import (
     BulkDecisionSchema,
     BulkReviewResultSchema,
@@ -42,7 +43,8 @@ Reply = tuple[Any, int, dict[str, str]]
 @blp.route("/claims/<int:claim_id>/reviews")
 class ClaimReviews(MethodView):
     @blp.arguments(PageArgs, location="query", as_kwargs=False)
-    @blp.response(200, ReviewPageSchema)
+    @blp.response(200, ReviewPageSchema, headers=LINK_HEADER_DOC)
+    @blp.doc(operationId="listClaimReviews")
     def get(self, args: dict[str, Any], claim_id: int) -> Reply:
         """The claim's reviews, newest first."""
         return page_response(review_service.list_reviews(claim_id, page_request(args)))
@@ -51,6 +53,8 @@ class ClaimReviews(MethodView):
     @blp.arguments(DecisionSchema)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(201, ReviewSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
+    @blp.doc(operationId="reviewClaim")
     def post(self, decision: dict[str, Any], headers: dict[str, Any], claim_id: int) -> Reply:
         """Review the claim: a status change the workflow allows (409 lists the allowed
         ones), with rationale and evidence for a verdict; needs If-Match."""
@@ -70,6 +74,8 @@ class ClaimPublication(MethodView):
     @requires(Role.REVIEWER)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, ClaimSchema, headers=ETAG_HEADER_DOC)
+    @blp.problems(410)
+    @blp.doc(operationId="publishVerdict")
     def post(self, headers: dict[str, Any], claim_id: int) -> Reply:
         """Publish the claim's current verdict; needs If-Match."""
         claim = review_service.publish_verdict(
@@ -91,8 +97,10 @@ def bulk_version(item: dict[str, Any]) -> review_service.ClaimVersion:
 class BulkReviews(MethodView):
     @requires(Role.REVIEWER)
     @blp.arguments(BulkDecisionSchema)
-    @blp.arguments(WriteHeaders, location="headers")
+    @blp.arguments(ReasonHeaders, location="headers")
     @blp.response(201, BulkReviewResultSchema)
+    @blp.problems(404, 410, 412)
+    @blp.doc(operationId="reviewClaimsInBulk")
     def post(self, decision: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
         """One decision on many claims, each at the version given; all or nothing."""
         claims = [bulk_version(item) for item in decision.pop("claims")]

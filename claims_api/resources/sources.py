@@ -12,6 +12,8 @@ from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
     ETAG_HEADER_DOC,
+    LINK_HEADER_DOC,
+    LOCATION_HEADER_DOC,
     Blueprint,
     Reply,
     page_request,
@@ -35,7 +37,8 @@ blp = Blueprint("sources", __name__, url_prefix="/sources", description="Evidenc
 @blp.route("")
 class Sources(MethodView):
     @blp.arguments(SourceListArgs, location="query", as_kwargs=False)
-    @blp.response(200, SourcePageSchema)
+    @blp.response(200, SourcePageSchema, headers=LINK_HEADER_DOC)
+    @blp.doc(operationId="listSources")
     def get(self, args: dict[str, Any]) -> Reply:
         """List sources, oldest first."""
         page = page_request(args)
@@ -43,7 +46,8 @@ class Sources(MethodView):
 
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(SourceCreateSchema)
-    @blp.response(201, SourceDetailSchema, headers=ETAG_HEADER_DOC)
+    @blp.response(201, SourceDetailSchema, headers={**ETAG_HEADER_DOC, **LOCATION_HEADER_DOC})
+    @blp.doc(operationId="createSource")
     def post(self, data: dict[str, Any]) -> Reply:
         """Add a source; its URL is normalised and must be new (409 otherwise)."""
         source = source_service.create_source(data)
@@ -56,15 +60,17 @@ class Sources(MethodView):
 @blp.route("/<int:source_id>")
 class SourceById(MethodView):
     @blp.response(200, SourceDetailSchema, headers=ETAG_HEADER_DOC)
+    @blp.doc(operationId="getSource")
     def get(self, source_id: int) -> Reply:
         """Read a source with the claims citing it and their stance."""
         source = source_service.get_source(source_id)
         return versioned(source_service.describe_source(source), source.version)
 
     @requires(Role.CONTRIBUTOR)
-    @blp.arguments(SourceFieldsSchema)
+    @blp.arguments(SourceFieldsSchema, required=False)
     @blp.arguments(WriteHeaders, location="headers")
     @blp.response(200, SourceDetailSchema, headers=ETAG_HEADER_DOC)
+    @blp.doc(operationId="updateSource")
     def patch(self, data: dict[str, Any], headers: dict[str, Any], source_id: int) -> Reply:
         """Change a source's description or URL; needs If-Match."""
         source = source_service.update_source(source_id, data, precondition(headers))

@@ -9,15 +9,16 @@ from claims_api.limits import (
     MAX_LANGUAGE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_TITLE_LENGTH,
-    MAX_URL_LENGTH,
 )
 from claims_api.models.vocabulary import VersionOrigin
 from claims_api.schemas.common import (
     LANGUAGE_TAG,
+    JSONBoolean,
     PageArgs,
     StrippedString,
     Text,
     Timestamp,
+    WebURL,
     page_schema,
 )
 
@@ -25,7 +26,7 @@ from claims_api.schemas.common import (
 class ArticleFieldsSchema(Schema):
     """The article fields a client writes; none required, so PATCH sends only what changes."""
 
-    url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    url = WebURL()
     title = Text(MAX_TITLE_LENGTH)
     publisher = fields.String(allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH))
     authors = fields.List(
@@ -50,15 +51,15 @@ class ArticleFieldsSchema(Schema):
 
 
 class ArticleCreateSchema(ArticleFieldsSchema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    url = WebURL(required=True)
     title = Text(MAX_TITLE_LENGTH, required=True)
 
 
 class ArticlePostSchema(ArticleCreateSchema):
     """POST /articles: an article as in a document, or just a URL to fetch."""
 
-    title = Text(1000, metadata={"description": "Required unless fetch is true."})
-    fetch = fields.Boolean(
+    title = Text(MAX_TITLE_LENGTH, metadata={"description": "Required unless fetch is true."})
+    fetch = JSONBoolean(
         load_default=False,
         metadata={
             "description": "Download the page at url and take its text as the body, and "
@@ -78,6 +79,7 @@ class ArticleAliasSchema(Schema):
 
 
 class ArticleSchema(Schema):
+    always_present = True
     id = fields.Integer()
     url = fields.String()
     title = fields.String()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
@@ -49,6 +49,8 @@ from claims_api.schemas.sources import SourceFieldsSchema
 EXTERNAL_REVIEW_IDENTITY = "give the review's url, or its reviewer"
 # What changes only through reviews (and is loaded only by an admin into a new claim).
 VERDICT_FIELDS = ("status", "rating", "reviews")
+# What describes a source: given with a link by url, they make a new source.
+NEW_SOURCE_FIELDS = ("title", "publisher", "kind", "archived_url", "accessed_at")
 
 
 class QuoteSchema(Schema):
@@ -269,6 +271,16 @@ class ExternalReviewSchema(Schema):
 class SourceLinkInputSchema(SourceFieldsSchema):
     """A source to link: an existing one by ``source_id``, or any by ``url`` (created if new)."""
 
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {
+                "required": ["source_id"],
+                "not": {"anyOf": [{"required": [name]} for name in ("url", *NEW_SOURCE_FIELDS)]},
+            },
+            {"required": ["url"], "not": {"required": ["source_id"]}},
+        ]
+    }
+
     source_id = Id(strict=True)
     stance = fields.Enum(Stance, by_value=True, required=True)
     excerpt = fields.String(allow_none=True, validate=validate.Length(max=MAX_TEXT_LENGTH))
@@ -279,7 +291,7 @@ class SourceLinkInputSchema(SourceFieldsSchema):
         if ("source_id" in data) == ("url" in data):
             raise ValidationError("give exactly one of source_id and url", "source_id")
         if "source_id" in data:
-            described = {"title", "publisher", "kind", "archived_url", "accessed_at"} & set(data)
+            described = set(NEW_SOURCE_FIELDS) & set(data)
             if described:
                 raise ValidationError(
                     "describes a new source; an existing one is edited at /sources/{id}",
@@ -300,11 +312,18 @@ class ClaimSourceSchema(Schema):
     note = fields.String(allow_none=True)
 
 
-def known_status(status: str) -> None:
+class WorkflowStatus(fields.String):
     """A status of the running app's workflow (it is configurable, so not a fixed OneOf)."""
-    message = workflow.current().unknown_status(status)
-    if message is not None:
-        raise ValidationError(message)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        status: str = super()._deserialize(value, attr, data, **kwargs)
+        message = workflow.current().unknown_status(status)
+        if message is not None:
+            raise ValidationError(message)
+        return status
+
+    def openapi_properties(self) -> dict[str, Any]:
+        return {"enum": list(workflow.current().statuses)}
 
 
 class ClaimFieldsSchema(Schema):
@@ -374,8 +393,8 @@ class DocumentReviewSchema(Schema):
     published verdict. Loaded only by an admin into a new claim (claims.gate_verdict)."""
 
     reviewer = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    from_status = fields.String(required=True, validate=known_status)
-    to_status = fields.String(required=True, validate=known_status)
+    from_status = WorkflowStatus(required=True)
+    to_status = WorkflowStatus(required=True)
     created_at = Timestamp(required=True)
     rationale = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=20_000)
@@ -404,7 +423,7 @@ class DocumentClaimSchema(ClaimFieldsSchema):
 
     text = Text(MAX_TEXT_LENGTH, required=True)
     kind = fields.Enum(ClaimKind, by_value=True, required=True)
-    status = fields.String(validate=known_status)
+    status = WorkflowStatus()
     rating = fields.Nested(RatingSchema, allow_none=True)
     sources = fields.List(
         fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=MAX_SOURCES_PER_CLAIM)
@@ -431,6 +450,10 @@ class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
 
 class ClaimSchema(Schema):
     """A claim as read; also the snapshot stored in each revision."""
+
+    always_present = True
+
+    always_present = True
 
     id = fields.Integer()
     article_id = fields.Integer()

@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask import current_app
 from marshmallow import Schema, ValidationError, fields, missing, validate
 
-from claims_api.limits import MAX_REASON_LENGTH
+from claims_api.limits import MAX_REASON_LENGTH, MAX_URL_LENGTH
 
 PAGE_SIZE_DEFAULT = 50
 PAGE_SIZE_MAX = 200
@@ -115,6 +116,15 @@ class UTCTimestamp(fields.AwareDateTime):
             raise ValidationError("Out of the range of dates this service stores.") from None
 
 
+def WebURL(**kwargs: Any) -> fields.String:
+    """An absolute http(s) URL, as the document says (the service also normalises it)."""
+    metadata = {"pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]"}
+    metadata.update(kwargs.pop("metadata", {}))
+    return fields.String(
+        validate=validate.Length(min=1, max=MAX_URL_LENGTH), metadata=metadata, **kwargs
+    )
+
+
 def Timestamp(**kwargs: Any) -> fields.AwareDateTime:
     return UTCTimestamp(format="iso", default_timezone=UTC, **kwargs)
 
@@ -127,6 +137,10 @@ def Text(max_length: int, **kwargs: Any) -> fields.String:
 class StrippedString(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+    def openapi_properties(self) -> dict[str, Any]:
+        """White space alone strips to nothing: the document says a non-blank text."""
+        return {"pattern": r"\S"}
 
 
 class PageArgs(Schema):
@@ -143,7 +157,25 @@ class PageArgs(Schema):
     )
 
 
-class WriteHeaders(Schema):
+class SettingMaximum(fields.Integer):
+    """An integer of at most the app's setting ``setting``, as the document also says."""
+
+    def __init__(self, setting: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.setting = setting
+
+    def _validated(self, value: Any) -> int:
+        number: int = super()._validated(value)
+        maximum = current_app.config[self.setting]
+        if number > maximum:
+            raise ValidationError(f"Must be at most {maximum} (CLAIMS_{self.setting}).")
+        return number
+
+    def openapi_properties(self) -> dict[str, Any]:
+        return {"maximum": current_app.config[self.setting]}
+
+
+class ReasonHeaders(Schema):
     """Headers a write request may carry (the actor is the API key's name)."""
 
     reason = fields.String(
@@ -151,9 +183,30 @@ class WriteHeaders(Schema):
         validate=validate.Length(max=MAX_REASON_LENGTH),
         metadata={"description": "Why; recorded in the revision."},
     )
+
+
+class OptionalIfMatchHeaders(ReasonHeaders):
+    """A write that checks the version only when told which (If-Match)."""
+
     if_match = fields.String(
         data_key="If-Match",
-        metadata={"description": "The ETag the change is based on (required for edits)."},
+        metadata={"description": "The ETag the change is based on; without it, any version."},
+    )
+
+
+class WriteHeaders(ReasonHeaders):
+    """An edit: it needs If-Match, so that no change overwrites another unseen.
+
+    Loaded as optional so that its absence is answered 428, not 422; documented as
+    required, which it is.
+    """
+
+    if_match = fields.String(
+        data_key="If-Match",
+        metadata={
+            "description": "The ETag the change is based on (428 without it, 412 when stale).",
+            "documented_required": True,
+        },
     )
 
 

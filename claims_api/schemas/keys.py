@@ -15,6 +15,7 @@ class KeyCreateSchema(Schema):
 
 
 class KeySchema(Schema):
+    always_present = True
     id = fields.Integer()
     name = fields.String()
     role = fields.String()

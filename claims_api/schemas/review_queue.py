@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from claims_api.models.vocabulary import ClaimKind
 from claims_api.schemas.claims import ClaimSchema
-from claims_api.schemas.common import Id, PageArgs, Timestamp
+from claims_api.schemas.common import Id, PageArgs, SettingMaximum, Timestamp
 
 QUEUE_SORTS = ("created_at", "priority")
 
@@ -30,8 +30,12 @@ class QueueListArgs(PageArgs, QueueFilters):
 
 
 class LeaseSchema(Schema):
-    minutes = fields.Integer(
-        metadata={"description": "How long the lease lasts (default 30 minutes)."},
+    minutes = SettingMaximum(
+        "REVIEW_LEASE_MAX_MINUTES",
+        metadata={
+            "description": "How long the lease lasts (default CLAIMS_REVIEW_LEASE_MINUTES, 30); "
+            "at most CLAIMS_REVIEW_LEASE_MAX_MINUTES."
+        },
         validate=validate.Range(min=1),
     )
 
@@ -41,6 +45,7 @@ class TakeSchema(QueueFilters, LeaseSchema):
 
 
 class AssignmentSchema(Schema):
+    always_present = True
     claim_id = fields.Integer()
     reviewer = fields.String()
     leased_at = Timestamp()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -12,8 +12,8 @@ from claims_api.limits import (
     MAX_RATIONALE_LENGTH,
     MAX_REASON_LENGTH,
 )
-from claims_api.schemas.claims import SourceLinkInputSchema, VerdictRatingSchema, known_status
-from claims_api.schemas.common import Id, Timestamp, page_schema
+from claims_api.schemas.claims import SourceLinkInputSchema, VerdictRatingSchema, WorkflowStatus
+from claims_api.schemas.common import Id, JSONBoolean, Timestamp, page_schema
 
 MAX_BULK_CLAIMS = 200
 
@@ -21,7 +21,7 @@ MAX_BULK_CLAIMS = 200
 class DecisionSchema(Schema):
     """What a reviewer decides; a verdict needs a rationale and at least one piece of evidence."""
 
-    status = fields.String(required=True, validate=known_status)
+    status = WorkflowStatus(required=True)
     rationale = fields.String(validate=validate.Length(max=MAX_RATIONALE_LENGTH))
     rating = fields.String(
         validate=validate.Length(min=1, max=MAX_RATING_WORDING_LENGTH),
@@ -34,7 +34,7 @@ class DecisionSchema(Schema):
             "description": "Sources (by source_id or url) linked to the claim with a stance."
         },
     )
-    correction = fields.Boolean(
+    correction = JSONBoolean(
         load_default=False,
         metadata={"description": "Required to change a published verdict."},
     )
@@ -47,6 +47,10 @@ class DecisionSchema(Schema):
 
 class BulkClaimSchema(Schema):
     """One claim of a bulk review, with the version it was reviewed at."""
+
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "oneOf": [{"required": ["revision"]}, {"required": ["if_match"]}]
+    }
 
     claim_id = Id(required=True)
     revision = fields.Integer(
@@ -72,6 +76,7 @@ class BulkDecisionSchema(DecisionSchema):
 
 
 class EvidenceSchema(Schema):
+    always_present = True
     source_id = fields.Integer()
     url = fields.String()
     stance = fields.String()
@@ -79,6 +84,7 @@ class EvidenceSchema(Schema):
 
 
 class ReviewSchema(Schema):
+    always_present = True
     id = fields.Integer()
     claim_id = fields.Integer()
     reviewer = fields.String()

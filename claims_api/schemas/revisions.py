@@ -8,6 +8,7 @@ from claims_api.schemas.common import MAX_ID, PageArgs, Timestamp, page_schema
 
 
 class RevisionSchema(Schema):
+    always_present = True
     claim_id = fields.Integer()
     number = fields.Integer()
     action = fields.String()

@@ -2,25 +2,26 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from claims_api.limits import MAX_NAME_LENGTH, MAX_TITLE_LENGTH, MAX_URL_LENGTH
+from claims_api.limits import MAX_NAME_LENGTH, MAX_TITLE_LENGTH
 from claims_api.models.vocabulary import SourceKind
-from claims_api.schemas.common import PageArgs, Timestamp, page_schema
+from claims_api.schemas.common import PageArgs, Timestamp, WebURL, page_schema
 
 
 class SourceFieldsSchema(Schema):
-    url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    url = WebURL()
     title = fields.String(allow_none=True, validate=validate.Length(max=MAX_TITLE_LENGTH))
     publisher = fields.String(allow_none=True, validate=validate.Length(max=MAX_NAME_LENGTH))
     kind = fields.Enum(SourceKind, by_value=True)
-    archived_url = fields.String(allow_none=True, validate=validate.Length(max=MAX_URL_LENGTH))
+    archived_url = WebURL(allow_none=True)
     accessed_at = Timestamp(allow_none=True)
 
 
 class SourceCreateSchema(SourceFieldsSchema):
-    url = fields.String(required=True, validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    url = WebURL(required=True)
 
 
 class SourceSchema(Schema):
+    always_present = True
     id = fields.Integer()
     url = fields.String()
     title = fields.String(allow_none=True)
@@ -35,6 +36,8 @@ class SourceSchema(Schema):
 
 class CitationSchema(Schema):
     """A claim citing the source, with the stance of the link."""
+
+    always_present = True
 
     claim_id = fields.Integer()
     text = fields.String(attribute="claim.text")
@@ -54,7 +57,7 @@ class SourceDetailSchema(SourceSchema):
 
 
 class SourceListArgs(PageArgs):
-    url = fields.String(validate=validate.Length(min=1, max=MAX_URL_LENGTH))
+    url = WebURL()
     publisher = fields.String(validate=validate.Length(min=1, max=MAX_NAME_LENGTH))
     kind = fields.Enum(SourceKind, by_value=True)
 

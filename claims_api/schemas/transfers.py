@@ -43,6 +43,7 @@ class ImportProblemSchema(Schema):
 
 
 class ImportRunSchema(Schema):
+    always_present = True
     id = fields.Integer()
     status = fields.String(
         metadata={

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, inspect, literal, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from claims_api import migrations
-from claims_api.errors import DomainError
+from claims_api.errors import Conflict
 from claims_api.extensions import read_only
 
 MIGRATION_TABLE = "alembic_version"
@@ -36,10 +36,9 @@ PG_TOOLS_HINT = (
 )
 
 
-class BackupError(DomainError):
-    """A backup could not be made, or a file cannot be restored here."""
-
-    status, title, slug = 409, "Conflict", "backup-failed"
+class BackupError(Conflict):
+    """A backup could not be made, or a file cannot be restored here (a CLI error: no
+    HTTP answer carries it, so it adds no problem type)."""
 
 
 def backup(engine: Engine, path: Path) -> None:

@@ -35,12 +35,20 @@ class FetchFailed(DomainError):
     """The page could not be had: the other server, or the way to it, failed."""
 
     status, title, slug = 502, "Bad gateway", "fetch-failed"
+    about = (
+        "The page of a fetched article could not be had: its server, or the way to it, "
+        "failed; `reason` says how (dns, timeout, too-large, upstream-status...)."
+    )
 
 
 class FetchRefused(DomainError):
     """The URL is one the service will not fetch (a private address, another scheme)."""
 
     status, title, slug = 422, "Fetch refused", "fetch-refused"
+    about = (
+        "The service will not fetch this URL: not http(s), or its host resolves to a "
+        "private, loopback or otherwise non-public address (CLAIMS_FETCH_ALLOWED_HOSTS)."
+    )
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,16 +33,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, log: Path, *, workers: int = 2) -> Iterator[str]:
-    """``claims-api serve`` on a free port and ``database_url``; yields its base URL once
-    ``/health`` answers 200, and stops the whole process group afterwards. Its standard
-    error (gunicorn's and the access log) goes to ``log``."""
+def running_server(
+    database_url: str, log: Path, *, workers: int = 2, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """``claims-api serve`` on a free port and ``database_url`` (and settings ``env``);
+    yields its base URL once ``/health`` answers 200, and stops the whole process group
+    afterwards. Its standard error (gunicorn's and the access log) goes to ``log``."""
     port = free_port()
     command = [CLAIMS_API, "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as stderr:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [*command, "--workers", str(workers)],
-            env={**os.environ, "DATABASE_URL": database_url},
+            env={**os.environ, **(env or {}), "DATABASE_URL": database_url},
             stdout=stderr,  # the access log too: tests grep it for credentials
             stderr=stderr,
             start_new_session=True,

@@ -74,6 +74,10 @@ class ImportInterrupted(DomainError):
     """The database stopped the import: nothing was written, and a retry may succeed."""
 
     status, title, slug = 503, "Service unavailable", "import-interrupted"
+    about = (
+        "The database stopped the import (a deadlock, a lost connection): nothing was "
+        "written; retry after Retry-After with the same Idempotency-Key."
+    )
 
 
 def run_import(
