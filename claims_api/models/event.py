@@ -13,7 +13,7 @@ class Event(Base):
     """One change, as the change feed and webhooks tell it: written in the change's own
     transaction (a transactional outbox), never updated, pruned after the retention.
 
-    ``transaction`` orders the feed by visibility on PostgreSQL: the id of the
+    ``txid`` orders the feed by visibility on PostgreSQL: the id of the
     writing transaction, so a reader can hold back events of transactions that may
     still commit (see services/events.py). SQLite runs one writer at a time and
     stores 0.
@@ -24,7 +24,7 @@ class Event(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
     )
-    transaction: Mapped[int] = mapped_column(BigInteger)
+    txid: Mapped[int] = mapped_column(BigInteger)
     type: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
@@ -34,7 +34,7 @@ class Event(Base):
     data: Mapped[dict[str, Any]]
 
     __table_args__ = (
-        Index("ix_events_transaction_id", "transaction", "id"),
-        Index("ix_events_type_transaction_id", "type", "transaction", "id"),
+        Index("ix_events_txid_id", "txid", "id"),
+        Index("ix_events_type_txid_id", "type", "txid", "id"),
         Index("ix_events_occurred_at", "occurred_at"),
     )

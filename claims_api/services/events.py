@@ -22,13 +22,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, delete, insert, or_, select, text, tuple_
+from sqlalchemy import ColumnElement, delete, or_, select, text, tuple_
 
 from claims_api.errors import Gone, InvalidInput
 from claims_api.extensions import db
 from claims_api.models import Event
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import EventType
+from claims_api.services.rows import insert_rows
 
 _TRANSACTION_KEY = "claims_api.transaction_id"
 
@@ -68,11 +69,12 @@ def event_row(
 
 
 def record_events(rows: Iterable[dict[str, Any]]) -> None:
-    """Write events in the caller's transaction, in one statement."""
+    """Write events in the caller's transaction, in one statement (COPY on PostgreSQL,
+    as the bulk import writes its other rows)."""
     rows = list(rows)
     if rows:
         stamp = transaction_id()
-        db.session.execute(insert(Event), [{**row, "transaction": stamp} for row in rows])
+        insert_rows(Event.__table__, [{**row, "txid": stamp} for row in rows])
 
 
 def record_event(
@@ -129,21 +131,19 @@ def read_feed(after: str | None, types: list[EventType] | None, limit: int) -> F
                 f"This cursor is from {position.at.isoformat()}, older than the feed keeps "
                 f"events ({retention().days} days); start again without one."
             )
-        conditions.append(
-            tuple_(Event.transaction, Event.id) > tuple_(position.transaction, position.id)
-        )
+        conditions.append(tuple_(Event.txid, Event.id) > tuple_(position.transaction, position.id))
     if db.session.get_bind().dialect.name == "postgresql":
-        conditions.append(Event.transaction < _visibility_horizon())
+        conditions.append(Event.txid < _visibility_horizon())
     if types:
         conditions.append(or_(*(Event.type == type_.value for type_ in types)))
     items = list(
         db.session.scalars(
-            select(Event).where(*conditions).order_by(Event.transaction, Event.id).limit(limit)
+            select(Event).where(*conditions).order_by(Event.txid, Event.id).limit(limit)
         )
     )
     if items:
         last = items[-1]
-        cursor = Position(last.transaction, last.id, now).encode()
+        cursor = Position(last.txid, last.id, now).encode()
     elif after is not None:
         cursor = Position(position.transaction, position.id, now).encode()
     else:

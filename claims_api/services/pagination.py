@@ -91,15 +91,34 @@ def _is_id(value: Any) -> bool:
 
 def keyset_page(statement: Select[T], order: SortOrder, request: PageRequest) -> Page[T]:
     """Run ``statement`` for one page, ordered by ``order``, after ``request.cursor``."""
+    return merged_keyset_page([statement], order, request)
+
+
+def merged_keyset_page(
+    statements: list[Select[T]], order: SortOrder, request: PageRequest
+) -> Page[T]:
+    """One page of the rows of several statements that select disjoint rows, in one order.
+
+    Each statement is run for a page of its own, served by its own index, and the
+    pages merged: a list whose condition is an OR that no one index serves (the review
+    queue: claims awaiting review, or flagged) stays as cheap as each part.
+    """
     keys = tuple_(order.column, order.tiebreak)
-    if request.cursor:
-        position = decode_cursor(order, request.cursor)
-        statement = statement.where(keys < position if order.descending else keys > position)
-    if order.descending:
-        statement = statement.order_by(order.column.desc(), order.tiebreak.desc())
-    else:
-        statement = statement.order_by(order.column.asc(), order.tiebreak.asc())
-    rows = list(db.session.scalars(statement.limit(request.limit + 1)))
+    position = decode_cursor(order, request.cursor) if request.cursor else None
+    rows: list[T] = []
+    for statement in statements:
+        if position is not None:
+            statement = statement.where(keys < position if order.descending else keys > position)
+        if order.descending:
+            statement = statement.order_by(order.column.desc(), order.tiebreak.desc())
+        else:
+            statement = statement.order_by(order.column.asc(), order.tiebreak.asc())
+        rows.extend(db.session.scalars(statement.limit(request.limit + 1)))
+    if len(statements) > 1:
+        rows.sort(
+            key=lambda row: (getattr(row, order.column.key), getattr(row, order.tiebreak.key)),
+            reverse=order.descending,
+        )
     items = rows[: request.limit]
     has_more = len(rows) > request.limit
     return Page(items, encode_cursor(order, items[-1]) if has_more else None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from claims_api import workflow
 from claims_api.errors import Conflict, Forbidden, NotFound
@@ -19,7 +19,7 @@ from claims_api.models import Claim, ClaimAssignment
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import ClaimKind
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim, has_tag
-from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
+from claims_api.services.pagination import Page, PageRequest, SortOrder, merged_keyset_page
 
 QUEUE_ORDERS = {
     # Claim ids grow with creation, so id order within a priority is oldest first.
@@ -45,15 +45,7 @@ def _waiting(
     )
     if reviewer is not None:
         leased_to_others = leased_to_others.where(ClaimAssignment.reviewer != reviewer)
-    conditions = [
-        Claim.deleted_at.is_(None),
-        # Claims whose quoted words changed wait for a reviewer whatever their status.
-        or_(
-            Claim.status.in_(workflow.current().awaiting_review),
-            Claim.needs_review_since.is_not(None),
-        ),
-        ~exists(leased_to_others),
-    ]
+    conditions = [Claim.deleted_at.is_(None), ~exists(leased_to_others)]
     if kind is not None:
         conditions.append(Claim.kind == kind)
     if article_id is not None:
@@ -62,12 +54,22 @@ def _waiting(
     return conditions
 
 
+def _queue_parts() -> list[ColumnElement[bool]]:
+    """Who is in the queue, as disjoint parts each served by an index of its own: claims
+    in a status awaiting review, and claims whose quoted words changed (flagged), which
+    wait for a reviewer whatever their status."""
+    flagged = Claim.needs_review_since.is_not(None)
+    awaiting = Claim.status.in_(workflow.current().awaiting_review)
+    return [and_(awaiting, ~flagged), flagged]
+
+
 def list_queue(
     page: PageRequest, reviewer: str | None, *, sort: str = "created_at", **filters: Any
 ) -> Page[Claim]:
     """Claims awaiting review, oldest or most urgent first, without those leased to others."""
-    statement = select(Claim).where(*_waiting(reviewer, utcnow(), **filters))
-    return keyset_page(statement.options(*CLAIM_LOAD_OPTIONS), QUEUE_ORDERS[sort], page)
+    waiting = select(Claim).where(*_waiting(reviewer, utcnow(), **filters))
+    parts = [waiting.where(part).options(*CLAIM_LOAD_OPTIONS) for part in _queue_parts()]
+    return merged_keyset_page(parts, QUEUE_ORDERS[sort], page)
 
 
 def take_next(
@@ -83,7 +85,7 @@ def take_next(
         now = utcnow()
         claim = db.session.scalars(
             select(Claim)
-            .where(*_waiting(reviewer, now, **filters))
+            .where(*_waiting(reviewer, now, **filters), or_(*_queue_parts()))
             .order_by(order.column, order.tiebreak)
             .limit(1)
             .options(*CLAIM_LOAD_OPTIONS)

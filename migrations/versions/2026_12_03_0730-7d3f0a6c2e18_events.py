@@ -25,7 +25,7 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("transaction", sa.BigInteger(), nullable=False),
+        sa.Column("txid", sa.BigInteger(), nullable=False),
         sa.Column("type", sa.String(64), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(200), nullable=False),
@@ -34,8 +34,8 @@ def upgrade() -> None:
         sa.Column("data", JSON, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_events"),
     )
-    op.create_index("ix_events_transaction_id", "events", ["transaction", "id"])
-    op.create_index("ix_events_type_transaction_id", "events", ["type", "transaction", "id"])
+    op.create_index("ix_events_txid_id", "events", ["txid", "id"])
+    op.create_index("ix_events_type_txid_id", "events", ["type", "txid", "id"])
     op.create_index("ix_events_occurred_at", "events", ["occurred_at"])
 
 

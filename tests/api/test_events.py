@@ -161,7 +161,7 @@ def test_a_transaction_committing_late_is_not_skipped(app: Flask, client: FlaskC
     early.begin()
     stamp = int(early.scalar(text("SELECT pg_current_xact_id()::text::bigint")) or 0)
     row = event_service.event_row(EventType.ARTICLE_CREATED, {"n": "A"}, "early", utcnow())
-    early.execute(insert(Event), [{**row, "transaction": stamp}])
+    early.execute(insert(Event), [{**row, "txid": stamp}])
     create_article(client)  # event B, committed while A is still open
     seen_before = read_all(client)
     early.commit()

@@ -89,9 +89,7 @@ def test_a_generated_client_drives_the_walkthrough_with_typed_values_and_problem
         key: value for key, value in seed_document()["article"].items() if value is not None
     }
     create_article = module(generated, "api.articles.create_article")
-    article = create_article.sync(
-        client=client, body=models.ArticlePost.from_dict(article_fields)
-    )
+    article = create_article.sync(client=client, body=models.ArticlePost.from_dict(article_fields))
     assert isinstance(article, models.Article), article
     duplicate = create_article.sync(
         client=client, body=models.ArticlePost.from_dict(article_fields)

@@ -42,7 +42,6 @@ from claims_api.services import claims as claim_service
 from claims_api.services.article_versions import body_sha256, version_row
 from claims_api.services.events import event_row, record_events
 from claims_api.services.exports import review_document, reviews_by_claim
-from claims_api.services.imports.copy import insert_rows
 from claims_api.services.imports.decoding import decode_reviews
 from claims_api.services.revisions import (
     ANY_VERSION,
@@ -53,6 +52,7 @@ from claims_api.services.revisions import (
     creation_changes,
     snapshot_of,
 )
+from claims_api.services.rows import insert_rows
 from claims_api.services.sources import sources_for_urls
 from claims_api.services.urls import InvalidURL, normalize_url
 
