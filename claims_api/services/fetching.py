@@ -102,7 +102,11 @@ def fetch_page(
         if value
     }
     deadline = time.monotonic() + settings.timeout_seconds
-    current = httpx.URL(url)
+    try:
+        current = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        # A host that is no name (unpaired surrogates, a bad IDNA label): nothing to ask.
+        raise FetchRefused(f"{url!r} is not a URL that can be fetched ({error}).") from None
     with httpx.Client(
         timeout=httpx.Timeout(settings.timeout_seconds),
         follow_redirects=False,

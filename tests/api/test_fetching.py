@@ -310,6 +310,14 @@ def test_a_refused_connection_and_an_unknown_host_are_502_problems(
     assert unknown["reason"] == "dns" and "no-such-host.invalid" in unknown["detail"], unknown
 
 
+def test_a_url_whose_host_is_no_name_is_refused_not_a_server_error(client: FlaskClient) -> None:
+    """Found by schemathesis: a host of unpaired surrogates broke the URL parser (500)."""
+    body = '{"url": "http://\\udaed\\udfe8o\\u0099\\u00b3", "fetch": true}'
+    response = client.post("/articles", data=body, content_type="application/json")
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+
+
 # ------------------------------------------------------------------ SSRF
 
 
