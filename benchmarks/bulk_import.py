@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from benchmarks.corpus import write_jsonl
 from claims_api import create_app, migrations
@@ -48,18 +48,26 @@ def fresh_database(kind: str, folder: Path, name: str, postgres_url: str) -> str
     return target.render_as_string(hide_password=False)
 
 
+class StatementCounter:
+    """The SQL statements an engine sends (an executemany counts once), while listening."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.count = engine, 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        self.count += 1
+
+    def stop(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
 def timed_import(url: str, corpus: Path) -> tuple[float, int, int]:
     """Seconds the import (with its commit) took, statements issued, claims created."""
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         migrations.upgrade(db.engine)
-        statements = 0
-
-        def count(*_: Any) -> None:
-            nonlocal statements
-            statements += 1
-
-        event.listen(db.engine, "before_cursor_execute", count)
+        statements = StatementCounter(db.engine)
         report = ImportReport(corpus.name)
         started = time.perf_counter()
         with corpus.open("rb") as stream:
@@ -67,10 +75,10 @@ def timed_import(url: str, corpus: Path) -> tuple[float, int, int]:
             import_stream(stream, "jsonl", report, change, role=Role.ADMIN)
         db.session.commit()
         elapsed = time.perf_counter() - started
-        event.remove(db.engine, "before_cursor_execute", count)
+        statements.stop()
         assert report.error_count == 0, report.errors[:3]
         db.engine.dispose()
-    return elapsed, statements, report.counts["claims_created"]
+    return elapsed, statements.count, report.counts["claims_created"]
 
 
 def table_rows(url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:

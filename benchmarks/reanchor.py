@@ -21,9 +21,8 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
-from benchmarks.bulk_import import DEFAULT_POSTGRES, fresh_database
+from benchmarks.bulk_import import DEFAULT_POSTGRES, StatementCounter, fresh_database
 from claims_api import create_app, migrations
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
@@ -69,13 +68,7 @@ def measure(url: str, claims: int, rounds: int) -> dict[str, Any]:
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         migrations.upgrade(db.engine)
-        statements = 0
-
-        def count(*_: Any) -> None:
-            nonlocal statements
-            statements += 1
-
-        event.listen(db.engine, "before_cursor_execute", count)
+        statements = StatementCounter(db.engine)
     client = client_of(app)
     body = body_of(claims)
     with_claims = new_article(client, "https://bench.example/with-claims", body)
@@ -98,9 +91,9 @@ def measure(url: str, claims: int, rounds: int) -> dict[str, Any]:
         new_body = NOTE + body if round_ % 2 == 0 else body
         order = [("claims", with_claims), ("none", without)]
         for name, article_id in order if round_ % 2 == 0 else order[::-1]:
-            before = statements
+            before = statements.count
             times[name].append(edit(client, article_id, new_body))
-            sent[name].append(statements - before)
+            sent[name].append(statements.count - before)
     with app.app_context():
         db.engine.dispose()
     with_median, without_median = (statistics.median(times[name]) for name in ("claims", "none"))
