@@ -1,13 +1,22 @@
-"""Multi-row inserts for bulk paths: executemany on SQLite, COPY on PostgreSQL."""
+"""Set-based writes for bulk paths: a statement per table and batch, not per row.
+
+Inserts go with COPY on PostgreSQL and multi-row INSERTs on SQLite; updates as one
+UPDATE joined to the new values. Never an executemany: both drivers run one of
+those as a statement per row.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, FromClause, Integer, Table, func, select, text
 
 from claims_api.extensions import db
 from claims_api.models.base import json_text
+
+POSTGRES_PARAMETERS = 65_535
 
 
 def _is_json(column_type: Any) -> bool:
@@ -41,24 +50,36 @@ def _new_ids(connection: Any, table: Table, count: int, postgres: bool) -> list[
     return list(range(last + 1, last + 1 + count))
 
 
-def _executemany(connection: Any, table: Table, rows: list[dict[str, Any]]) -> None:
-    """One executemany on the DB-API cursor, each value passed through its column type's
-    bind processor once: what SQLAlchemy stores, without its per-row bookkeeping."""
-    dialect = connection.dialect
+def chunks(connection: Any, rows: list[Any], width: int) -> Iterator[list[Any]]:
+    """``rows`` in runs that fit one statement, each row ``width`` parameters: SQLite
+    binds at most its variable limit (32,766 since 3.32, 999 before), PostgreSQL 65,535."""
+    limit = POSTGRES_PARAMETERS
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    size = max(1, limit // width)
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _insert_values(connection: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Multi-row INSERT ... VALUES statements, as few as SQLite's variable limit allows
+    (not an executemany: SQLite runs one of those as a statement per row). Each value
+    goes through its column type's bind processor once: what SQLAlchemy stores,
+    without its per-row bookkeeping."""
     names = list(rows[0])
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
-    marks = ", ".join("?" * len(names))
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
-    connection.exec_driver_sql(
-        sql,
-        [
+    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
+    one = "(" + ", ".join("?" * len(names)) + ")"
+    for chunk in chunks(connection, rows, len(names)):
+        values = ", ".join([one] * len(chunk))
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES {values}",
             tuple(
                 process(row[name]) if process else row[name]
+                for row in chunk
                 for name, process in zip(names, processors, strict=True)
-            )
-            for row in rows
-        ],
-    )
+            ),
+        )
 
 
 def insert_rows(
@@ -67,8 +88,7 @@ def insert_rows(
     """Insert ``rows`` (all with the same keys) in one statement; their ids if asked.
 
     On PostgreSQL the ids are drawn from the table's sequence first and the rows
-    sent with COPY, the fastest way in; elsewhere one executemany (SQLAlchemy's
-    insertmanyvalues, with RETURNING in parameter order).
+    sent with COPY, the fastest way in; on SQLite multi-row INSERTs.
     """
     # A model's __table__ is typed as any FROM clause; it is always a Table.
     assert isinstance(model_table, Table)
@@ -82,7 +102,7 @@ def insert_rows(
         ids = _new_ids(connection, table, len(rows), postgres)
         rows = [{"id": row_id, **row} for row_id, row in zip(ids, rows, strict=True)]
     if not postgres:
-        _executemany(connection, table, rows)
+        _insert_values(connection, table, rows)
         return ids
     names = list(rows[0])
     types = [_pg_type(table.c[name].type) for name in names]
@@ -99,3 +119,35 @@ def insert_rows(
                     values[index] = json_text(values[index])
             copy.write_row(values)
     return ids
+
+
+def update_rows(model_table: FromClause, rows: list[dict[str, Any]]) -> None:
+    """Set columns of existing rows, each found by its ``id``, in one UPDATE joined to a
+    VALUES list of the new values (one per chunk of the database's parameter limit).
+
+    Every row has the same keys, ``id`` among them.
+    """
+    assert isinstance(model_table, Table)
+    table = model_table
+    if not rows:
+        return
+    connection = db.session.connection()
+    names = ["id", *(name for name in rows[0] if name != "id")]
+    types = [table.c[name].type.compile(connection.dialect) for name in names]
+    assignments = ", ".join(f"{name} = new_values.{name}" for name in names[1:])
+    for chunk in chunks(connection, rows, len(names)):
+        tuples, parameters = [], {}
+        for number, row in enumerate(chunk):
+            marks = [f":r{number}_{index}" for index in range(len(names))]
+            if number == 0:  # its casts type the VALUES columns (a bare NULL is text)
+                marks = [f"CAST({mark} AS {kind})" for mark, kind in zip(marks, types, strict=True)]
+            tuples.append("(" + ", ".join(marks) + ")")
+            parameters.update({f"r{number}_{index}": row[name] for index, name in enumerate(names)})
+        connection.execute(
+            text(
+                f"WITH new_values ({', '.join(names)}) AS (VALUES {', '.join(tuples)}) "
+                f"UPDATE {table.name} SET {assignments} FROM new_values "
+                f"WHERE {table.name}.id = new_values.id"
+            ),
+            parameters,
+        )

@@ -15,13 +15,11 @@ from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import SourceKind
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Precondition
+from claims_api.services.rows import chunks
 from claims_api.services.urls import InvalidURL, normalize_url
 
 CITATIONS_SHOWN = 100
 SOURCE_FIELDS = ("title", "publisher", "kind", "archived_url", "accessed_at")
-# Rows per multi-row INSERT of new sources: 9 values each, well inside SQLite's
-# 32,766 parameters per statement.
-INSERT_PAGE = 1000
 
 
 def checked_url(url: str, field: str = "url") -> str:
@@ -49,14 +47,15 @@ def create_source(data: dict[str, Any]) -> Source:
     url = checked_url(data["url"])
     _check_url_free(url)
     now = utcnow()
-    source = Source(url=url, created_at=now, updated_at=now, **_described(data))
+    source = Source(url=url, created_at=now, updated_at=now, **source_fields(data))
     db.session.add(source)
     db.session.flush()
     return source
 
 
-def _described(data: dict[str, Any]) -> dict[str, Any]:
-    """The descriptive fields present in ``data``, with the archive URL normalised."""
+def source_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The descriptive fields present in ``data``, with the archive URL normalised
+    (a 422 if it is not a URL)."""
     values = {name: data[name] for name in SOURCE_FIELDS if name in data}
     if values.get("archived_url") is not None:
         values["archived_url"] = checked_url(values["archived_url"], "archived_url")
@@ -78,9 +77,9 @@ def source_for_link(link: dict[str, Any]) -> Source:
 def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
     """The sources at these (normalised) URLs, creating those that are new.
 
-    New ones are written with multi-row INSERT ... ON CONFLICT DO NOTHING, one
-    statement per INSERT_PAGE sources (not one per source, as an executemany
-    sends them on PostgreSQL), so that two requests citing the same new URL at
+    New ones are written with multi-row INSERT ... ON CONFLICT DO NOTHING, as few
+    statements as the database's parameter limit allows (not one per source, as an
+    executemany sends them), so that two requests citing the same new URL at
     once both end up with the one row; the description given with a URL only
     applies when the source is created. The new rows go in URL order: two
     imports citing the same new URLs in opposite orders then take the
@@ -95,7 +94,7 @@ def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
         now = utcnow()
         rows = []
         for url in missing:
-            values = _described(described[url])
+            values = source_fields(described[url])
             rows.append(
                 {
                     "url": url,
@@ -107,8 +106,7 @@ def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
                 }
             )
         dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        for start in range(0, len(rows), INSERT_PAGE):
-            page = rows[start : start + INSERT_PAGE]
+        for page in chunks(db.session.connection(), rows, len(rows[0])):
             db.session.execute(dialect.insert(Source).values(page).on_conflict_do_nothing())
         found.update(
             (source.url, source)
@@ -152,7 +150,7 @@ def update_source(source_id: int, data: dict[str, Any], precondition: Preconditi
         url = checked_url(data["url"])
         _check_url_free(url, source)
         source.url = url
-    for name, value in _described(data).items():
+    for name, value in source_fields(data).items():
         setattr(source, name, value)
     if db.session.is_modified(source):
         source.updated_at = utcnow()
