@@ -50,7 +50,7 @@ def _new_ids(connection: Any, table: Table, count: int, postgres: bool) -> list[
     return list(range(last + 1, last + 1 + count))
 
 
-def chunks(connection: Any, rows: list[Any], width: int) -> Iterator[list[Any]]:
+def _chunks(connection: Any, rows: list[Any], width: int) -> Iterator[list[Any]]:
     """``rows`` in runs that fit one statement, each row ``width`` parameters: SQLite
     binds at most its variable limit (32,766 since 3.32, 999 before), PostgreSQL 65,535."""
     limit = POSTGRES_PARAMETERS
@@ -62,7 +62,9 @@ def chunks(connection: Any, rows: list[Any], width: int) -> Iterator[list[Any]]:
         yield rows[start : start + size]
 
 
-def _insert_values(connection: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+def _insert_values(
+    connection: Any, table: Table, rows: list[dict[str, Any]], suffix: str = ""
+) -> None:
     """Multi-row INSERT ... VALUES statements, as few as SQLite's variable limit allows
     (not an executemany: SQLite runs one of those as a statement per row). Each value
     goes through its column type's bind processor once: what SQLAlchemy stores,
@@ -70,10 +72,10 @@ def _insert_values(connection: Any, table: Table, rows: list[dict[str, Any]]) ->
     names = list(rows[0])
     processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
     one = "(" + ", ".join("?" * len(names)) + ")"
-    for chunk in chunks(connection, rows, len(names)):
+    for chunk in _chunks(connection, rows, len(names)):
         values = ", ".join([one] * len(chunk))
         connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES {values}",
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES {values}{suffix}",
             tuple(
                 process(row[name]) if process else row[name]
                 for row in chunk
@@ -121,6 +123,40 @@ def insert_rows(
     return ids
 
 
+def insert_missing_rows(model_table: FromClause, rows: list[dict[str, Any]]) -> None:
+    """Insert those of ``rows`` (all with the same keys) whose unique keys are free,
+    leaving the others as they are (ON CONFLICT DO NOTHING): two writers inserting
+    the same new row at once both end up with the one row.
+
+    PostgreSQL: one statement, each column sent as an array and unnested; SQLite:
+    multi-row INSERTs. Rows go in the order given (lock order, for callers that need
+    one). Each value goes through its column type's bind processor once.
+    """
+    assert isinstance(model_table, Table)
+    table = model_table
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        _insert_values(connection, table, rows, " ON CONFLICT DO NOTHING")
+        return
+    names = list(rows[0])
+    columns = []
+    for name in names:
+        column_type = table.c[name].type
+        process = column_type._cached_bind_processor(connection.dialect)
+        values = [row[name] for row in rows]
+        columns.append([process(value) for value in values] if process else values)
+    arrays = ", ".join(
+        f"CAST(%s AS {table.c[name].type.compile(connection.dialect)}[])" for name in names
+    )
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+        "ON CONFLICT DO NOTHING",
+        tuple(columns),
+    )
+
+
 def update_rows(model_table: FromClause, rows: list[dict[str, Any]]) -> None:
     """Set columns of existing rows, each found by its ``id``, in one UPDATE joined to a
     VALUES list of the new values (one per chunk of the database's parameter limit).
@@ -135,7 +171,7 @@ def update_rows(model_table: FromClause, rows: list[dict[str, Any]]) -> None:
     names = ["id", *(name for name in rows[0] if name != "id")]
     types = [table.c[name].type.compile(connection.dialect) for name in names]
     assignments = ", ".join(f"{name} = new_values.{name}" for name in names[1:])
-    for chunk in chunks(connection, rows, len(names)):
+    for chunk in _chunks(connection, rows, len(names)):
         tuples, parameters = [], {}
         for number, row in enumerate(chunk):
             marks = [f":r{number}_{index}" for index in range(len(names))]

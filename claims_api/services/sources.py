@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from claims_api.errors import Conflict, InvalidInput, NotFound
@@ -15,7 +14,7 @@ from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import SourceKind
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Precondition
-from claims_api.services.rows import chunks
+from claims_api.services.rows import insert_missing_rows
 from claims_api.services.urls import InvalidURL, normalize_url
 
 CITATIONS_SHOWN = 100
@@ -77,11 +76,10 @@ def source_for_link(link: dict[str, Any]) -> Source:
 def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
     """The sources at these (normalised) URLs, creating those that are new.
 
-    New ones are written with multi-row INSERT ... ON CONFLICT DO NOTHING, as few
-    statements as the database's parameter limit allows (not one per source, as an
-    executemany sends them), so that two requests citing the same new URL at
-    once both end up with the one row; the description given with a URL only
-    applies when the source is created. The new rows go in URL order: two
+    New ones are written with INSERT ... ON CONFLICT DO NOTHING, set-wise (not one
+    statement per source, as an executemany sends them), so that two requests citing
+    the same new URL at once both end up with the one row; the description given with
+    a URL only applies when the source is created. The new rows go in URL order: two
     imports citing the same new URLs in opposite orders then take the
     unique-index locks in one order and cannot deadlock.
     """
@@ -105,9 +103,7 @@ def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
                     "kind": values.get("kind") or SourceKind.OTHER,
                 }
             )
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        for page in chunks(db.session.connection(), rows, len(rows[0])):
-            db.session.execute(dialect.insert(Source).values(page).on_conflict_do_nothing())
+        insert_missing_rows(Source.__table__, rows)
         found.update(
             (source.url, source)
             for source in db.session.scalars(select(Source).where(Source.url.in_(missing)))
