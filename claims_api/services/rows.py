@@ -8,13 +8,14 @@ those as a statement per row.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, FromClause, Integer, Table, func, select, text
 
 from claims_api.extensions import db
-from claims_api.models.base import json_text
+from claims_api.models.base import UTCDateTime, json_text
 
 POSTGRES_PARAMETERS = 65_535
 
@@ -62,6 +63,23 @@ def _chunks(connection: Any, rows: list[Any], width: int) -> Iterator[list[Any]]
         yield rows[start : start + size]
 
 
+def _bind_processors(
+    connection: Any, table: Table, names: list[str]
+) -> list[Callable[[Any], Any] | None]:
+    """Each column's bind processor (None: the value goes as it is). A timestamp's is
+    cached: a batch's rows share theirs (the time of the write), and converting the
+    same one again for each of a 10,000-claim import's 80,000 timestamps took longer
+    than some of its inserts."""
+    processors: list[Callable[[Any], Any] | None] = []
+    for name in names:
+        column_type = table.c[name].type
+        process = column_type._cached_bind_processor(connection.dialect)
+        if process is not None and isinstance(column_type, UTCDateTime):
+            process = lru_cache(maxsize=256)(process)
+        processors.append(process)
+    return processors
+
+
 def _insert_values(
     connection: Any, table: Table, rows: list[dict[str, Any]], suffix: str = ""
 ) -> None:
@@ -70,7 +88,7 @@ def _insert_values(
     goes through its column type's bind processor once: what SQLAlchemy stores,
     without its per-row bookkeeping."""
     names = list(rows[0])
-    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
+    processors = _bind_processors(connection, table, names)
     one = "(" + ", ".join("?" * len(names)) + ")"
     for chunk in _chunks(connection, rows, len(names)):
         values = ", ".join([one] * len(chunk))
@@ -142,9 +160,7 @@ def insert_missing_rows(model_table: FromClause, rows: list[dict[str, Any]]) -> 
         return
     names = list(rows[0])
     columns = []
-    for name in names:
-        column_type = table.c[name].type
-        process = column_type._cached_bind_processor(connection.dialect)
+    for name, process in zip(names, _bind_processors(connection, table, names), strict=True):
         values = [row[name] for row in rows]
         columns.append([process(value) for value in values] if process else values)
     arrays = ", ".join(

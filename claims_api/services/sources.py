@@ -73,7 +73,9 @@ def source_for_link(link: dict[str, Any]) -> Source:
     return sources_for_urls({url: link})[url]
 
 
-def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
+def sources_for_urls(
+    described: dict[str, dict[str, Any]], *, in_given_order: bool = False
+) -> dict[str, Source]:
     """The sources at these (normalised) URLs, creating those that are new.
 
     New ones are written with INSERT ... ON CONFLICT DO NOTHING, set-wise (not one
@@ -81,13 +83,17 @@ def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
     the same new URL at once both end up with the one row; the description given with
     a URL only applies when the source is created. The new rows go in URL order: two
     imports citing the same new URLs in opposite orders then take the
-    unique-index locks in one order and cannot deadlock.
+    unique-index locks in one order and cannot deadlock. ``in_given_order``: in the
+    order of ``described`` instead, as an export's source records stand (in id order:
+    a restore gives them their ids back in that order).
     """
     found = {
         source.url: source
         for source in db.session.scalars(select(Source).where(Source.url.in_(described)))
     }
-    missing = sorted(url for url in described if url not in found)
+    missing = [url for url in described if url not in found]
+    if not in_given_order:
+        missing.sort()
     if missing:
         now = utcnow()
         rows = []

@@ -196,9 +196,11 @@ def _write_sources(records: list[PendingSource], report: ImportReport) -> None:
             valid.append((item, url))
     if not valid:
         return
-    urls = {url: item.fields for item, url in reversed(valid)}  # the first record describes
+    urls: dict[str, dict[str, Any]] = {}
+    for item, url in valid:
+        urls.setdefault(url, item.fields)  # the first record of a URL describes it
     seen = set(db.session.scalars(select(Source.url).where(Source.url.in_(urls))))
-    sources_for_urls(urls)
+    sources_for_urls(urls, in_given_order=True)
     for _, url in valid:
         report.counts["sources_unchanged" if url in seen else "sources_created"] += 1
         seen.add(url)
