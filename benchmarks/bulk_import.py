@@ -43,8 +43,16 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/claims_bench"
 
 
 def fresh_database(kind: str, folder: Path, name: str, postgres_url: str) -> str:
+    """The URL of an empty database ``name`` (any left from an earlier round dropped)."""
     if kind == "sqlite":
-        return f"sqlite:///{folder / f'{name}.sqlite3'}"
+        path = folder / f"{name}.sqlite3"
+        for leftover in (
+            path,
+            path.with_name(f"{path.name}-wal"),
+            path.with_name(f"{path.name}-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
     target = make_url(postgres_url).set(database=f"{make_url(postgres_url).database}_{name}")
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
