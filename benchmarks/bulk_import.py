@@ -1,13 +1,16 @@
 """Bulk import against the raw driver, on SQLite and PostgreSQL.
 
-    python -m benchmarks.bulk_import [--articles 5000] [--claims-per-article 20]
+    python -m benchmarks.bulk_import [--articles 5000] [--claims-per-article 20] [--rounds 3]
 
 For each database: import a generated corpus (two source links per claim) with
-the service's import code, then load exactly the rows it wrote into the same
-(freshly migrated) tables with the raw driver alone (sqlite3 executemany;
-psycopg COPY), and print raw_time / import_time. Also: SQL statements issued
-per 1,000 claims, and the peak RSS of `claims-api import` for 10,000 and
-100,000 claims. Prints figures; asserts nothing.
+the service's import code, and load exactly the rows it wrote (every table it
+fills: events and article versions too) into the same freshly migrated tables
+with the raw driver alone (sqlite3 executemany; psycopg COPY). The two alternate,
+``--rounds`` times each, and the medians give raw_time / import_time. Also: the
+statements the database received per 1,000 claims (one more import, traced:
+see benchmarks/statements.py for what counts), and the peak RSS of
+`claims-api import` for a tenth of the corpus and all of it. Prints figures;
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,22 +27,32 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import create_engine, make_url, text
 
 from benchmarks.corpus import write_jsonl
+from benchmarks.statements import StatementCounter
 from claims_api import create_app, migrations
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.services.imports import ImportReport, import_stream
 from claims_api.services.revisions import Change
 
-TABLES = ["articles", "sources", "claims", "claim_tags", "claim_sources", "revisions"]
+# Every table of the schema, parents first; those the import leaves empty are skipped.
+TABLES = [table.name for table in db.metadata.sorted_tables]
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/claims_bench"
 
 
 def fresh_database(kind: str, folder: Path, name: str, postgres_url: str) -> str:
+    """The URL of an empty database ``name`` (any left from an earlier round dropped)."""
     if kind == "sqlite":
-        return f"sqlite:///{folder / f'{name}.sqlite3'}"
+        path = folder / f"{name}.sqlite3"
+        for leftover in (
+            path,
+            path.with_name(f"{path.name}-wal"),
+            path.with_name(f"{path.name}-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
     target = make_url(postgres_url).set(database=f"{make_url(postgres_url).database}_{name}")
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -48,26 +62,14 @@ def fresh_database(kind: str, folder: Path, name: str, postgres_url: str) -> str
     return target.render_as_string(hide_password=False)
 
 
-class StatementCounter:
-    """The SQL statements an engine sends (an executemany counts once), while listening."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine, self.count = engine, 0
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *_: Any) -> None:
-        self.count += 1
-
-    def stop(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._seen)
-
-
-def timed_import(url: str, corpus: Path) -> tuple[float, int, int]:
-    """Seconds the import (with its commit) took, statements issued, claims created."""
+def timed_import(url: str, corpus: Path, *, counted: bool = False) -> tuple[float, int, int]:
+    """Seconds the import (with its commit) took, statements sent (when ``counted``: the
+    count's tracing slows the import, so a timed run is never a counted one), claims
+    created."""
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         migrations.upgrade(db.engine)
-        statements = StatementCounter(db.engine)
+        statements = StatementCounter(db.engine) if counted else None
         report = ImportReport(corpus.name)
         started = time.perf_counter()
         with corpus.open("rb") as stream:
@@ -75,10 +77,13 @@ def timed_import(url: str, corpus: Path) -> tuple[float, int, int]:
             import_stream(stream, "jsonl", report, change, role=Role.ADMIN)
         db.session.commit()
         elapsed = time.perf_counter() - started
-        statements.stop()
+        sent = 0
+        if statements is not None:
+            sent = statements.count
+            statements.stop()
         assert report.error_count == 0, report.errors[:3]
         db.engine.dispose()
-    return elapsed, statements.count, report.counts["claims_created"]
+    return elapsed, sent, report.counts["claims_created"]
 
 
 def table_rows(url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
@@ -90,6 +95,7 @@ def table_rows(url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
             cursor = connection.execute(f"SELECT * FROM {table}")
             rows[table] = ([column[0] for column in cursor.description], cursor.fetchall())
         connection.close()
+        return {table: found for table, found in rows.items() if found[1]}
         return rows
     with psycopg.connect(
         make_url(url).set(drivername="postgresql").render_as_string(False)
@@ -97,7 +103,7 @@ def table_rows(url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
         for table in TABLES:
             cursor = connection.execute(f"SELECT * FROM {table}")
             rows[table] = ([column.name for column in cursor.description], cursor.fetchall())
-    return rows
+    return {table: found for table, found in rows.items() if found[1]}
 
 
 def timed_raw_load(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
@@ -113,8 +119,7 @@ def timed_raw_load(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ..
         connection.execute("PRAGMA foreign_keys = ON")
         started = time.perf_counter()
         connection.execute("BEGIN IMMEDIATE")
-        for table in TABLES:
-            columns, values = rows[table]
+        for table, (columns, values) in rows.items():
             marks = ", ".join("?" * len(columns))
             connection.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values
@@ -130,8 +135,7 @@ def timed_raw_load(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ..
     ) as connection:
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            for table in TABLES:
-                columns, values = rows[table]
+            for table, (columns, values) in rows.items():
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in values:
                         copy.write_row([Jsonb(v) if isinstance(v, dict | list) else v for v in row])
@@ -166,6 +170,7 @@ def main() -> None:
     )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
@@ -196,17 +201,36 @@ def main() -> None:
                     f" (ratio {large_rss / small_rss:.2f})"
                 )
         for kind in kinds:
-            imported = fresh_database(kind, folder, "import", options.postgres_url)
-            seconds, statements, created = timed_import(imported, corpus)
-            raw = timed_raw_load(
-                fresh_database(kind, folder, "raw", options.postgres_url), table_rows(imported)
-            )
-            per_thousand = statements / (created / 1000)
-            print(
-                f"{kind:10} import {seconds:7.2f} s ({created / seconds:,.0f} claims/s)"
-                f"  raw {raw:6.2f} s  raw/import {raw / seconds:.2f}"
-                f"  statements per 1,000 claims {per_thousand:.1f}"
-            )
+            print(compare(kind, folder, corpus, options.postgres_url, options.rounds))
+
+
+def compare(kind: str, folder: Path, corpus: Path, postgres_url: str, rounds: int) -> str:
+    """Import and raw load in alternating order, ``rounds`` times each; medians."""
+    counted = fresh_database(kind, folder, "counted", postgres_url)
+    _, statements, created = timed_import(counted, corpus, counted=True)
+    rows = table_rows(counted)
+    imports: list[float] = []
+    raws: list[float] = []
+    for round_ in range(rounds):
+        steps = [
+            lambda: imports.append(
+                timed_import(fresh_database(kind, folder, "import", postgres_url), corpus)[0]
+            ),
+            lambda: raws.append(
+                timed_raw_load(fresh_database(kind, folder, "raw", postgres_url), rows)
+            ),
+        ]
+        for step in steps if round_ % 2 == 0 else steps[::-1]:
+            step()
+    seconds, raw = statistics.median(imports), statistics.median(raws)
+    ratios = sorted(r / i for r, i in zip(raws, imports, strict=True))
+    return (
+        f"{kind:10} import {seconds:7.2f} s ({created / seconds:,.0f} claims/s)"
+        f"  raw {raw:6.2f} s  raw/import {raw / seconds:.2f}"
+        f" (rounds {ratios[0]:.2f}..{ratios[-1]:.2f}, {rounds} rounds, medians)"
+        f"  statements per 1,000 claims {statements / (created / 1000):.1f}"
+        f"  tables {len(rows)}"
+    )
 
 
 if __name__ == "__main__":

@@ -83,10 +83,23 @@ def _claim_sentence(rng: random.Random, index: int) -> tuple[str, dict[str, Any]
     return sentence, claim
 
 
+RARE_TAG = "Kaliningrad"
+RARE_WORD = "Kaliningrad"  # in no other claim's text
+
+
 def article_documents(
-    articles: int, claims_per_article: int, *, sources: int = 2_000, seed: int = 7
+    articles: int,
+    claims_per_article: int,
+    *,
+    sources: int = 2_000,
+    seed: int = 7,
+    rare_every: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """``articles`` documents of ``claims_per_article`` claims, two source links each."""
+    """``articles`` documents of ``claims_per_article`` claims, two source links each.
+
+    ``rare_every``: every so many claims also carry the tag RARE_TAG and the word
+    RARE_WORD in their text (a filter matching a known share of rows, 1% for 100).
+    """
     rng = random.Random(seed)
     for number in range(articles):
         sentences, claims = [], []
@@ -96,11 +109,14 @@ def article_documents(
             claims.append(claim)
         body = f"Dispatch {number}.\n\n" + " ".join(sentences) + "\n"
         position = len(f"Dispatch {number}.\n\n")
-        for sentence, claim in zip(sentences, claims, strict=True):
+        for offset, (sentence, claim) in enumerate(zip(sentences, claims, strict=True)):
             start, end = position, position + len(sentence)
             claim["quote"] = {"exact": sentence, "start": start, "end": end}
             claim["key"] = f"c{start}"
             claim["tags"] = sorted(rng.sample(TAGS, 2))
+            if rare_every and (number * claims_per_article + offset) % rare_every == 0:
+                claim["tags"] = sorted([*claim["tags"], RARE_TAG])
+                claim["text"] += f" Also {RARE_WORD}."
             claim["status"] = rng.choice(STATUSES)
             picked = rng.sample(range(sources), 2)
             claim["sources"] = [

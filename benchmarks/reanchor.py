@@ -22,7 +22,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from benchmarks.bulk_import import DEFAULT_POSTGRES, StatementCounter, fresh_database
+from benchmarks.bulk_import import DEFAULT_POSTGRES, fresh_database
+from benchmarks.statements import StatementCounter
 from claims_api import create_app, migrations
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role

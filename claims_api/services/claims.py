@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import selectinload
 
 from claims_api import workflow
@@ -25,7 +25,7 @@ from claims_api.schemas.claims import VERDICT_FIELDS
 from claims_api.services.anchoring import anchor_quote
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Change, Precondition, record_revision, snapshot_of
-from claims_api.services.search import contains_text
+from claims_api.services.search import contains_text, planned
 from claims_api.services.sources import source_for_link
 
 # What a claim is read with: a fixed number of queries whatever the page size.
@@ -394,8 +394,10 @@ def unlink_source(
 
 
 def has_tag(name: str) -> ColumnElement[bool]:
-    """Claims tagged ``name`` (served by the (tag, claim_id) index)."""
-    return Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == name))
+    """Claims tagged ``name``: a correlated EXISTS, one probe of the (tag, claim_id) index
+    per claim, so the database walks the page's keyset index in order and stops when the
+    page is full (an IN over the tagged claims collected and sorted every one of them)."""
+    return exists().where(ClaimTag.tag == planned(name), ClaimTag.claim_id == Claim.id)
 
 
 def list_claims(

@@ -1,4 +1,5 @@
-"""Substring search served by an index on both databases.
+"""Substring search served by an index on both databases, and filter values planned
+for what they are.
 
 PostgreSQL: ILIKE over pg_trgm GIN indexes. SQLite: an FTS5 table with the
 trigram tokenizer, kept in step with its table by triggers (see the migration).
@@ -7,7 +8,7 @@ Both match case-insensitively and need at least three characters.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, column, or_, text
+from sqlalchemy import ColumnElement, Integer, String, column, literal, or_, text
 
 from claims_api.extensions import db
 from claims_api.models import Article, Claim
@@ -22,12 +23,36 @@ def fts_table(model: type[Claim] | type[Article]) -> str:
     return f"{model.__tablename__}_fts"
 
 
+def planned(value: str) -> ColumnElement[str]:
+    """``value`` for a filter whose cost depends on it (a tag, a searched word), written
+    into the statement on PostgreSQL rather than bound.
+
+    With a bound value, PostgreSQL may settle on one generic plan for every value
+    (psycopg prepares a statement run 5 times; the server then stops planning for
+    each value), and the plan that suits a common value, walking the page's index
+    until the page is full, walks all of it for a rare one. A literal is planned for
+    itself: a rare value then collects its few rows from its own index. The literal
+    is rendered by SQLAlchemy with the dialect's quoting; text that could not be
+    stored (NUL) never reaches a filter (schemas/common.py).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return literal(value, String(), literal_execute=True)
+    return literal(value, String())
+
+
 def contains_text(model: type[Claim] | type[Article], q: str) -> ColumnElement[bool]:
-    """A condition: any of the model's searched columns contains ``q``."""
+    """A condition: any of the model's searched columns contains ``q``.
+
+    On SQLite a membership test against the FTS5 matches: the list of matching rowids is
+    built once, and ``id + 0`` (an expression, not the column) keeps SQLite from
+    looking each match up by rowid and sorting them all: it walks the page's keyset
+    index in order instead and stops when the page is full. (A correlated EXISTS probe
+    of the FTS table per row costs far more than a row: the full-text query runs again.)
+    """
     names = SEARCHED_COLUMNS[model]
     if db.session.get_bind().dialect.name == "postgresql":
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        pattern = planned(f"%{escaped}%")
         return or_(*(getattr(model, name).ilike(pattern, escape="\\") for name in names))
     phrase = '"' + q.replace('"', '""') + '"'
     table = fts_table(model)
@@ -36,4 +61,4 @@ def contains_text(model: type[Claim] | type[Article], q: str) -> ColumnElement[b
         .bindparams(phrase=phrase)
         .columns(column("rowid", Integer))
     )
-    return model.id.in_(matching)
+    return (model.id + 0).in_(matching)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from claims_api.errors import Conflict, InvalidInput, NotFound
@@ -15,13 +14,11 @@ from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import SourceKind
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Precondition
+from claims_api.services.rows import insert_missing_rows
 from claims_api.services.urls import InvalidURL, normalize_url
 
 CITATIONS_SHOWN = 100
 SOURCE_FIELDS = ("title", "publisher", "kind", "archived_url", "accessed_at")
-# Rows per multi-row INSERT of new sources: 9 values each, well inside SQLite's
-# 32,766 parameters per statement.
-INSERT_PAGE = 1000
 
 
 def checked_url(url: str, field: str = "url") -> str:
@@ -49,14 +46,15 @@ def create_source(data: dict[str, Any]) -> Source:
     url = checked_url(data["url"])
     _check_url_free(url)
     now = utcnow()
-    source = Source(url=url, created_at=now, updated_at=now, **_described(data))
+    source = Source(url=url, created_at=now, updated_at=now, **source_fields(data))
     db.session.add(source)
     db.session.flush()
     return source
 
 
-def _described(data: dict[str, Any]) -> dict[str, Any]:
-    """The descriptive fields present in ``data``, with the archive URL normalised."""
+def source_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The descriptive fields present in ``data``, with the archive URL normalised
+    (a 422 if it is not a URL)."""
     values = {name: data[name] for name in SOURCE_FIELDS if name in data}
     if values.get("archived_url") is not None:
         values["archived_url"] = checked_url(values["archived_url"], "archived_url")
@@ -75,27 +73,32 @@ def source_for_link(link: dict[str, Any]) -> Source:
     return sources_for_urls({url: link})[url]
 
 
-def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
+def sources_for_urls(
+    described: dict[str, dict[str, Any]], *, in_given_order: bool = False
+) -> dict[str, Source]:
     """The sources at these (normalised) URLs, creating those that are new.
 
-    New ones are written with multi-row INSERT ... ON CONFLICT DO NOTHING, one
-    statement per INSERT_PAGE sources (not one per source, as an executemany
-    sends them on PostgreSQL), so that two requests citing the same new URL at
-    once both end up with the one row; the description given with a URL only
-    applies when the source is created. The new rows go in URL order: two
+    New ones are written with INSERT ... ON CONFLICT DO NOTHING, set-wise (not one
+    statement per source, as an executemany sends them), so that two requests citing
+    the same new URL at once both end up with the one row; the description given with
+    a URL only applies when the source is created. The new rows go in URL order: two
     imports citing the same new URLs in opposite orders then take the
-    unique-index locks in one order and cannot deadlock.
+    unique-index locks in one order and cannot deadlock. ``in_given_order``: in the
+    order of ``described`` instead, as an export's source records stand (in id order:
+    a restore gives them their ids back in that order).
     """
     found = {
         source.url: source
         for source in db.session.scalars(select(Source).where(Source.url.in_(described)))
     }
-    missing = sorted(url for url in described if url not in found)
+    missing = [url for url in described if url not in found]
+    if not in_given_order:
+        missing.sort()
     if missing:
         now = utcnow()
         rows = []
         for url in missing:
-            values = _described(described[url])
+            values = source_fields(described[url])
             rows.append(
                 {
                     "url": url,
@@ -106,10 +109,7 @@ def sources_for_urls(described: dict[str, dict[str, Any]]) -> dict[str, Source]:
                     "kind": values.get("kind") or SourceKind.OTHER,
                 }
             )
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        for start in range(0, len(rows), INSERT_PAGE):
-            page = rows[start : start + INSERT_PAGE]
-            db.session.execute(dialect.insert(Source).values(page).on_conflict_do_nothing())
+        insert_missing_rows(Source.__table__, rows)
         found.update(
             (source.url, source)
             for source in db.session.scalars(select(Source).where(Source.url.in_(missing)))
@@ -152,7 +152,7 @@ def update_source(source_id: int, data: dict[str, Any], precondition: Preconditi
         url = checked_url(data["url"])
         _check_url_free(url, source)
         source.url = url
-    for name, value in _described(data).items():
+    for name, value in source_fields(data).items():
         setattr(source, name, value)
     if db.session.is_modified(source):
         source.updated_at = utcnow()

@@ -1,8 +1,9 @@
 """A bulk import sends a fixed number of statements per batch, however many records it holds.
 
-Counted at the driver: every statement SQLAlchemy hands the DB-API cursor (an
-executemany counts once: SQLite runs it in-process), and on PostgreSQL every COPY,
-which goes to psycopg's own cursor.
+Counted at the driver: every statement SQLAlchemy hands the DB-API cursor, each row
+of an executemany as one (both drivers run it as a statement per row: psycopg 3
+pipelines them, SQLite steps them), and on PostgreSQL every COPY, which goes to
+psycopg's own cursor and counts once however many rows it carries.
 """
 
 from __future__ import annotations
@@ -19,39 +20,45 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from claims_api.extensions import db
-from tests.factories import check
+from tests.factories import check, client_for
 from tests.imports.helpers import post_import, row_counts
 
 NDJSON = "application/x-ndjson"
 SOURCES = "https://sources.example.org"
 
 
-def records(count: int, tag: str) -> str:
-    """``count`` articles of one claim each, citing two new sources."""
-    return "".join(
-        json.dumps(
-            {
-                "article": {"url": f"https://news.example.org/{tag}/{n}", "title": f"Story {n}"},
-                "claims": [
-                    {
-                        "key": "main",
-                        "text": f"Claim of story {n}.",
-                        "kind": "other",
-                        "tags": ["bulk"],
-                        "sources": [
-                            {"url": f"https://sources.example.org/{tag}/{n}", "stance": "supports"},
-                            {
-                                "url": f"https://sources.example.org/{tag}/{n}/b",
-                                "stance": "refutes",
-                            },
-                        ],
-                    }
-                ],
-            }
-        )
-        + "\n"
-        for n in range(count)
-    )
+def records(count: int, tag: str, *, reviewed: bool = False) -> str:
+    """``count`` articles of one claim each, citing two new sources, each record followed
+    by a source record of a source no claim cites; ``reviewed``: each claim with a public
+    review (an admin's load) whose evidence is a third new source."""
+    review = {
+        "reviewer": "rita",
+        "from_status": "in_review",
+        "to_status": "verified",
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "rationale": "Checked.",
+        "published_at": "2026-01-01T00:00:00+00:00",
+        "public": True,
+    }
+    lines = []
+    for n in range(count):
+        claim: dict[str, Any] = {
+            "key": "main",
+            "text": f"Claim of story {n}.",
+            "kind": "other",
+            "tags": ["bulk"],
+            "sources": [
+                {"url": f"{SOURCES}/{tag}/{n}", "stance": "supports"},
+                {"url": f"{SOURCES}/{tag}/{n}/b", "stance": "refutes"},
+            ],
+        }
+        if reviewed:
+            evidence = [{"url": f"{SOURCES}/{tag}/{n}/evidence", "stance": "supports"}]
+            claim |= {"status": "verified", "reviews": [{**review, "evidence": evidence}]}
+        article = {"url": f"https://news.example.org/{tag}/{n}", "title": f"Story {n}"}
+        lines.append(json.dumps({"article": article, "claims": [claim]}))
+        lines.append(json.dumps({"source": {"url": f"{SOURCES}/{tag}/{n}/uncited"}}))
+    return "".join(line + "\n" for line in lines)
 
 
 @contextmanager
@@ -59,7 +66,8 @@ def statements_sent(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[lis
     sent: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool):
-        sent.append(("executemany " if many else "") + " ".join(statement.split()[:3]))
+        words = " ".join(statement.split()[:3])
+        sent.extend([f"executemany {words}"] * len(parameters) if many else [words])
 
     real_copy = psycopg.Cursor.copy
 
@@ -78,22 +86,47 @@ def statements_sent(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[lis
             event.remove(engine, "before_cursor_execute", record)
 
 
+def imported(client: FlaskClient, body: str) -> dict[str, Any]:
+    report = check(post_import(client, body, NDJSON), 201)
+    assert report["errors"] == [], report["errors"][:3]
+    return report
+
+
 def test_50_or_500_records_send_the_same_statements(
     app: Flask, client: FlaskClient, dialect: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The first request checks the schema's migration once per process: not counted.
-    check(post_import(client, records(1, "warm-up"), NDJSON), 201)
+    imported(client, records(1, "warm-up"))
     with statements_sent(app, monkeypatch) as few:
-        check(post_import(client, records(50, "few"), NDJSON), 201)
+        imported(client, records(50, "few"))
     with statements_sent(app, monkeypatch) as many:
-        check(post_import(client, records(500, "many"), NDJSON), 201)
+        report = imported(client, records(500, "many"))
 
-    assert row_counts(app)["sources"] == 2 * 551, "every cited source was created"
+    assert report["counts"]["sources_created"] == 500, report["counts"]
+    assert row_counts(app)["sources"] == 3 * 551, "every cited and uncited source was created"
     assert len(many) == len(few), (
         f"{len(few)} statements for 50 records, {len(many)} for 500: {few} / {many}"
     )
-    if dialect == "postgresql":
-        # On PostgreSQL an executemany is one statement per row on the wire.
-        assert not [text for text in many if text.startswith("executemany")], many
+    assert not [text for text in many if text.startswith("executemany")], many
     inserts = [text for text in many if "INSERT INTO sources" in text]
-    assert len(inserts) == 1, f"new sources should go in one statement: {inserts}"
+    assert len(inserts) == 2, f"new sources should go in one statement per kind: {inserts}"
+
+
+def test_an_admins_load_with_reviews_sends_the_same_statements_for_50_or_500(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = client_for(app)
+    imported(admin, records(1, "warm-up", reviewed=True))
+    with statements_sent(app, monkeypatch) as few:
+        imported(admin, records(50, "few", reviewed=True))
+    with statements_sent(app, monkeypatch) as many:
+        imported(admin, records(500, "many", reviewed=True))
+
+    assert len(many) == len(few), (
+        f"{len(few)} statements for 50 records, {len(many)} for 500: {few} / {many}"
+    )
+    assert not [text for text in many if text.startswith("executemany")], many
+    claims = check(admin.get("/claims?limit=200"), 200)["items"]
+    assert all(claim["published_review_id"] is not None for claim in claims), [
+        claim for claim in claims if claim["published_review_id"] is None
+    ][:1]

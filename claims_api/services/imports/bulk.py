@@ -17,7 +17,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text, tuple_, update
+from sqlalchemy import select, text, tuple_
 
 from claims_api import workflow
 from claims_api.errors import DomainError, InvalidInput
@@ -52,8 +52,8 @@ from claims_api.services.revisions import (
     creation_changes,
     snapshot_of,
 )
-from claims_api.services.rows import insert_rows
-from claims_api.services.sources import sources_for_urls
+from claims_api.services.rows import insert_rows, update_rows
+from claims_api.services.sources import source_fields, sources_for_urls
 from claims_api.services.urls import InvalidURL, normalize_url
 
 if TYPE_CHECKING:
@@ -181,19 +181,29 @@ def write_batch(
 
 
 def _write_sources(records: list[PendingSource], report: ImportReport) -> None:
-    """Create the sources of source records that are new; an existing one is left as it
-    is (it is edited at /sources/{id}), as when a link names it."""
+    """Create the sources of source records that are new, all in one go; an existing one
+    is left as it is (it is edited at /sources/{id}), as when a link names it."""
+    valid: list[tuple[PendingSource, str]] = []
     for item in records:
         try:
             url = _normalized(item.fields["url"])
-            existed = db.session.scalar(select(Source.id).where(Source.url == url)) is not None
-            sources_for_urls({url: item.fields})
+            source_fields(item.fields)
         except InvalidURL as error:
             report.add_error(item.location, str(error), "source.url")
         except DomainError as error:
             report.add_domain_error(item.location, error.within("source"))
         else:
-            report.counts["sources_unchanged" if existed else "sources_created"] += 1
+            valid.append((item, url))
+    if not valid:
+        return
+    urls: dict[str, dict[str, Any]] = {}
+    for item, url in valid:
+        urls.setdefault(url, item.fields)  # the first record of a URL describes it
+    seen = set(db.session.scalars(select(Source.url).where(Source.url.in_(urls))))
+    sources_for_urls(urls, in_given_order=True)
+    for _, url in valid:
+        report.counts["sources_unchanged" if url in seen else "sources_created"] += 1
+        seen.add(url)
 
 
 def _gated(
@@ -695,9 +705,8 @@ def _insert_reviews(claim_ids: list[int], new_claims: list[NewClaim]) -> dict[in
         for row, review_id, is_public in zip(rows, review_ids, public, strict=True)
         if is_public
     }
-    if published:
-        db.session.execute(
-            update(Claim),
-            [{"id": claim, "published_review_id": review} for claim, review in published.items()],
-        )
+    update_rows(
+        Claim.__table__,
+        [{"id": claim, "published_review_id": review} for claim, review in published.items()],
+    )
     return published

@@ -1,0 +1,196 @@
+"""Filter and search pages at two table sizes: does their cost grow with the table?
+
+    python -m benchmarks.filters [--sizes 10000,100000] [--rounds 5] [--keep DIR]
+
+For each database: import the corpus of benchmarks/corpus.py at each size (one claim
+in 100 carries the tag and word RARE_TAG / RARE_WORD, about 28% of claims carry each
+common tag), then request each filtered page through the app's test client, the
+sizes alternating round by round, and print the median SQL time of the request (the
+time its statements spend in the driver), its median whole time, and the
+larger / smaller ratio of the SQL times: about 1 when a page costs what its rows
+cost, whatever the table holds. "deep" pages start from a cursor half-way down the
+table. With --keep the corpora stay in DIR (and PostgreSQL databases) and are reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import create_engine, event, func, make_url, select, text
+
+from benchmarks.bulk_import import DEFAULT_POSTGRES, fresh_database
+from benchmarks.corpus import RARE_TAG, RARE_WORD, write_jsonl
+from claims_api import create_app, migrations
+from claims_api.extensions import db
+from claims_api.models import Claim
+from claims_api.models.vocabulary import Role
+from claims_api.services.claims import CLAIM_SORT_COLUMNS
+from claims_api.services.imports import ImportReport, import_stream
+from claims_api.services.pagination import SortOrder, encode_cursor
+from claims_api.services.revisions import Change
+
+CLAIMS_PER_ARTICLE = 20
+PAGES = [
+    ("tag, common", "/claims?tag=NATO&limit=50"),
+    ("tag, 1%", f"/claims?tag={RARE_TAG}&limit=50"),
+    ("q, common", "/claims?q=NATO&limit=50"),
+    ("q, 1%", f"/claims?q={RARE_WORD}&limit=50"),
+    ("tag, common, deep", "/claims?tag=NATO&limit=50&cursor={deep}"),
+    ("tag, 1%, deep", f"/claims?tag={RARE_TAG}&limit=50&cursor={{deep}}"),
+    ("q, common, deep", "/claims?q=NATO&limit=50&cursor={deep}"),
+    ("q, 1%, deep", f"/claims?q={RARE_WORD}&limit=50&cursor={{deep}}"),
+    ("tag + status + q", "/claims?tag=NATO&status=verified&q=NATO&limit=50"),
+    ("review queue, tag 1%", f"/review-queue?tag={RARE_TAG}&limit=50"),
+    ("articles, q", "/articles?q=Blinken&limit=50"),
+]
+
+
+def build(url: str, claims: int, folder: Path) -> None:
+    """Migrate and import ``claims`` claims of the corpus, unless done before."""
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        migrations.upgrade(db.engine)
+        if db.session.scalar(select(func.count()).select_from(Claim)) == claims:
+            return
+        corpus = write_jsonl(
+            folder / f"filters-{claims}.jsonl",
+            claims // CLAIMS_PER_ARTICLE,
+            CLAIMS_PER_ARTICLE,
+            rare_every=100,
+        )
+        report = ImportReport(corpus.name)
+        with corpus.open("rb") as stream:
+            import_stream(stream, "jsonl", report, Change("benchmark"), role=Role.ADMIN)
+        db.session.commit()
+        assert report.error_count == 0, report.errors[:3]
+        if db.engine.dialect.name == "postgresql":
+            # What autovacuum does soon after a load: planner statistics, visibility map.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as raw:
+                raw.exec_driver_sql("VACUUM ANALYZE")
+        db.engine.dispose()
+
+
+def database_url(kind: str, folder: Path, claims: int, postgres_url: str, keep: bool) -> str:
+    name = f"filters_{claims}"
+    if kind == "sqlite":
+        return f"sqlite:///{folder / f'{name}.sqlite3'}"
+    if keep:
+        target = make_url(postgres_url)
+        target = target.set(database=f"{target.database}_{name}")
+        admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            ).scalar()
+            if not found:
+                connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+        admin.dispose()
+        return target.render_as_string(hide_password=False)
+    return fresh_database(kind, folder, name, postgres_url)
+
+
+@contextmanager
+def sql_time(app: Flask) -> Iterator[list[float]]:
+    """Seconds spent in the driver by each statement run meanwhile."""
+    spent: list[float] = []
+    started: list[float] = []
+
+    def before(*_: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(*_: Any) -> None:
+        spent.append(time.perf_counter() - started.pop())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield spent
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+class Target:
+    """One database of one size, ready to be requested."""
+
+    def __init__(self, url: str) -> None:
+        self.app = create_app({"DATABASE_URL": url})
+        self.client = self.app.test_client()
+        with self.app.app_context():
+            total = db.session.scalar(select(func.count()).select_from(Claim)) or 0
+            middle = db.session.get(Claim, total // 2)
+            order = SortOrder.parse("created_at", CLAIM_SORT_COLUMNS, Claim.id)
+            self.deep = encode_cursor(order, middle)
+
+    def request(self, path: str) -> tuple[float, float]:
+        """SQL seconds and whole seconds of one request."""
+        with sql_time(self.app) as spent:
+            started = time.perf_counter()
+            response = self.client.get(path.format(deep=self.deep))
+            whole = time.perf_counter() - started
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        assert response.get_json()["items"], f"{path} found nothing"
+        return sum(spent), whole
+
+
+def measure(targets: dict[int, Target], rounds: int) -> Iterator[str]:
+    sizes = sorted(targets)
+    for name, path in PAGES:
+        for target in targets.values():
+            target.request(path)  # warm: plans, caches
+        sql: dict[int, list[float]] = {size: [] for size in sizes}
+        whole: dict[int, list[float]] = {size: [] for size in sizes}
+        for round_ in range(rounds):
+            for size in sizes if round_ % 2 == 0 else sizes[::-1]:
+                seconds, total = targets[size].request(path)
+                sql[size].append(seconds)
+                whole[size].append(total)
+        medians = {size: statistics.median(sql[size]) for size in sizes}
+        figures = "  ".join(
+            f"{size // 1000}k: SQL {medians[size] * 1000:7.2f} ms"
+            f" (request {statistics.median(whole[size]) * 1000:6.1f} ms)"
+            for size in sizes
+        )
+        ratio = medians[sizes[-1]] / medians[sizes[0]]
+        yield f"  {name:22} {figures}  SQL {sizes[-1] // 1000}k/{sizes[0] // 1000}k {ratio:5.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("CLAIMS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+    )
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--keep", type=Path, help="keep (and reuse) the corpora in this folder")
+    options = parser.parse_args()
+    sizes = [int(size) for size in options.sizes.split(",")]
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = options.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        for kind in options.databases.split(","):
+            urls = {
+                size: database_url(kind, folder, size, options.postgres_url, bool(options.keep))
+                for size in sizes
+            }
+            for size, url in urls.items():
+                build(url, size, folder)
+            print(f"{kind}: median of {options.rounds} interleaved rounds")
+            for line in measure({size: Target(url) for size, url in urls.items()}, options.rounds):
+                print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
