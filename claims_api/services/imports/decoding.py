@@ -207,7 +207,7 @@ class SourceLink(Strict):
     title: Title | UnsetType | None = UNSET
     publisher: Name | UnsetType | None = UNSET
     kind: SourceKind | UnsetType = UNSET
-    archived_url: RatingUrl | UnsetType | None = UNSET
+    archived_url: Url | UnsetType | None = UNSET
     accessed_at: Timestamp | UnsetType | None = UNSET
     excerpt: LongText | UnsetType | None = UNSET
     note: LongText | UnsetType | None = UNSET
