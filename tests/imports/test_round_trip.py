@@ -10,6 +10,7 @@ since ids differ after a restore.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -492,3 +493,90 @@ def test_an_export_restores_body_versions_aliases_and_anchors_exactly(
     assert changed == {"records": 1}, reimport
     assert reimport["warnings"] == [], reimport["warnings"]
     assert canonical_dump(app) == before, "importing the export again changed the database"
+
+
+def versions_of(client: FlaskClient) -> list[tuple[Any, ...]]:
+    (article,) = check(client.get("/articles"), 200)["items"]
+    listed = check(client.get(f"/articles/{article['id']}/versions"), 200)
+    return [(v["number"], v["body_sha256"], v["origin"], v["actor"]) for v in listed]
+
+
+def test_an_older_export_never_takes_an_articles_body_back(app: Flask) -> None:
+    admin = client_for(app)
+    check(admin.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    older = admin.get("/export").get_data(as_text=True)
+    edited_article_body(admin, EDITS["insert"](BODY))
+    history = versions_of(admin)
+
+    report = check(post_import(admin, older, "application/x-ndjson"), 201)
+
+    assert report["counts"]["articles_unchanged"] == 1, report["counts"]
+    assert versions_of(admin) == history, "an older export changed the article's history"
+    (article,) = check(admin.get("/articles"), 200)["items"]
+    assert article["body_version"] == 2, article
+
+
+def test_a_newer_export_adds_the_versions_an_article_lacks_as_they_were(app: Flask) -> None:
+    admin = client_for(app)
+    check(admin.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    older = admin.get("/export").get_data(as_text=True)
+    claim = {"text": TEXTS[0], "kind": "event", "quote": {"exact": SENTENCES[1]}}
+    (article,) = check(admin.get("/articles"), 200)["items"]
+    check(admin.post("/claims", json={**claim, "article_id": article["id"]}), 201)
+    edited_article_body(client_for(app, "editor"), EDITS["insert"](BODY))
+    newer = admin.get("/export").get_data(as_text=True)
+    history = versions_of(admin)
+
+    empty_database(app)
+    admin = client_for(app)
+    check(post_import(admin, older, "application/x-ndjson"), 201)
+    check(post_import(admin, newer, "application/x-ndjson"), 201)
+
+    assert versions_of(admin) == history, "the added versions differ from the exported ones"
+    (claim,) = check(admin.get("/claims"), 200)["items"]
+    assert (claim["anchor"]["state"], claim["anchor"]["version"]) == ("moved", 2), claim
+
+
+def test_an_export_whose_history_differs_from_the_stored_one_is_refused(app: Flask) -> None:
+    admin = client_for(app)
+    check(admin.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    edited_article_body(admin, EDITS["insert"](BODY))
+    history = versions_of(admin)
+    (document,) = [
+        json.loads(line) for line in admin.get("/export").get_data(as_text=True).splitlines()
+    ]
+    other = "Another first text.\n"
+    document["article"]["versions"][0].update(
+        body=other, body_sha256=hashlib.sha256(other.encode()).hexdigest()
+    )
+
+    refused = check(post_import(admin, jsonl([document]), "application/x-ndjson"), 422)
+
+    fields = [error.get("field") for error in refused["import_errors"]]
+    assert fields == ["article.versions.0.body_sha256"], refused["import_errors"]
+    assert "never rewrites" in refused["import_errors"][0]["reason"], refused["import_errors"]
+    assert versions_of(admin) == history
+
+
+def test_a_broken_history_is_a_422_naming_the_field(client: FlaskClient) -> None:
+    version = {
+        "number": 2,
+        "body": BODY,
+        "body_sha256": hashlib.sha256(BODY.encode()).hexdigest(),
+        "origin": "created",
+        "actor": "rita",
+        "created_at": "2026-01-01T00:00:00+00:00",
+    }
+    document = {"article": {"url": URL, "title": "R", "body": BODY, "versions": [version]}}
+
+    refused = check(post_import(client, jsonl([document]), "application/x-ndjson"), 422)
+
+    fields = [error.get("field") for error in refused["import_errors"]]
+    assert fields == ["article.versions.0.number"], refused["import_errors"]
+    assert check(client.get("/articles"), 200)["items"] == []
+
+
+def edited_article_body(client: FlaskClient, body: str) -> None:
+    (article,) = check(client.get("/articles"), 200)["items"]
+    headers = {"If-Match": f'"{article["version"]}"'}
+    check(client.patch(f"/articles/{article['id']}", json={"body": body}, headers=headers), 200)
