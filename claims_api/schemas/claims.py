@@ -482,8 +482,6 @@ class ClaimSchema(Schema):
 
     always_present = True
 
-    always_present = True
-
     id = fields.Integer()
     article_id = fields.Integer()
     key = fields.String(allow_none=True)
@@ -492,6 +490,15 @@ class ClaimSchema(Schema):
     quote = fields.Nested(QuoteSchema, allow_none=True)
     anchor = fields.Nested(AnchorSchema, allow_none=True)
     needs_review = fields.Nested(NeedsReviewSchema, allow_none=True)
+    verdict_concerns_earlier_version = fields.Boolean(
+        dump_only=True,
+        metadata={
+            "description": "The published verdict concerns an earlier version of the article: "
+            "the quoted words changed since (see needs_review). It stays public until a "
+            "reviewer confirms the anchor (PUT /claims/{claim_id}/anchor) or reviews the "
+            "claim again."
+        },
+    )
     quantity = fields.Nested(QuantitySchema, allow_none=True)
     membership = fields.Nested(MembershipSchema, allow_none=True)
     statement = fields.Nested(StatementSchema, allow_none=True)

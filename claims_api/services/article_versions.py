@@ -39,7 +39,9 @@ from claims_api.services.revisions import (
 # The states whose quote stays on the version it was taken from when the body changes.
 STAYING_ANCHOR_STATES = frozenset({AnchorState.AMBIGUOUS, AnchorState.ORPHANED})
 # What following a new body can change in a claim's snapshot.
-REANCHORED_FIELDS = frozenset({"quote", "anchor", "needs_review"})
+REANCHORED_FIELDS = frozenset(
+    {"quote", "anchor", "needs_review", "verdict_concerns_earlier_version"}
+)
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
 
