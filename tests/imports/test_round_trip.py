@@ -580,3 +580,14 @@ def edited_article_body(client: FlaskClient, body: str) -> None:
     (article,) = check(client.get("/articles"), 200)["items"]
     headers = {"If-Match": f'"{article["version"]}"'}
     check(client.patch(f"/articles/{article['id']}", json={"body": body}, headers=headers), 200)
+
+
+def test_an_alias_that_is_another_articles_url_is_refused(client: FlaskClient) -> None:
+    check(client.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    other = {"article": {"url": "https://other.example.org/a", "title": "A", "aliases": [URL]}}
+
+    refused = check(post_import(client, jsonl([other]), "application/x-ndjson"), 422)
+
+    fields = [error.get("field") for error in refused["import_errors"]]
+    assert fields == ["article.aliases"], refused["import_errors"]
+    assert len(check(client.get("/articles"), 200)["items"]) == 1

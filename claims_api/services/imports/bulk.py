@@ -372,7 +372,8 @@ def _resolve_articles(
         report.counts["articles_updated" if changed else "articles_unchanged"] += 1
     new = [url for url in wanted if url not in found and url in by_location.values()]
     for url in _aliases_taken(new, aliases, wanted):
-        refuse(url, Conflict(f"the alias {url} is another article's URL or alias"))
+        message = "an alias is already another article's URL or alias: a URL names one article"
+        refuse(url, Conflict(message, errors={"aliases": [message]}))
     new = [url for url in new if url in by_location.values()]
     rows = [_article_row(url, wanted[url], now) for url in new]
     ids = insert_rows(Article.__table__, rows, returning_ids=True)
