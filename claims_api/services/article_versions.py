@@ -198,7 +198,11 @@ def change_body(
         version_row(article.id, number, body, origin, change.actor, now)
     ]
     if rows[0]["number"] != number or rows[-1]["body"] != body:
-        raise Conflict(f"Article {article.id}'s next body version is {number}.")
+        # A body change landed between reading the history and locking the article.
+        raise Conflict(
+            f"Article {article.id} changed meanwhile: its next body version is {number}, "
+            f"not {rows[0]['number']}; import the document again."
+        )
     db.session.add_all(ArticleVersion(**row) for row in rows)
     number = rows[-1]["number"]
     article.body, article.body_sha256, article.body_version = body, body_sha256(body), number
