@@ -50,6 +50,9 @@ MAX_EXTERNAL_REVIEWS = 100
 # The reviews one claim's document carries (its verdict history, in an export).
 MAX_REVIEWS_PER_CLAIM = 1000
 MAX_CLAIMS_PER_DOCUMENT = 10_000
+# The body versions and the other URLs (aliases) an article's document carries (an export's).
+MAX_VERSIONS_PER_ARTICLE = 1000
+MAX_ALIASES = 100
 # A claim's review priority: 1 is the most urgent, 5 the least.
 MIN_PRIORITY, MAX_PRIORITY = 1, 5
 # A rating's number given as text by another fact-checker ("4", "Four").

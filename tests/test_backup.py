@@ -26,6 +26,7 @@ from tests.api.test_revisions import history
 from tests.conftest import POSTGRES_URL, fresh_postgres_database
 from tests.factories import check, client_for, create_article, create_claim, patch_claim
 from tests.imports.helpers import pages
+from tests.imports.test_round_trip import edited_article
 
 GENEROUS_SECONDS = 60
 
@@ -227,3 +228,20 @@ def test_a_restore_gives_up_on_an_sqlite_database_another_connection_keeps_locke
     assert result.exit_code == 1, result.output
     assert "stop the server" in result.output, result.output
     assert elapsed < GENEROUS_SECONDS, f"the restore waited {elapsed:.0f} s"
+
+
+def test_a_restored_backup_keeps_body_versions_aliases_and_anchors(
+    app: Flask, database_url: str, other_database: str, tmp_path: Path, pg_tools: None
+) -> None:
+    edited_article(app)
+    exported = client_for(app).get("/export").get_data(as_text=True)
+    backup = tmp_path / "claims.backup"
+    assert invoke(database_url, "backup", str(backup)).exit_code == 0
+
+    result = invoke(other_database, "restore", str(backup))
+
+    assert result.exit_code == 0, result.output
+    for restored in app_on(other_database):
+        again = client_for(restored).get("/export").get_data(as_text=True)
+        assert again == exported, "the restored database exports differently"
+        assert '"versions": [{"number": 1' in again and '"state": "orphaned"' in again, again

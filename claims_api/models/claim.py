@@ -43,6 +43,7 @@ class QuotedByColumns:
         anchor_previous_exact: str | None
         needs_review_reason: str | None
         needs_review_since: datetime | None
+        published_review_id: int | None
 
     @property
     def quote(self) -> dict[str, Any] | None:
@@ -72,6 +73,13 @@ class QuotedByColumns:
         if self.needs_review_reason is None:
             return None
         return {"reason": self.needs_review_reason, "since": self.needs_review_since}
+
+    @property
+    def verdict_concerns_earlier_version(self) -> bool:
+        """Whether the published verdict was given on words the body has changed since: it
+        stays public, so marked, until a reviewer confirms the anchor or reviews again
+        (either clears the flag, which only a body change sets)."""
+        return self.published_review_id is not None and self.needs_review_since is not None
 
 
 class Claim(StructuredByKind, QuotedByColumns, Base):

@@ -5,10 +5,13 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from claims_api.limits import (
+    MAX_ACTOR_LENGTH,
+    MAX_ALIASES,
     MAX_AUTHORS,
     MAX_LANGUAGE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_TITLE_LENGTH,
+    MAX_VERSIONS_PER_ARTICLE,
 )
 from claims_api.models.vocabulary import VersionOrigin
 from claims_api.schemas.common import (
@@ -53,6 +56,29 @@ class ArticleFieldsSchema(Schema):
 class ArticleCreateSchema(ArticleFieldsSchema):
     url = WebURL(required=True)
     title = Text(MAX_TITLE_LENGTH, required=True)
+
+
+class DocumentVersionSchema(Schema):
+    """One body the article has had, as an article document (an export) carries it."""
+
+    number = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    body = fields.String(required=True)
+    body_sha256 = fields.String(required=True, validate=validate.Regexp("^[0-9a-f]{64}$"))
+    origin = fields.String(
+        required=True, validate=validate.OneOf([origin.value for origin in VersionOrigin])
+    )
+    actor = fields.String(required=True, validate=validate.Length(min=1, max=MAX_ACTOR_LENGTH))
+    created_at = Timestamp(required=True)
+
+
+class DocumentArticleSchema(ArticleCreateSchema):
+    """The article of an article document: with an export's aliases and body history
+    (services/article_versions.history_errors checks the history)."""
+
+    aliases = fields.List(WebURL(), validate=validate.Length(max=MAX_ALIASES))
+    versions = fields.List(
+        fields.Nested(DocumentVersionSchema), validate=validate.Length(max=MAX_VERSIONS_PER_ARTICLE)
+    )
 
 
 class ArticlePostSchema(ArticleCreateSchema):

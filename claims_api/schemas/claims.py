@@ -122,6 +122,33 @@ class AnchorPointSchema(Schema):
             raise ValidationError("must be greater than start", "end")
 
 
+class JSONFloat(JSONNumber):
+    """A JSON number read as a float (1 reads 1.0), as msgspec reads a float field."""
+
+    def _format_num(self, value: Any) -> float:
+        return float(super()._format_num(value))
+
+
+class DocumentAnchorSchema(Schema):
+    """A claim's anchor as an article document (an export) carries it."""
+
+    state = fields.String(
+        required=True, validate=validate.OneOf([state.value for state in AnchorState])
+    )
+    version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    score = JSONFloat(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100))
+    previous_exact = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=MAX_TEXT_LENGTH)
+    )
+
+
+class DocumentNeedsReviewSchema(Schema):
+    """A claim's needs-review flag as an article document (an export) carries it."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT_LENGTH))
+    since = Timestamp(required=True)
+
+
 class NeedsReviewSchema(Schema):
     """Why a reviewer must look at the claim (its status is unchanged by the flag)."""
 
@@ -425,6 +452,8 @@ class DocumentClaimSchema(ClaimFieldsSchema):
     kind = fields.Enum(ClaimKind, by_value=True, required=True)
     status = WorkflowStatus()
     rating = fields.Nested(RatingSchema, allow_none=True)
+    anchor = fields.Nested(DocumentAnchorSchema, allow_none=True)
+    needs_review = fields.Nested(DocumentNeedsReviewSchema, allow_none=True)
     sources = fields.List(
         fields.Nested(SourceLinkInputSchema), validate=validate.Length(max=MAX_SOURCES_PER_CLAIM)
     )
@@ -445,13 +474,11 @@ class ClaimCreateSchema(StatusThroughReviews, DocumentClaimSchema):
     article_id = Id(required=True, strict=True)
 
     class Meta:
-        exclude = (*VERDICT_FIELDS, "external_reviews")
+        exclude = (*VERDICT_FIELDS, "external_reviews", "anchor", "needs_review")
 
 
 class ClaimSchema(Schema):
     """A claim as read; also the snapshot stored in each revision."""
-
-    always_present = True
 
     always_present = True
 
@@ -463,6 +490,15 @@ class ClaimSchema(Schema):
     quote = fields.Nested(QuoteSchema, allow_none=True)
     anchor = fields.Nested(AnchorSchema, allow_none=True)
     needs_review = fields.Nested(NeedsReviewSchema, allow_none=True)
+    verdict_concerns_earlier_version = fields.Boolean(
+        dump_only=True,
+        metadata={
+            "description": "The published verdict concerns an earlier version of the article: "
+            "the quoted words changed since (see needs_review). It stays public until a "
+            "reviewer confirms the anchor (PUT /claims/{claim_id}/anchor) or reviews the "
+            "claim again."
+        },
+    )
     quantity = fields.Nested(QuantitySchema, allow_none=True)
     membership = fields.Nested(MembershipSchema, allow_none=True)
     statement = fields.Nested(StatementSchema, allow_none=True)

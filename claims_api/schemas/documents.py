@@ -11,12 +11,13 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from claims_api.limits import MAX_CLAIMS_PER_DOCUMENT
-from claims_api.schemas.articles import ArticleCreateSchema
+from claims_api.schemas.articles import DocumentArticleSchema
 from claims_api.schemas.claims import DocumentClaimSchema
+from claims_api.services.article_versions import history_errors
 
 
 class ArticleDocumentSchema(Schema):
-    article = fields.Nested(ArticleCreateSchema, required=True)
+    article = fields.Nested(DocumentArticleSchema, required=True)
     claims = fields.List(
         fields.Nested(DocumentClaimSchema),
         load_default=list,
@@ -32,5 +33,11 @@ class ArticleDocumentSchema(Schema):
             for index, claim in enumerate(data.get("claims", []))
             if claim.get("key") and keys[claim["key"]] > 1
         }
+        if errors:
+            raise ValidationError(errors)
+
+    @validates_schema
+    def check_history(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors = history_errors(data["article"], data.get("claims", []))
         if errors:
             raise ValidationError(errors)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from claims_api.errors import Conflict, NotFound
+from claims_api.errors import Conflict, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import Article, ArticleVersion, Claim
 from claims_api.models.base import utcnow
@@ -35,8 +36,12 @@ from claims_api.services.revisions import (
     snapshot_of,
 )
 
+# The states whose quote stays on the version it was taken from when the body changes.
+STAYING_ANCHOR_STATES = frozenset({AnchorState.AMBIGUOUS, AnchorState.ORPHANED})
 # What following a new body can change in a claim's snapshot.
-REANCHORED_FIELDS = frozenset({"quote", "anchor", "needs_review"})
+REANCHORED_FIELDS = frozenset(
+    {"quote", "anchor", "needs_review", "verdict_concerns_earlier_version"}
+)
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
 
@@ -59,11 +64,123 @@ def version_row(
     }
 
 
+def history_errors(
+    article: dict[str, Any], claims: Sequence[dict[str, Any]]
+) -> dict[str, list[str]]:
+    """What is wrong with the body history an article document carries (an export's):
+    the one rule every reader of documents (msgspec, marshmallow) applies.
+
+    Versions are numbered 1, 2, 3... without gaps, each ``body_sha256`` is its body's,
+    the article's ``body`` is the last version's (or null: a body taken away, whose
+    versions stay), and a claim's ``anchor.version`` names one of them. Keys are paths
+    in the document, such as ``article.versions.2.number``.
+    """
+    versions = article.get("versions")
+    if not versions:
+        return {}
+    errors: dict[str, list[str]] = {}
+    for index, version in enumerate(versions):
+        where = f"article.versions.{index}"
+        if version["number"] != index + 1:
+            errors[f"{where}.number"] = [
+                f"expected {index + 1}: versions are numbered 1, 2, 3... in order, without gaps"
+            ]
+        digest = body_sha256(version["body"])
+        if version["body_sha256"] != digest:
+            errors[f"{where}.body_sha256"] = [
+                f"is not the SHA-256 of the version's body, which is {digest}"
+            ]
+    if "body" not in article:
+        errors["article.body"] = ["required with versions: null, or the last version's text"]
+    elif article["body"] is not None and article["body"] != versions[-1]["body"]:
+        errors["article.body"] = [
+            f"differs from the last version's body (version {len(versions)}): "
+            "the body is its latest version"
+        ]
+    for index, claim in enumerate(claims):
+        anchor = claim.get("anchor")
+        if anchor and anchor["version"] > len(versions):
+            errors[f"claims.{index}.anchor.version"] = [
+                f"the article has versions 1 to {len(versions)}, not {anchor['version']}"
+            ]
+    return errors
+
+
+def missing_versions(article: Article, versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The versions of a document's history (checked by ``history_errors``) that ``article``
+    lacks; a 422 naming the first version whose text differs from the stored one, since
+    an import adds to an article's history and never rewrites it."""
+    rows = db.session.execute(
+        select(ArticleVersion.number, ArticleVersion.body_sha256).where(
+            ArticleVersion.article_id == article.id
+        )
+    )
+    stored = {number: digest for number, digest in rows}
+    for index, version in enumerate(versions):
+        digest = stored.get(version["number"])
+        if digest is not None and digest != version["body_sha256"]:
+            message = (
+                f"article {article.id} has another text as version {version['number']}: an "
+                "import never rewrites an article's history"
+            )
+            raise InvalidInput(message, errors={f"versions.{index}.body_sha256": [message]})
+    return [version for version in versions if version["number"] not in stored]
+
+
+def restored_anchor(
+    values: dict[str, Any], entry: dict[str, Any], current: int | None
+) -> dict[str, Any]:
+    """The anchor and needs-review columns of a new claim as its document (an export)
+    records them, over ``values`` (claim_values's, the quote checked against the
+    version the anchor names). A quote said to be in place in a version before the
+    article's current one (``current``) was never followed to it: flagged."""
+    anchor, flagged = entry.get("anchor"), entry.get("needs_review")
+    columns: dict[str, Any] = {
+        "needs_review_reason": flagged and flagged["reason"],
+        "needs_review_since": flagged and flagged["since"],
+    }
+    version = values.get("anchor_version")
+    if not anchor or version is None:
+        return columns
+    state = AnchorState(anchor["state"])
+    columns.update(
+        anchor_state=state,
+        anchor_score=anchor["score"],
+        anchor_previous_exact=anchor["previous_exact"],
+    )
+    if version != current and state not in STAYING_ANCHOR_STATES and not flagged:
+        columns.update(
+            needs_review_reason=f"imported with its quote in version {version}, not in the "
+            f"article's current body (version {current}); a reviewer points it",
+            needs_review_since=utcnow(),
+        )
+    return columns
+
+
+def recorded_row(article_id: int, version: dict[str, Any]) -> dict[str, Any]:
+    """An article_versions row for a version as a document records it (checked by
+    ``history_errors``): its number, text, origin, actor and time kept."""
+    return {
+        "article_id": article_id,
+        **{name: version[name] for name in ("number", "body", "body_sha256", "actor")},
+        "origin": VersionOrigin(version["origin"]).value,
+        "created_at": version["created_at"],
+    }
+
+
 def change_body(
-    article: Article, body: str, origin: VersionOrigin, change: Change, now: datetime
+    article: Article,
+    body: str,
+    origin: VersionOrigin,
+    change: Change,
+    now: datetime,
+    recorded: Sequence[dict[str, Any]] = (),
 ) -> int:
     """Replace the body of ``article`` (locked by the caller) and re-anchor its claims.
 
+    ``recorded``: the versions an imported history adds (numbered on from the stored
+    ones, each with its own origin, actor and time), ``body`` the last one's; without
+    them the body is the next version, by ``change.actor`` now.
     Claims are locked in id order after the article, the order every claim writer
     that touches an article also takes (article first), so edits never deadlock.
     Returns how many claims' anchors changed (one revision each).
@@ -77,9 +194,17 @@ def change_body(
         )
         or 0
     )
-    db.session.add(
-        ArticleVersion(**version_row(article.id, number, body, origin, change.actor, now))
-    )
+    rows = [recorded_row(article.id, version) for version in recorded] or [
+        version_row(article.id, number, body, origin, change.actor, now)
+    ]
+    if rows[0]["number"] != number or rows[-1]["body"] != body:
+        # A body change landed between reading the history and locking the article.
+        raise Conflict(
+            f"Article {article.id} changed meanwhile: its next body version is {number}, "
+            f"not {rows[0]['number']}; import the document again."
+        )
+    db.session.add_all(ArticleVersion(**row) for row in rows)
+    number = rows[-1]["number"]
     article.body, article.body_sha256, article.body_version = body, body_sha256(body), number
     claims = db.session.scalars(
         select(Claim)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -171,10 +171,12 @@ def update_article(
     change: Change,
     origin: VersionOrigin = VersionOrigin.EDITED,
     fetched: Mapping[str, Any] | None = None,
+    history: Sequence[dict[str, Any]] = (),
 ) -> Article:
     """Change an article's metadata or body; a new body becomes the next version and
     its claims' quotes follow it (services/article_versions.py). ``fetched``: as for
-    ``create_article``."""
+    ``create_article``; ``history``: the versions an imported history adds, the new
+    body the last one's (article_versions.missing_versions)."""
     article = get_article(article_id, for_update=True)
     precondition.check(article.version, f"Article {article_id}")
     page = dict(fetched or {})
@@ -188,7 +190,7 @@ def update_article(
     before: dict[str, Any] = _article_schema.dump(article)
     if "body" in data and data["body"] != article.body:
         if data["body"] is not None:
-            change_body(article, data["body"], origin, change, now)
+            change_body(article, data["body"], origin, change, now, history)
         else:
             _remove_body(article)
     if "url" in data:

@@ -274,7 +274,10 @@ def claimreview_for(
     review, rating = claim.published_review, claim.rating
     if review is None or rating is None:
         return None
-    works = [_appearance(article) for article in appearances]
+    # The verdict stays public when the claim's words change under it; the article it
+    # quotes says when it changed, a date after the review's.
+    changed = claim.needs_review_since if claim.verdict_concerns_earlier_version else None
+    works = [_appearance(article, claim, changed) for article in appearances]
     first = min(
         appearances,
         key=lambda article: (article.published_at is None, article.published_at, article.id),
@@ -284,7 +287,7 @@ def claimreview_for(
         "author": _claim_author(claim, first),
         "datePublished": _date(first.published_at),
         "appearance": works,
-        "firstAppearance": _appearance(first),
+        "firstAppearance": _appearance(first, claim, changed),
     }
     return _compact(
         {
@@ -321,13 +324,18 @@ def _claim_author(claim: Claim, article: Article) -> dict[str, Any] | None:
     return None
 
 
-def _appearance(article: Article) -> dict[str, Any]:
+def _appearance(article: Article, claim: Claim, changed: datetime | None) -> dict[str, Any]:
+    """An article the claim appears in; ``dateModified`` when the words the claim quotes
+    in it changed after the verdict (``changed``)."""
     return _compact(
         {
             "@type": "CreativeWork",
             "url": article.url,
             "headline": article.title,
             "datePublished": _date(article.published_at),
+            "dateModified": changed.isoformat()
+            if changed is not None and article.id == claim.article_id
+            else None,
         }
     )
 

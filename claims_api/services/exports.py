@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, exists, select
 
 from claims_api.errors import Conflict
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, ClaimSource, Review, Source
+from claims_api.models import Article, ArticleVersion, Claim, ClaimSource, Review, Source
 from claims_api.services.claimreview import Publisher, claimreview_for
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim
 
@@ -53,7 +53,10 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def article_document(article: Article) -> dict[str, Any]:
+def article_document(article: Article, versions: list[ArticleVersion]) -> dict[str, Any]:
+    """The article with its other URLs and every body it has had (``body`` is the last
+    one's, or null once taken away): what a restore needs to re-anchor claims' quotes
+    in the version they were taken from."""
     return {
         "url": article.url,
         "title": article.title,
@@ -62,7 +65,32 @@ def article_document(article: Article) -> dict[str, Any]:
         "published_at": _iso(article.published_at),
         "language": article.language,
         "body": article.body,
+        "aliases": [alias.url for alias in article.aliases],
+        "versions": [
+            {
+                "number": version.number,
+                "body": version.body,
+                "body_sha256": version.body_sha256,
+                "origin": str(version.origin),
+                "actor": version.actor,
+                "created_at": _iso(version.created_at),
+            }
+            for version in versions
+        ],
     }
+
+
+def versions_by_article(article_ids: list[int]) -> dict[int, list[ArticleVersion]]:
+    """The body versions of these articles, each article's numbered in order."""
+    versions: dict[int, list[ArticleVersion]] = defaultdict(list)
+    statement = (
+        select(ArticleVersion)
+        .where(ArticleVersion.article_id.in_(article_ids))
+        .order_by(ArticleVersion.article_id, ArticleVersion.number)
+    )
+    for version in db.session.scalars(statement):
+        versions[version.article_id].append(version)
+    return versions
 
 
 def source_document(source: Source) -> dict[str, Any]:
@@ -117,6 +145,10 @@ def claim_document(claim: Claim, reviews: list[Review]) -> dict[str, Any]:
         "text": claim.text,
         "kind": str(claim.kind),
         "quote": claim.quote,
+        # The quote is in the body version the anchor names (not always the last one).
+        "anchor": claim.anchor and {**claim.anchor, "state": str(claim.anchor_state)},
+        "needs_review": claim.needs_review
+        and {**claim.needs_review, "since": _iso(claim.needs_review_since)},
         "tags": claim.tag_names,
         "status": claim.status,
         "priority": claim.review_priority,
@@ -198,9 +230,10 @@ def iter_documents(selection: ExportFilter) -> Iterator[dict[str, Any]]:
     claim cites, so that the export holds every source."""
     for batch in _batches(selection):
         reviews = reviews_by_claim([claim.id for _, claims in batch for claim in claims])
+        versions = versions_by_article([article.id for article, _ in batch])
         for article, claims in batch:
             yield {
-                "article": article_document(article),
+                "article": article_document(article, versions[article.id]),
                 "claims": [claim_document(claim, reviews[claim.id]) for claim in claims],
             }
     if selection.is_everything:

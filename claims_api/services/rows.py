@@ -12,7 +12,18 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, FromClause, Integer, Table, func, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    FromClause,
+    Integer,
+    Table,
+    func,
+    select,
+    text,
+)
 
 from claims_api.extensions import db
 from claims_api.models.base import UTCDateTime, json_text
@@ -28,7 +39,8 @@ def _pg_type(column_type: Any) -> str:
     """How COPY sends a column's Python values. JSON goes as its text, which the
     jsonb column parses (sent as jsonb, a str would become a JSON string)."""
     impl = getattr(column_type, "impl", column_type)
-    for kind, name in ((Boolean, "bool"), (Integer, "int4"), (DateTime, "timestamptz")):
+    kinds = ((Boolean, "bool"), (Integer, "int4"), (Float, "float8"), (DateTime, "timestamptz"))
+    for kind, name in kinds:
         if isinstance(impl, kind):
             return name
     return "text"

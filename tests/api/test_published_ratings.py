@@ -249,3 +249,60 @@ def test_the_publisher_site_defaults_to_the_fact_check_pages_host(
 def test_a_template_that_cannot_make_urls_stops_the_service(template: str) -> None:
     with pytest.raises(ValueError, match="CLAIMS_FACTCHECK_URL_TEMPLATE"):
         create_app({"TESTING": True, "FACTCHECK_URL_TEMPLATE": template})
+
+
+# --- A verdict on words that changed since ---------------------------------------------------
+
+
+def corrected_figure(client: FlaskClient, claim: dict[str, Any]) -> dict[str, Any]:
+    """The article's "130,000" edited to "100,000" inside the claim's quote: flagged."""
+    article = check(client.get(f"/articles/{claim['article_id']}"), 200)
+    body = article["body"].replace("130,000", "100,000")
+    headers = {"If-Match": f'"{article["version"]}"'}
+    check(client.patch(f"/articles/{article['id']}", json={"body": body}, headers=headers), 200)
+    return read(client, claim["id"])
+
+
+def test_a_published_verdict_stays_public_marked_as_concerning_an_earlier_version(
+    client: FlaskClient,
+) -> None:
+    claim = published_claim(client)
+    assert claim["verdict_concerns_earlier_version"] is False, claim
+    before = check(client.get(f"/claims/{claim['id']}/claimreview"), 200)
+    assert "dateModified" not in before["itemReviewed"]["firstAppearance"], before
+
+    flagged = corrected_figure(client, claim)
+
+    assert flagged["verdict_concerns_earlier_version"] is True, flagged
+    assert (flagged["status"], flagged["rating"]) == (claim["status"], claim["rating"]), flagged
+    review = check(client.get(f"/claims/{claim['id']}/claimreview"), 200)
+    assert review["reviewRating"] == before["reviewRating"], "the verdict should stay public"
+    since = flagged["needs_review"]["since"]
+    for work in (review["itemReviewed"]["firstAppearance"], *review["itemReviewed"]["appearance"]):
+        assert work["dateModified"] == since, work
+    exported = client.get("/export", query_string={"format": "claimreview"}).get_json()
+    assert exported["dataFeedElement"][0]["itemReviewed"]["firstAppearance"]["dateModified"]
+
+
+def test_confirming_the_anchor_clears_the_earlier_version_mark(client: FlaskClient) -> None:
+    flagged = corrected_figure(client, published_claim(client))
+    place = {"start": flagged["quote"]["start"], "end": flagged["quote"]["end"]}
+    headers = {"If-Match": f'"{flagged["revision"]}"'}
+
+    confirmed = check(
+        client.put(f"/claims/{flagged['id']}/anchor", json=place, headers=headers), 200
+    )
+
+    assert confirmed["verdict_concerns_earlier_version"] is False, confirmed
+    review = check(client.get(f"/claims/{flagged['id']}/claimreview"), 200)
+    assert "dateModified" not in review["itemReviewed"]["firstAppearance"], review
+
+
+def test_a_new_review_clears_the_earlier_version_mark(client: FlaskClient) -> None:
+    flagged = corrected_figure(client, published_claim(client))
+
+    check(review_claim(client, flagged, "in_review", correction=True), 201)
+
+    reopened = read(client, flagged["id"])
+    assert reopened["verdict_concerns_earlier_version"] is False, reopened
+    assert reopened["needs_review"] is None, reopened

@@ -19,7 +19,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, Review, Source
+from claims_api.models import Article, ArticleAlias, ArticleVersion, Claim, Review, Source
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS
 
 Row = tuple[Any, ...]
@@ -57,8 +57,32 @@ def _articles(context: Context) -> list[Row]:
             article.language,
             article.body,
             article.body_sha256,
+            article.body_version,
         )
         for article in db.session.scalars(select(Article))
+    ]
+
+
+def _versions(context: Context) -> list[Row]:
+    """Every body version, named by its article's URL: numbered, timed and signed as made."""
+    return [
+        (
+            context.article_urls[version.article_id],
+            version.number,
+            version.body,
+            version.body_sha256,
+            str(version.origin),
+            version.actor,
+            _iso(version.created_at),
+        )
+        for version in db.session.scalars(select(ArticleVersion))
+    ]
+
+
+def _aliases(context: Context) -> list[Row]:
+    return [
+        (alias.url, context.article_urls[alias.article_id])
+        for alias in db.session.scalars(select(ArticleAlias))
     ]
 
 
@@ -129,6 +153,8 @@ def _claims(context: Context) -> list[Row]:
             claim.text,
             str(claim.kind),
             _json(claim.quote),
+            _json(claim.anchor),
+            _json(claim.needs_review),
             _json(claim.details),
             claim.speaker,
             claim.status,
@@ -143,6 +169,8 @@ def _claims(context: Context) -> list[Row]:
 
 TABLES: dict[str, Callable[[Context], list[Row]]] = {
     "articles": _articles,
+    "versions": _versions,
+    "aliases": _aliases,
     "sources": _sources,
     "claims": _claims,
 }

@@ -10,6 +10,7 @@ numbers as JSON ints and finite floats only.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -191,6 +192,21 @@ def full_document() -> dict[str, Any]:
             "public": True,
         },
     ]
+    # An export's body history, with an alias and a quote that followed a figure's change.
+    document["article"]["aliases"] = ["https://example.org/news/troops-canonical"]
+    document["article"]["versions"] = [
+        {
+            "number": number,
+            "body": body,
+            "body_sha256": hashlib.sha256(body.encode()).hexdigest(),
+            "origin": origin,
+            "actor": "rita",
+            "created_at": f"2022-02-1{number}T09:00:00+01:00",
+        }
+        for number, body, origin in ((1, "An earlier text.", "created"), (2, BODY, "edited"))
+    ]
+    troops["anchor"] = {"state": "fuzzy", "version": 2, "score": 91, "previous_exact": "150,000"}
+    troops["needs_review"] = {"reason": "its numbers changed", "since": "2022-02-12T09:00:00Z"}
     calm["statement"]["attribution"] = "according to Chinese sources"
     nato["membership"]["as_of"] = "2022-02-01"
     nato["sources"] = [{"source_id": 7, "stance": "supports", "excerpt": None, "note": "Map"}]
@@ -585,3 +601,40 @@ def test_vocabulary_values_are_checked_alike(
     document = set_at(document, ("claims", 3, "kind"), kind)
     document = set_at(document, ("claims", 0, "sources", 1, "stance"), stance)
     assert_agree(workflow_app, document)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field"),
+    [
+        pytest.param(
+            lambda doc: doc["article"]["versions"][1].update(number=3),
+            "article.versions.1.number",
+            id="gap",
+        ),
+        pytest.param(
+            lambda doc: doc["article"]["versions"][0].update(body="Another text."),
+            "article.versions.0.body_sha256",
+            id="digest",
+        ),
+        pytest.param(
+            lambda doc: doc["article"].update(body=doc["article"]["versions"][0]["body"]),
+            "article.body",
+            id="body-not-last",
+        ),
+        pytest.param(
+            lambda doc: doc["claims"][0]["anchor"].update(version=3),
+            "claims.0.anchor.version",
+            id="anchor-beyond",
+        ),
+    ],
+)
+def test_a_broken_body_history_is_rejected_alike_naming_the_field(
+    workflow_app: Flask, mutate: Any, field: str
+) -> None:
+    document = copy.deepcopy(FULL)
+    mutate(document)
+
+    assert_both_reject(workflow_app, document)
+    with workflow_app.app_context(), pytest.raises(InvalidInput) as raised:
+        decode_document(document)
+    assert field in raised.value.errors, raised.value.errors

@@ -10,6 +10,7 @@ since ids differ after a restore.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -128,6 +129,16 @@ def claims(draw: st.DrawFn, bodied: bool, position: int) -> dict[str, Any]:
 
 UNCITED = {"url": "https://sources.example.org/archive", "title": "Archive", "kind": "dataset"}
 
+# Body edits made after the claims, one of each anchor state's causes: the quotes (the
+# first two sentences) move, change a figure (fuzzy, flagged), gain a copy (ambiguous)
+# or go (orphaned).
+EDITS = {
+    "insert": lambda body: "A paragraph written first.\n\n" + body,
+    "figure": lambda body: body.replace("130,000", "100,000"),
+    "duplicate": lambda body: body + SENTENCES[1] + "\n",
+    "delete": lambda body: body.replace(SENTENCES[0] + " ", ""),
+}
+
 
 @st.composite
 def corpora(draw: st.DrawFn) -> list[dict[str, Any]]:
@@ -144,6 +155,7 @@ def corpora(draw: st.DrawFn) -> list[dict[str, Any]]:
             "body": BODY if bodied else None,
             "claims": [draw(claims(bodied, index)) for index in range(draw(st.integers(1, 4)))],
             "uncited": number == 0 and draw(st.booleans()),
+            "edits": draw(st.lists(st.sampled_from(sorted(EDITS)), max_size=3)) if bodied else [],
         }
         articles.append(article)
     return articles
@@ -159,7 +171,11 @@ def build(app: Flask, corpus: list[dict[str, Any]]) -> None:
     admin = client_for(app)
     reviewers = {name: client_for(app, name, "reviewer") for name in ("rita", "sam")}
     for spec in corpus:
-        fields = {name: value for name, value in spec.items() if name not in {"claims", "uncited"}}
+        fields = {
+            name: value
+            for name, value in spec.items()
+            if name not in {"claims", "uncited", "edits"}
+        }
         article = check(admin.post("/articles", json=fields), 201)
         if spec.get("uncited"):
             check(admin.post("/sources", json=UNCITED), 201)
@@ -192,6 +208,14 @@ def build(app: Flask, corpus: list[dict[str, Any]]) -> None:
                 url = f"/claims/{claim['id']}"
                 deleted = admin.delete(url, headers=current(admin, claim["id"]))
                 assert deleted.status_code == 204, deleted.get_data(as_text=True)
+        body = spec.get("body")
+        for edit in spec.get("edits", []):
+            body = EDITS[edit](body)
+            now = check(admin.get(f"/articles/{article['id']}"), 200)
+            headers = {"If-Match": f'"{now["version"]}"'}
+            check(
+                admin.patch(f"/articles/{article['id']}", json={"body": body}, headers=headers), 200
+            )
 
 
 def latest_snapshots_differ(app: Flask) -> list[int]:
@@ -381,3 +405,189 @@ def test_sources_no_live_claim_cites_are_restored(app: Flask, client: FlaskClien
 
     assert report["counts"]["sources_created"] == 2, report["counts"]
     assert canonical_dump(app) == before, differences(before, canonical_dump(app))
+
+
+# --- Body versions, aliases and anchors ----------------------------------------------------
+
+ALIAS = "https://news.example.org/canonical/report"
+
+
+def edited_article(app: Flask) -> dict[str, Any]:
+    """An article edited twice under its claims (each anchor state but ambiguous),
+    with an alias and a published verdict whose quote then changed."""
+    admin = client_for(app)
+    reviewer = client_for(app, "rita", "reviewer")
+    article = check(admin.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    aliased = {"article": {"url": URL, "title": "R", "aliases": [ALIAS]}}
+    check(post_import(admin, jsonl([aliased]), "application/x-ndjson"), 201)
+    claims = [
+        check(admin.post("/claims", json={**claim, "article_id": article["id"]}), 201)
+        for claim in (
+            {"text": "130,000 troops.", "kind": "quantity", "quote": {"exact": SENTENCES[0]}},
+            {"text": "They joined in 2004.", "kind": "event", "quote": {"exact": SENTENCES[1]}},
+            {"text": "It was evacuated.", "kind": "event", "quote": {"exact": SENTENCES[2]}},
+        )
+    ]
+    for status in ("in_review", "false"):
+        decision: dict[str, Any] = {"status": status}
+        if status == "false":
+            decision.update(
+                rationale="No.", evidence=[{"url": SOURCES[0]["url"], "stance": "refutes"}]
+            )
+        posted = reviewer.post(
+            f"/claims/{claims[0]['id']}/reviews",
+            json=decision,
+            headers=current(reviewer, claims[0]["id"]),
+        )
+        check(posted, 201)
+    check(
+        reviewer.post(
+            f"/claims/{claims[0]['id']}/publish", headers=current(reviewer, claims[0]["id"])
+        ),
+        200,
+    )
+    body = BODY
+    for body in (
+        BODY.replace(SENTENCES[2], "The rest is silence."),
+        EDITS["insert"](EDITS["figure"](BODY)).replace(SENTENCES[2], "The rest is silence."),
+    ):
+        now = check(admin.get(f"/articles/{article['id']}"), 200)
+        headers = {"If-Match": f'"{now["version"]}"'}
+        check(admin.patch(f"/articles/{article['id']}", json={"body": body}, headers=headers), 200)
+    return article
+
+
+def test_an_export_restores_body_versions_aliases_and_anchors_exactly(
+    app: Flask, database_url: str
+) -> None:
+    edited_article(app)
+    before = canonical_dump(app)
+    exported = client_for(app).get("/export").get_data(as_text=True)
+    (document,) = [json.loads(line) for line in exported.splitlines()]
+    assert [v["number"] for v in document["article"]["versions"]] == [1, 2, 3]
+    assert document["article"]["aliases"] == [ALIAS]
+    states = [
+        (claim["anchor"]["state"], claim["anchor"]["version"]) for claim in document["claims"]
+    ]
+    assert states == [("fuzzy", 3), ("moved", 3), ("orphaned", 1)], states
+    assert document["claims"][0]["needs_review"]["reason"], document["claims"][0]
+
+    empty_database(app)
+    admin = client_for(app)
+    report = check(post_import(admin, exported, "application/x-ndjson"), 201)
+
+    assert report["error_count"] == 0, report
+    after = canonical_dump(app)
+    assert after == before, differences(before, after)
+    assert admin.get("/export").get_data(as_text=True) == exported, (
+        "the restore exports differently"
+    )
+    article = check(admin.get("/articles", query_string={"q": "silence"}), 200)["items"][0]
+    assert article["body_version"] == 3 and article["aliases"] == [ALIAS], article
+    orphan = check(admin.get(f"/articles/{article['id']}/claims"), 200)["items"][2]
+    quoted = check(admin.get(f"/articles/{article['id']}/versions/1"), 200)["body"]
+    assert quoted[orphan["quote"]["start"] : orphan["quote"]["end"]] == SENTENCES[2], orphan
+    assert latest_snapshots_differ(app) == [], "restored claims differ from their revision 1"
+    (reimport,) = cli_reports(import_json(database_url, "-", stdin=exported))
+    changed = {name: n for name, n in reimport["counts"].items() if n and "unchanged" not in name}
+    assert changed == {"records": 1}, reimport
+    assert reimport["warnings"] == [], reimport["warnings"]
+    assert canonical_dump(app) == before, "importing the export again changed the database"
+
+
+def versions_of(client: FlaskClient) -> list[tuple[Any, ...]]:
+    (article,) = check(client.get("/articles"), 200)["items"]
+    listed = check(client.get(f"/articles/{article['id']}/versions"), 200)
+    return [(v["number"], v["body_sha256"], v["origin"], v["actor"]) for v in listed]
+
+
+def test_an_older_export_never_takes_an_articles_body_back(app: Flask) -> None:
+    admin = client_for(app)
+    check(admin.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    older = admin.get("/export").get_data(as_text=True)
+    edited_article_body(admin, EDITS["insert"](BODY))
+    history = versions_of(admin)
+
+    report = check(post_import(admin, older, "application/x-ndjson"), 201)
+
+    assert report["counts"]["articles_unchanged"] == 1, report["counts"]
+    assert versions_of(admin) == history, "an older export changed the article's history"
+    (article,) = check(admin.get("/articles"), 200)["items"]
+    assert article["body_version"] == 2, article
+
+
+def test_a_newer_export_adds_the_versions_an_article_lacks_as_they_were(app: Flask) -> None:
+    admin = client_for(app)
+    check(admin.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    older = admin.get("/export").get_data(as_text=True)
+    claim = {"text": TEXTS[0], "kind": "event", "quote": {"exact": SENTENCES[1]}}
+    (article,) = check(admin.get("/articles"), 200)["items"]
+    check(admin.post("/claims", json={**claim, "article_id": article["id"]}), 201)
+    edited_article_body(client_for(app, "editor"), EDITS["insert"](BODY))
+    newer = admin.get("/export").get_data(as_text=True)
+    history = versions_of(admin)
+
+    empty_database(app)
+    admin = client_for(app)
+    check(post_import(admin, older, "application/x-ndjson"), 201)
+    check(post_import(admin, newer, "application/x-ndjson"), 201)
+
+    assert versions_of(admin) == history, "the added versions differ from the exported ones"
+    (claim,) = check(admin.get("/claims"), 200)["items"]
+    assert (claim["anchor"]["state"], claim["anchor"]["version"]) == ("moved", 2), claim
+
+
+def test_an_export_whose_history_differs_from_the_stored_one_is_refused(app: Flask) -> None:
+    admin = client_for(app)
+    check(admin.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    edited_article_body(admin, EDITS["insert"](BODY))
+    history = versions_of(admin)
+    (document,) = [
+        json.loads(line) for line in admin.get("/export").get_data(as_text=True).splitlines()
+    ]
+    other = "Another first text.\n"
+    document["article"]["versions"][0].update(
+        body=other, body_sha256=hashlib.sha256(other.encode()).hexdigest()
+    )
+
+    refused = check(post_import(admin, jsonl([document]), "application/x-ndjson"), 422)
+
+    fields = [error.get("field") for error in refused["import_errors"]]
+    assert fields == ["article.versions.0.body_sha256"], refused["import_errors"]
+    assert "never rewrites" in refused["import_errors"][0]["reason"], refused["import_errors"]
+    assert versions_of(admin) == history
+
+
+def test_a_broken_history_is_a_422_naming_the_field(client: FlaskClient) -> None:
+    version = {
+        "number": 2,
+        "body": BODY,
+        "body_sha256": hashlib.sha256(BODY.encode()).hexdigest(),
+        "origin": "created",
+        "actor": "rita",
+        "created_at": "2026-01-01T00:00:00+00:00",
+    }
+    document = {"article": {"url": URL, "title": "R", "body": BODY, "versions": [version]}}
+
+    refused = check(post_import(client, jsonl([document]), "application/x-ndjson"), 422)
+
+    fields = [error.get("field") for error in refused["import_errors"]]
+    assert fields == ["article.versions.0.number"], refused["import_errors"]
+    assert check(client.get("/articles"), 200)["items"] == []
+
+
+def edited_article_body(client: FlaskClient, body: str) -> None:
+    (article,) = check(client.get("/articles"), 200)["items"]
+    headers = {"If-Match": f'"{article["version"]}"'}
+    check(client.patch(f"/articles/{article['id']}", json={"body": body}, headers=headers), 200)
+
+
+def test_an_alias_that_is_another_articles_url_is_refused(client: FlaskClient) -> None:
+    check(client.post("/articles", json={"url": URL, "title": "R", "body": BODY}), 201)
+    other = {"article": {"url": "https://other.example.org/a", "title": "A", "aliases": [URL]}}
+
+    refused = check(post_import(client, jsonl([other]), "application/x-ndjson"), 422)
+
+    fields = [error.get("field") for error in refused["import_errors"]]
+    assert fields == ["article.aliases"], refused["import_errors"]
+    assert len(check(client.get("/articles"), 200)["items"]) == 1

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, text, tuple_
 
 from claims_api import workflow
-from claims_api.errors import DomainError, InvalidInput
+from claims_api.errors import Conflict, DomainError, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import (
     Article,
+    ArticleAlias,
     ArticleVersion,
     Claim,
     ClaimSource,
@@ -39,7 +40,14 @@ from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS
 from claims_api.models.vocabulary import EventType, RevisionAction, Role, VersionOrigin
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
-from claims_api.services.article_versions import body_sha256, version_row
+from claims_api.services.article_versions import (
+    body_sha256,
+    get_version,
+    missing_versions,
+    recorded_row,
+    restored_anchor,
+    version_row,
+)
 from claims_api.services.events import event_row, record_events
 from claims_api.services.exports import review_document, reviews_by_claim
 from claims_api.services.imports.decoding import decode_reviews
@@ -96,6 +104,26 @@ class ArticleRef:
     id: int
     body: str | None
     body_version: int | None
+
+
+def _quoted_body(
+    article: Article | ArticleRef, document: dict[str, Any], entry: dict[str, Any]
+) -> tuple[str | None, int | None]:
+    """The body a claim's quote is read in, and its number: the version its anchor names
+    (an export's claim may stay on an earlier one), else the article's current body."""
+    anchor = entry.get("anchor")
+    if not anchor or article.body is None or anchor["version"] == article.body_version:
+        return article.body, article.body_version
+    number = anchor["version"]
+    versions = document["article"].get("versions")
+    if versions:
+        # The document's history, which agrees with the stored one (missing_versions).
+        return versions[number - 1]["body"], number
+    try:
+        return get_version(article.id, number).body, number
+    except NotFound:
+        message = f"article {article.id} has no body version {number}"
+        raise InvalidInput(message, errors={"anchor.version": [message]}) from None
 
 
 @dataclass
@@ -157,9 +185,11 @@ def write_batch(
         try:
             if found is None:
                 entry = _gated(entry, None, role, report, item.location, index)
+                body, version = _quoted_body(article, item.document, entry)
                 values = claim_service.claim_values(
-                    None, None, article.body, entry, new=True, body_version=article.body_version
+                    None, None, body, entry, new=True, body_version=version
                 )
+                values.update(restored_anchor(values, entry, article.body_version))
                 tags = sorted(set(entry.get("tags", [])))
                 external = claim_service.external_reviews_to_add(
                     [], entry.get("external_reviews", [])
@@ -174,6 +204,7 @@ def write_batch(
             entry = _gated(
                 entry, found, role, report, item.location, index, stored_reviews.get(found.id)
             )
+            entry = _followed(entry, found, report, item.location, index)
             report.counts[_update(found, article, entry, links, change, role)] += 1
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
@@ -238,6 +269,26 @@ def _gated(
     return allowed
 
 
+def _followed(
+    entry: dict[str, Any], found: Claim, report: ImportReport, location: str, index: int
+) -> dict[str, Any]:
+    """The entry of a claim that exists, without what follows its article's body: its
+    anchor and needs-review flag stay as they are (a warning when the entry says
+    otherwise), and a quote that reads as the stored one is left where it is."""
+    for name in ("anchor", "needs_review"):
+        if name in entry and entry[name] != getattr(found, name):
+            report.add_warning(
+                location,
+                f"claims.{index}.{name}: ignored, the {name} of claim {found.id} follows its "
+                "article's body (a reviewer confirms it at PUT /claims/{claim_id}/anchor)",
+            )
+    kept = {name: value for name, value in entry.items() if name not in ("anchor", "needs_review")}
+    quote, stored = entry.get("quote"), found.quote
+    if quote and stored and all(quote.get(name, stored[name]) == stored[name] for name in stored):
+        del kept["quote"]
+    return kept
+
+
 def _identity(entry: dict[str, Any]) -> tuple[Any, ...]:
     """What tells claims of one article apart: the key, else quote (or kind) and text."""
     natural = _natural_key(entry)
@@ -278,6 +329,7 @@ def _resolve_articles(
     wanted: dict[str, dict[str, Any]] = {}
     by_location: dict[str, str] = {}
     described: set[str] = set()
+    aliases: dict[str, list[str]] = {}
     for item in pending:
         fields = item.document["article"]
         try:
@@ -285,11 +337,23 @@ def _resolve_articles(
         except InvalidURL as error:
             report.add_error(item.location, str(error), "article.url")
             continue
+        try:
+            item_aliases = _aliases(fields, url)
+        except InvalidInput as error:
+            report.add_domain_error(item.location, error)
+            continue
         wanted.setdefault(url, fields)
+        aliases.setdefault(url, item_aliases)
         by_location[item.location] = url
         if item.describes_article:
             described.add(url)
     _lock_urls(sorted(wanted))
+
+    def refuse(url: str, error: DomainError) -> None:
+        for location in [loc for loc, target in by_location.items() if target == url]:
+            report.add_domain_error(location, error.within("article"))
+            del by_location[location]
+
     # By URL or alias: a document linked by its canonical URL is the same article.
     found: dict[str, Article | ArticleRef] = {}
     for url, article in article_service.articles_by_urls(wanted).items():
@@ -300,18 +364,27 @@ def _resolve_articles(
         version = article.version
         try:
             with db.session.begin_nested():
+                fields, history = _history_to_add(article, wanted[url])
                 updated = article_service.update_article(
-                    article.id, wanted[url], ANY_VERSION, change, VersionOrigin.IMPORTED
+                    article.id,
+                    fields,
+                    ANY_VERSION,
+                    change,
+                    VersionOrigin.IMPORTED,
+                    fetched={"aliases": aliases[url]},
+                    history=history,
                 )
         except DomainError as error:
-            for location in [loc for loc, target in by_location.items() if target == url]:
-                report.add_domain_error(location, error.within("article"))
-                del by_location[location]
+            refuse(url, error)
             continue
         found[url] = updated
         changed = updated.version != version
         report.counts["articles_updated" if changed else "articles_unchanged"] += 1
     new = [url for url in wanted if url not in found and url in by_location.values()]
+    for url in _aliases_taken(new, aliases, wanted):
+        message = "an alias is already another article's URL or alias: a URL names one article"
+        refuse(url, Conflict(message, errors={"aliases": [message]}))
+    new = [url for url in new if url in by_location.values()]
     rows = [_article_row(url, wanted[url], now) for url in new]
     ids = insert_rows(Article.__table__, rows, returning_ids=True)
     record_events(
@@ -319,7 +392,13 @@ def _resolve_articles(
             EventType.ARTICLE_CREATED,
             # The schema reads the inserted row as it reads a model.
             article_service.article_event_data(
-                {}, SimpleNamespace(**row, id=article_id, claim_count=0)
+                {},
+                SimpleNamespace(
+                    **row,
+                    id=article_id,
+                    claim_count=0,
+                    aliases=[SimpleNamespace(url=alias) for alias in aliases[row["url"]]],
+                ),
             ),
             change.actor,
             now,
@@ -327,14 +406,22 @@ def _resolve_articles(
         )
         for article_id, row in zip(ids, rows, strict=True)
     )
-    insert_rows(
-        ArticleVersion.__table__,
-        [
-            version_row(article_id, 1, row["body"], VersionOrigin.IMPORTED, change.actor, now)
-            for article_id, row in zip(ids, rows, strict=True)
-            if row["body"] is not None
-        ],
-    )
+    version_rows: list[dict[str, Any]] = []
+    alias_rows: list[dict[str, Any]] = []
+    for article_id, row in zip(ids, rows, strict=True):
+        recorded = wanted[row["url"]].get("versions")
+        if recorded:
+            version_rows.extend(recorded_row(article_id, version) for version in recorded)
+        elif row["body"] is not None:
+            version_rows.append(
+                version_row(article_id, 1, row["body"], VersionOrigin.IMPORTED, change.actor, now)
+            )
+        alias_rows.extend(
+            {"url": alias, "article_id": article_id, "created_at": now}
+            for alias in aliases[row["url"]]
+        )
+    insert_rows(ArticleVersion.__table__, version_rows)
+    insert_rows(ArticleAlias.__table__, alias_rows)
     found.update(
         (row["url"], ArticleRef(article_id, row["body"], row["body_version"]))
         for article_id, row in zip(ids, rows, strict=True)
@@ -342,6 +429,51 @@ def _resolve_articles(
     report.counts["articles_created"] += len(ids)
     located = {location: found[url] for location, url in by_location.items() if url in found}
     return located, set(ids)
+
+
+def _aliases(fields: dict[str, Any], own: str) -> list[str]:
+    """The document's aliases, normalised as URLs are; its own URL among them left out."""
+    normalized = []
+    for index, alias in enumerate(fields.get("aliases", [])):
+        try:
+            normalized.append(_normalized(alias))
+        except InvalidURL as error:
+            raise InvalidInput(
+                str(error), errors={f"article.aliases.{index}": [str(error)]}
+            ) from None
+    return [url for url in dict.fromkeys(normalized) if url != own]
+
+
+def _aliases_taken(
+    new: list[str], aliases: dict[str, list[str]], wanted: dict[str, dict[str, Any]]
+) -> list[str]:
+    """The new articles whose aliases are already an article's URL or alias, stored or in
+    this batch: a URL names one article."""
+    stored = article_service.articles_by_urls(alias for url in new for alias in aliases[url])
+    claimed: Counter[str] = Counter(alias for url in new for alias in aliases[url])
+    return [
+        url
+        for url in new
+        if any(alias in stored or alias in wanted or claimed[alias] > 1 for alias in aliases[url])
+    ]
+
+
+def _history_to_add(
+    article: Article, fields: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The fields to update an existing article with, and the versions of the document's
+    history it lacks (the body is the last one's). A history that stops at or before the
+    stored one leaves the stored body be: an older export never takes a body back."""
+    versions = fields.get("versions")
+    if not versions:
+        return fields, []
+    missing = missing_versions(article, versions)
+    if not missing:
+        return {name: value for name, value in fields.items() if name != "body"}, []
+    if fields.get("body") is None:
+        message = "a history that adds versions ends in a body, not null"
+        raise InvalidInput(message, errors={"body": [message]})
+    return fields, missing
 
 
 def _lock_urls(urls: list[str]) -> None:
@@ -368,7 +500,8 @@ def _article_row(url: str, fields: dict[str, Any], now: datetime) -> dict[str, A
         "language": fields.get("language"),
         "body": fields.get("body"),
         "body_sha256": None if fields.get("body") is None else body_sha256(fields["body"]),
-        "body_version": None if fields.get("body") is None else 1,
+        # The last version's number (history_errors: the body is the last version's).
+        "body_version": None if fields.get("body") is None else len(fields.get("versions", [1])),
         "version": 1,
         "created_at": now,
         "updated_at": now,

@@ -20,6 +20,7 @@ from claims_api import workflow
 from claims_api.errors import InvalidInput
 from claims_api.limits import (
     MAX_ACTOR_LENGTH,
+    MAX_ALIASES,
     MAX_ATTRIBUTION_LENGTH,
     MAX_AUTHORS,
     MAX_CLAIMS_PER_DOCUMENT,
@@ -44,17 +45,21 @@ from claims_api.limits import (
     MAX_TITLE_LENGTH,
     MAX_UNIT_LENGTH,
     MAX_URL_LENGTH,
+    MAX_VERSIONS_PER_ARTICLE,
     MIN_PRIORITY,
 )
 from claims_api.models.vocabulary import (
     STRUCTURED_KINDS,
+    AnchorState,
     ClaimKind,
     MembershipRelation,
     SourceKind,
     Stance,
+    VersionOrigin,
 )
 from claims_api.schemas.claims import EXTERNAL_REVIEW_IDENTITY
 from claims_api.schemas.common import LANGUAGE_TAG, MAX_ID
+from claims_api.services.article_versions import history_errors
 
 Number = int | float
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
@@ -250,6 +255,24 @@ class SourceRecord(Strict):
     source: SourceFields
 
 
+class Anchor(Strict):
+    """Which body version the quote is in (article.versions), and how it got there when
+    the body changed; a new claim keeps it, a claim that exists follows its article."""
+
+    state: AnchorState
+    version: Annotated[int, Meta(ge=1, description="The number of the version the quote is in.")]
+    score: Annotated[float, Meta(ge=0, le=100)] | None = None
+    previous_exact: LongText | None = None
+
+
+class NeedsReview(Strict):
+    """Why a reviewer must look at the claim (the words it quotes changed); kept by a new
+    claim, cleared by a review or by confirming the anchor."""
+
+    reason: Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_LENGTH)]
+    since: datetime
+
+
 class ClaimEntry(Strict):
     """One checkable fact the article states.
 
@@ -273,6 +296,8 @@ class ClaimEntry(Strict):
         | None
     ) = UNSET
     quote: Quote | UnsetType | None = UNSET
+    anchor: Anchor | UnsetType | None = UNSET
+    needs_review: NeedsReview | UnsetType | None = UNSET
     quantity: Quantity | UnsetType | None = UNSET
     membership: Membership | UnsetType | None = UNSET
     statement: Statement | UnsetType | None = UNSET
@@ -323,6 +348,19 @@ class ClaimEntry(Strict):
     ) = UNSET
 
 
+class BodyVersion(Strict):
+    """One body the article has had, as GET /articles/{id}/versions/{number} reads it."""
+
+    number: Annotated[int, Meta(ge=1, description="1, 2, 3... in order, without gaps.")]
+    body: str
+    body_sha256: Annotated[
+        str, Meta(pattern="^[0-9a-f]{64}$", description="The SHA-256 of body (UTF-8), in hex.")
+    ]
+    origin: VersionOrigin
+    actor: Annotated[str, Meta(min_length=1, max_length=MAX_ACTOR_LENGTH)]
+    created_at: datetime
+
+
 class ArticleFields(Strict):
     """The news article whose words the claims are anchored in; found by its normalised URL."""
 
@@ -354,6 +392,28 @@ class ArticleFields(Strict):
         ]
         | UnsetType
         | None
+    ) = UNSET
+    aliases: (
+        Annotated[
+            list[Url],
+            Meta(
+                max_length=MAX_ALIASES,
+                description="Other URLs of the same document (its canonical URL, where "
+                "fetching it was redirected); each is this article's only.",
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    versions: (
+        Annotated[
+            list[BodyVersion],
+            Meta(
+                max_length=MAX_VERSIONS_PER_ARTICLE,
+                description="Every body the article has had, oldest first (an export's); "
+                "body is the last one's text, or null when the body was taken away.",
+            ),
+        ]
+        | UnsetType
     ) = UNSET
 
 
@@ -452,6 +512,7 @@ def decode_document(raw: bytes | dict[str, Any]) -> dict[str, Any]:
             errors[f"claims.{index}.key"] = [
                 f"the key {claim['key']!r} is used by another claim too"
             ]
+    errors.update(history_errors(document["article"], document["claims"]))
     if errors:
         raise InvalidInput("The document is not a valid article document.", errors=errors)
     return document
@@ -485,6 +546,8 @@ def _check_article(article: dict[str, Any], errors: dict[str, list[str]]) -> Non
     _stripped_items(article.get("authors", []), "article.authors", errors)
     if "published_at" in article:
         article["published_at"] = _timestamp(article["published_at"])
+    for version in article.get("versions", []):
+        version["created_at"] = _timestamp(version["created_at"])
 
 
 def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]]) -> None:
@@ -503,6 +566,8 @@ def _check_claim(claim: dict[str, Any], path: str, errors: dict[str, list[str]])
             errors[f"{path}.quote.end"] = ["give both start and end, or neither"]
         elif start is not None and end <= start:
             errors[f"{path}.quote.end"] = ["must be greater than start"]
+    if claim.get("needs_review"):
+        claim["needs_review"]["since"] = _timestamp(claim["needs_review"]["since"])
     quantity = claim.get("quantity")
     if quantity:
         value, lower, upper = quantity["value"], quantity["lower_bound"], quantity["upper_bound"]
