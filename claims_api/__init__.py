@@ -101,6 +101,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         reviews,
         revisions,
         sources,
+        webhooks,
     )
 
     # One Api per app: its document follows that app's configuration (roles, workflow).
@@ -135,6 +136,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         imports,
         exports,
         keys,
+        webhooks,
         health,
     ):
         # In the app's context: the document reads its workflow and settings.

@@ -85,6 +85,8 @@ class EventType(StrEnum):
 
 # Events addressed to one webhook: left out of the feed and of the webhooks' fan-out.
 ADDRESSED_EVENT_TYPES = frozenset({EventType.WEBHOOK_PING})
+# What the feed tells and webhooks subscribe to.
+FEED_EVENT_TYPES = tuple(kind.value for kind in EventType if kind not in ADDRESSED_EVENT_TYPES)
 
 
 class DeliveryStatus(StrEnum):
