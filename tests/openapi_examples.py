@@ -242,9 +242,7 @@ def record(folder: Path) -> dict[str, dict[str, Any]]:
     rec.call("rotateWebhookSecret", "POST", f"{webhook_url}/rotate-secret")
     ping = rec.call("pingWebhook", "POST", f"{webhook_url}/ping").get_json()
     rec.call("listWebhookDeliveries", "GET", f"{webhook_url}/deliveries?limit=1")
-    rec.call(
-        "redeliverWebhookDelivery", "POST", f"{webhook_url}/deliveries/{ping['id']}/redeliver"
-    )
+    rec.call("redeliverWebhookDelivery", "POST", f"{webhook_url}/deliveries/{ping['id']}/redeliver")
     rec.call("deleteWebhook", "DELETE", webhook_url)
     run = client.post(
         "/imports?name=seed",

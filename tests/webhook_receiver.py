@@ -72,9 +72,11 @@ class Receiver:
     deliveries: list[Delivery] = field(default_factory=list)
     bad: list[str] = field(default_factory=list)
     respond: Responder = lambda delivery, count: 200
-    # Set to make requests block until released (a receiver that hangs).
-    hold: threading.Event | None = None
+    # Set to make requests hang until released, then drop them unanswered and unrecorded
+    # (the sender is presumed gone: a test kills it meanwhile).
+    hold: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    dropped: int = 0
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
@@ -99,8 +101,11 @@ class Receiver:
         body = request.rfile.read(int(request.headers.get("Content-Length", "0")))
         headers = {name.lower(): value for name, value in request.headers.items()}
         self.arrived.set()
-        if self.hold is not None and self.hold.is_set():
+        if self.hold.is_set():
             self.release.wait(120)
+            with self.lock:
+                self.dropped += 1
+            return
         try:
             signatures = self._verified(headers, body)
         except (BadSignature, KeyError, ValueError) as error:
