@@ -31,9 +31,10 @@ import logging
 import random
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from flask import current_app
@@ -136,9 +137,18 @@ def deliver_due(limit: int = 100) -> int:
     settings = DeliverySettings.from_config()
     fan_out(limit)
     jobs = claim_due(limit, settings)
-    for job in jobs:
-        outcome = send(job, settings)
-        record(job, outcome, settings)
+    # A client per webhook URL's host and pass: making one (its TLS context) costs more
+    # than a delivery, and a connection is never shared by two host names that happen to
+    # have the same address (it was TLS-verified for one of them).
+    with ExitStack() as clients:
+        by_host: dict[str, httpx.Client] = {}
+        for job in jobs:
+            host = urlsplit(job.url).netloc.lower()
+            if host not in by_host:
+                by_host[host] = clients.enter_context(
+                    outbound_client(settings.timeout_seconds, {"User-Agent": user_agent()})
+                )
+            record(job, send(by_host[host], job, settings), settings)
     return len(jobs)
 
 
@@ -259,7 +269,7 @@ def _signing_secrets(webhook: Webhook, now: datetime) -> tuple[str, ...]:
     return (current,)
 
 
-def send(job: Job, settings: DeliverySettings) -> Outcome:
+def send(client: httpx.Client, job: Job, settings: DeliverySettings) -> Outcome:
     """POST the event, signed, to the address judged now; never raises for the network."""
     try:
         url, address = delivery_address(job.url)
@@ -273,13 +283,12 @@ def send(job: Job, settings: DeliverySettings) -> Outcome:
         "webhook-signature": signature_header(job.secrets, job.message_id, timestamp, job.body),
     }
     try:
-        with outbound_client(settings.timeout_seconds, {"User-Agent": user_agent()}) as client:
-            request = pinned_request(client, "POST", url, address, headers, job.body)
-            with _answer(client, request) as response:
-                if 200 <= response.status_code < 300:
-                    return Outcome(response.status_code, None)
-                excerpt = _excerpt(response)
-                return Outcome(response.status_code, f"Answered {response.status_code}{excerpt}")
+        request = pinned_request(client, "POST", url, address, headers, job.body)
+        with _answer(client, request) as response:
+            if 200 <= response.status_code < 300:
+                return Outcome(response.status_code, None)
+            excerpt = _excerpt(response)
+            return Outcome(response.status_code, f"Answered {response.status_code}{excerpt}")
     except httpx.TimeoutException:
         return Outcome(None, f"No answer within {settings.timeout_seconds:g} seconds.")
     except httpx.HTTPError as error:
