@@ -60,6 +60,7 @@ class Delivery:
     event: dict[str, Any]
     signatures: int
     status: int
+    body: bytes = b""
 
 
 # What the receiver answers to a delivery (given how many it got before): a status.
@@ -114,7 +115,7 @@ class Receiver:
             request.send_response(400)
             request.end_headers()
             return
-        delivery = Delivery(headers["webhook-id"], headers, json.loads(body), signatures, 0)
+        delivery = Delivery(headers["webhook-id"], headers, json.loads(body), signatures, 0, body)
         with self.lock:
             earlier = sum(1 for seen in self.deliveries if seen.message_id == delivery.message_id)
             delivery.status = self.respond(delivery, earlier)

@@ -8,6 +8,7 @@ import base64
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -342,3 +343,38 @@ def test_deliveries_are_paged_by_cursor(
     ids = [item["id"] for item in first["items"] + rest["items"]]
     assert len(ids) == 3 and ids == sorted(ids, reverse=True)
     assert rest["next_cursor"] is None
+
+
+def test_the_readme_verifier_accepts_a_delivery_and_refuses_a_forgery(
+    client: FlaskClient, receiver: Receiver, app: Flask, repo_root: Path
+) -> None:
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    snippet = readme[readme.index("## Webhooks") :].split("```python\n")[1].split("```")[0]
+    namespace: dict[str, Any] = {}
+    exec(snippet, namespace)
+    webhook = register(client, receiver)
+    create_article(client)
+    deliver_until(app, lambda: len(receiver.accepted()) == 1)
+    [delivery] = receiver.accepted()
+    verify = namespace["verify"]
+    assert verify(webhook["secret"], delivery.headers, delivery.body)
+    assert not verify(webhook["secret"], delivery.headers, delivery.body + b" ")
+    assert not verify("whsec_" + "A" * 44, delivery.headers, delivery.body)
+
+
+def test_deliver_webhooks_once_reports_its_attempts(
+    client: FlaskClient, receiver: Receiver, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from claims_api import cli
+
+    register(client, receiver)
+    create_article(client)
+    monkeypatch.setattr(cli, "create_app", lambda: app)
+    result = CliRunner().invoke(cli.main, ["deliver-webhooks", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "1 delivery attempts" in result.output
+    assert len(receiver.accepted()) == 1
+    help_text = CliRunner().invoke(cli.main, ["deliver-webhooks", "--help"]).output
+    assert "SIGTERM" in help_text and "--once" in help_text
