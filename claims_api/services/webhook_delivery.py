@@ -42,7 +42,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from claims_api.config import setting_list
-from claims_api.encryption import decrypt
+from claims_api.encryption import SecretUnreadable, decrypt
 from claims_api.extensions import db
 from claims_api.models import Event, Webhook, WebhookDelivery
 from claims_api.models.base import utcnow
@@ -101,6 +101,8 @@ class Job:
     secrets: tuple[str, ...]
     message_id: str
     body: bytes
+    # Why it cannot be sent at all (its secret does not decrypt), if so.
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,10 @@ def claim_due(limit: int, settings: DeliverySettings) -> list[Job]:
         delivery.lease_until = lease_until
         delivery.attempts += 1
         webhook = webhooks[delivery.webhook_id]
+        try:
+            secrets, problem = _signing_secrets(webhook, now), None
+        except SecretUnreadable as error:
+            secrets, problem = (), f"Not sent: {error}"
         jobs.append(
             Job(
                 delivery_id=delivery.id,
@@ -252,9 +258,10 @@ def claim_due(limit: int, settings: DeliverySettings) -> list[Job]:
                 lease_until=lease_until,
                 attempts=delivery.attempts,
                 url=webhook.url,
-                secrets=_signing_secrets(webhook, now),
+                secrets=secrets,
                 message_id=str(delivery.event_id),
                 body=event_body(events[delivery.event_id]),
+                problem=problem,
             )
         )
     db.session.commit()
@@ -271,6 +278,8 @@ def _signing_secrets(webhook: Webhook, now: datetime) -> tuple[str, ...]:
 
 def send(client: httpx.Client, job: Job, settings: DeliverySettings) -> Outcome:
     """POST the event, signed, to the address judged now; never raises for the network."""
+    if job.problem is not None:
+        return Outcome(None, job.problem)
     try:
         url, address = delivery_address(job.url)
     except (AddressRefused, HostUnresolved) as refusal:

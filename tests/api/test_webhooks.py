@@ -378,3 +378,18 @@ def test_deliver_webhooks_once_reports_its_attempts(
     assert len(receiver.accepted()) == 1
     help_text = CliRunner().invoke(cli.main, ["deliver-webhooks", "--help"]).output
     assert "SIGTERM" in help_text and "--once" in help_text
+
+
+def test_a_secret_that_no_longer_decrypts_fails_the_attempt_not_the_process(
+    client: FlaskClient, receiver: Receiver, app: Flask
+) -> None:
+    register(client, receiver)
+    with app.app_context():
+        db.session.execute(update(Webhook).values(secret_encrypted="not a fernet token"))
+        db.session.commit()
+    create_article(client)
+    with app.app_context():
+        assert deliver_due() == 1
+        delivery = db.session.scalars(select(WebhookDelivery)).one()
+        assert "CLAIMS_SECRET_KEY" in (delivery.last_error or "")
+    assert receiver.deliveries == []
