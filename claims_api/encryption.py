@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import logging
 import os
 import secrets
 import tempfile
@@ -22,12 +23,25 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
 
+from claims_api.errors import DomainError
+
 KEY_FILE = "secret.key"
 _EXTENSION = "claims_fernet"
+log = logging.getLogger(__name__)
 
 
 class SecretUnreadable(Exception):
     """A stored secret does not decrypt: CLAIMS_SECRET_KEY changed since it was written."""
+
+
+class SecretKeyUnavailable(DomainError):
+    """No key to encrypt with: CLAIMS_SECRET_KEY unset, and the instance folder read-only."""
+
+    status, title, slug = 503, "Service unavailable", "secret-key-unavailable"
+    about = (
+        "Webhook secrets cannot be encrypted: CLAIMS_SECRET_KEY is unset and no key could "
+        "be generated into the instance folder; the operator sets CLAIMS_SECRET_KEY."
+    )
 
 
 def fernet_for(secret_key: str) -> Fernet:
@@ -62,14 +76,26 @@ def instance_secret_key(instance_path: str) -> str:
 
 
 def init_encryption(app: Flask) -> None:
-    """Read (or generate) the key once, at start-up."""
+    """Read (or generate) the key once, at start-up. A read-only instance folder (a
+    container running PostgreSQL) does not stop the service: only what needs a secret
+    (webhooks) is refused, with SecretKeyUnavailable, until CLAIMS_SECRET_KEY is set."""
     configured = app.config.get("SECRET_KEY")
-    key = str(configured) if configured else instance_secret_key(app.instance_path)
+    try:
+        key = str(configured) if configured else instance_secret_key(app.instance_path)
+    except OSError as error:
+        log.warning("no key for webhook secrets (set CLAIMS_SECRET_KEY): %s", error)
+        app.extensions[_EXTENSION] = None
+        return
     app.extensions[_EXTENSION] = fernet_for(key)
 
 
 def _fernet() -> Fernet:
-    fernet: Fernet = current_app.extensions[_EXTENSION]
+    fernet: Fernet | None = current_app.extensions[_EXTENSION]
+    if fernet is None:
+        raise SecretKeyUnavailable(
+            "Webhook secrets cannot be encrypted: set CLAIMS_SECRET_KEY (the instance folder "
+            f"{current_app.instance_path} is not writable, so no key was generated there)."
+        )
     return fernet
 
 

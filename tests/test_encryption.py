@@ -11,10 +11,12 @@ from flask import Flask
 
 from claims_api.encryption import (
     KEY_FILE,
+    SecretKeyUnavailable,
     SecretUnreadable,
     decrypt,
     encrypt,
     fernet_for,
+    init_encryption,
     instance_secret_key,
 )
 
@@ -37,3 +39,14 @@ def test_a_secret_reads_back_only_under_its_key() -> None:
         app.extensions["claims_fernet"] = fernet_for("another key")
         with pytest.raises(SecretUnreadable, match="CLAIMS_SECRET_KEY"):
             decrypt(token)
+
+
+def test_without_a_key_or_a_writable_instance_folder_secrets_are_refused_not_the_start(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    app = Flask(__name__, instance_path=str(blocker / "instance"))
+    init_encryption(app)
+    with app.app_context(), pytest.raises(SecretKeyUnavailable, match="CLAIMS_SECRET_KEY"):
+        encrypt("whsec_abc")
