@@ -142,16 +142,23 @@ def deliver_due(limit: int = 100) -> int:
     # A client per webhook URL's host and pass: making one (its TLS context) costs more
     # than a delivery, and a connection is never shared by two host names that happen to
     # have the same address (it was TLS-verified for one of them).
+    attempts = 0
     with ExitStack() as clients:
         by_host: dict[str, httpx.Client] = {}
         for job in jobs:
+            if utcnow() + timedelta(seconds=settings.timeout_seconds) > job.lease_until:
+                # Slow receivers ate the lease: sending now could overlap another process
+                # that takes the delivery when the lease ends. Hand it back instead.
+                release(job)
+                continue
+            attempts += 1
             host = urlsplit(job.url).netloc.lower()
             if host not in by_host:
                 by_host[host] = clients.enter_context(
                     outbound_client(settings.timeout_seconds, {"User-Agent": user_agent()})
                 )
             record(job, send(by_host[host], job, settings), settings)
-    return len(jobs)
+    return attempts
 
 
 def fan_out(limit: int) -> int:
@@ -325,6 +332,19 @@ def _excerpt(response: httpx.Response) -> str:
             break
     text = start[:ERROR_EXCERPT].decode("utf-8", "replace").strip()
     return f": {text}" if text else "."
+
+
+def release(job: Job) -> None:
+    """Give back a claimed delivery unsent: due again at once, its attempt not counted."""
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == job.delivery_id, WebhookDelivery.lease_until == job.lease_until
+        )
+        .values(lease_until=None, attempts=WebhookDelivery.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 def record(job: Job, outcome: Outcome, settings: DeliverySettings) -> None:

@@ -393,3 +393,17 @@ def test_a_secret_that_no_longer_decrypts_fails_the_attempt_not_the_process(
         delivery = db.session.scalars(select(WebhookDelivery)).one()
         assert "CLAIMS_SECRET_KEY" in (delivery.last_error or "")
     assert receiver.deliveries == []
+
+
+def test_a_delivery_whose_lease_would_end_before_its_timeout_is_handed_back_unsent(
+    client: FlaskClient, receiver: Receiver, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "WEBHOOK_LEASE_SECONDS", 5)
+    monkeypatch.setitem(app.config, "WEBHOOK_TIMEOUT_SECONDS", 10)
+    register(client, receiver)
+    create_article(client)
+    with app.app_context():
+        assert deliver_due() == 0
+        delivery = db.session.scalars(select(WebhookDelivery)).one()
+        assert (delivery.lease_until, delivery.attempts) == (None, 0)
+    assert receiver.deliveries == []

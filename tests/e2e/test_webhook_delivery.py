@@ -122,6 +122,11 @@ def test_every_event_of_16_concurrent_writers_arrives_in_order_per_claim(
     assert by_claim_received == by_claim_feed, "each claim's events arrive in the feed's order"
 
 
+def stored_delivery(app: Flask) -> WebhookDelivery:
+    with app.app_context():
+        return db.session.scalars(select(WebhookDelivery)).one()
+
+
 def delivery_process(database_url: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
         return subprocess.Popen(
@@ -130,8 +135,8 @@ def delivery_process(database_url: str, log: Path) -> subprocess.Popen[bytes]:
                 **os.environ,
                 "DATABASE_URL": database_url,
                 "CLAIMS_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-                "CLAIMS_WEBHOOK_LEASE_SECONDS": "3",
-                "CLAIMS_WEBHOOK_TIMEOUT_SECONDS": "60",
+                "CLAIMS_WEBHOOK_LEASE_SECONDS": "8",
+                "CLAIMS_WEBHOOK_TIMEOUT_SECONDS": "5",
                 "CLAIMS_WEBHOOK_RETRY_SCHEDULE": "1,1",
             },
             stdout=output,
@@ -165,15 +170,20 @@ def test_a_delivery_process_killed_mid_delivery_loses_nothing(
     second = delivery_process(database_url, log)
     try:
         receiver.wait_for(lambda r: len(r.accepted()) == 1, 60)
-        with app.app_context():
-            delivery = db.session.scalars(select(WebhookDelivery)).one()
-            assert delivery.status is DeliveryStatus.DELIVERED
-            assert delivery.attempts == 2, "the killed attempt and the one after it"
+        # The receiver has answered; the process records that a moment later.
+        delivery = stored_delivery(app)
+        deadline = time.monotonic() + 60
+        while delivery.status is not DeliveryStatus.DELIVERED and time.monotonic() < deadline:
+            time.sleep(0.1)
+            delivery = stored_delivery(app)
+        assert delivery.status is DeliveryStatus.DELIVERED
+        assert delivery.attempts == 2, "the killed attempt and the one after it"
         os.killpg(second.pid, signal.SIGTERM)
         assert second.wait(60) == 0, f"SIGTERM stops it cleanly: {log.read_text()[-2000:]}"
     finally:
         if second.poll() is None:
             os.killpg(second.pid, signal.SIGKILL)
+            second.wait(60)
     [delivered] = receiver.accepted()
     assert delivered.event["type"] == "article.created"
     assert delivered.event["article_id"] == article["id"]
