@@ -8,8 +8,9 @@ Flask test client, no HTTP server):
 - the added cost of the outbox on a claim PATCH: the time per PATCH with its events
   written, divided by the same PATCH with event writing switched off (the writers'
   ``record_events`` replaced by a no-op, here in the benchmark only), with 1 and with 8
-  concurrent writers, each on its own claim; rounds interleave the two modes, and the
-  medians are compared (target: at most 1.2x);
+  concurrent writers, each on its own claim (the time per PATCH is a round's time over
+  the PATCHes made in it: with 8 writers, the inverse of their throughput); rounds
+  interleave the two modes, and the medians are compared (target: at most 1.2x);
 - events written per second by 8 writers, without a webhook and with one whose
   deliveries a delivery loop (``deliver_due``) sends meanwhile to a loopback receiver,
   and how long after the writes the last event was delivered.
