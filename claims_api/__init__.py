@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from claims_api import migrations
 from claims_api.auth import PUBLIC, init_auth, requires
 from claims_api.config import load_config
+from claims_api.encryption import init_encryption
 from claims_api.errors import register_error_handlers
 from claims_api.extensions import ProblemApi, RulesPlugin, init_cors, init_database
 from claims_api.schemas.common import MAX_ID
@@ -81,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
 
     init_database(app)
+    init_encryption(app)
     init_cors(app)
     # Before authentication, which reads the keys table.
     migrations.init_app(app)
@@ -99,6 +101,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         reviews,
         revisions,
         sources,
+        webhooks,
     )
 
     # One Api per app: its document follows that app's configuration (roles, workflow).
@@ -133,6 +136,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         imports,
         exports,
         keys,
+        webhooks,
         health,
     ):
         # In the app's context: the document reads its workflow and settings.

@@ -653,3 +653,46 @@ def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     from claims_api import server
 
     server.serve(create_app, host=host, port=port, workers=workers, threads=threads)
+
+
+@main.command("deliver-webhooks")
+@click.option("--once", is_flag=True, help="One pass, then exit (for cron or a test).")
+@click.option(
+    "--idle-seconds",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="How long to wait before looking again when nothing was due.",
+)
+@click.option(
+    "--batch", default=100, show_default=True, type=click.IntRange(min=1), help="Per pass."
+)
+def deliver_webhooks(once: bool, idle_seconds: float, batch: int) -> None:
+    """Send due webhook deliveries until stopped (SIGTERM or Ctrl-C finish the pass in
+    hand, then exit). Several may run at once, beside `serve`; one killed outright
+    loses nothing: its deliveries are taken again when their lease runs out
+    (CLAIMS_WEBHOOK_LEASE_SECONDS).
+    """
+    import signal
+    import threading
+
+    from claims_api.services.webhook_delivery import deliver_due
+
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with app_context():
+            while not stopping.is_set():
+                attempts = deliver_due(batch)
+                if once:
+                    click.echo(f"{attempts} delivery attempts", err=True)
+                    return
+                if attempts == 0:
+                    stopping.wait(idle_seconds)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -46,6 +46,22 @@ class DefaultConfig:
     FETCH_MAX_BYTES = 5 * 1024 * 1024
     FETCH_ALLOWED_HOSTS = ""
 
+    # Webhooks: secrets are encrypted with SECRET_KEY (any string; generated into the
+    # instance folder on first start when unset). Hosts (comma-separated) delivered to
+    # although they resolve to private or loopback addresses; each delivery's timeout;
+    # the delays (seconds, comma-separated) before each retry, jitter added, after
+    # which a delivery is failed; how long a process holds a delivery it is sending
+    # (longer than the timeout: past it, another process takes the delivery again);
+    # how long a rotated-out secret keeps signing beside the new one.
+    SECRET_KEY: str | None = None
+    WEBHOOK_ALLOWED_HOSTS = ""
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    WEBHOOK_RETRY_SCHEDULE = "5,30,120,600,1800,3600,7200,14400,28800,43200"
+    WEBHOOK_LEASE_SECONDS = 60
+    WEBHOOK_SECRET_OVERLAP_HOURS = 24
+    # A webhook every delivery of which failed for this long is disabled.
+    WEBHOOK_DISABLE_AFTER_DAYS = 3
+
     # Access: reads without a key unless turned off; failed authentications per
     # (client address, key prefix), and per address for prefixes of no key, in a
     # window before 429; an optional limit on each key's requests ("600/minute").

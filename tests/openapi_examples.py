@@ -217,6 +217,33 @@ def record(folder: Path) -> dict[str, dict[str, Any]]:
     ).get_json()
     rec.call("getKey", "GET", f"/keys/{key['id']}")
     rec.call("revokeKey", "DELETE", f"/keys/{key['id']}")
+    # A receiver on loopback, allowed as the tests allow theirs; nothing is sent to it.
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1"
+    webhook = rec.call(
+        "createWebhook",
+        "POST",
+        "/webhooks",
+        {
+            "url": "http://127.0.0.1:9000/claims-events",
+            "events": ["claim.published", "claim.corrected"],
+            "description": "The CMS updates its fact-check boxes.",
+        },
+    ).get_json()
+    webhook_url = f"/webhooks/{webhook['id']}"
+    rec.call("listWebhooks", "GET", "/webhooks?limit=1")
+    rec.call("getWebhook", "GET", webhook_url)
+    rec.call(
+        "updateWebhook",
+        "PATCH",
+        webhook_url,
+        {"events": ["claim.published", "claim.corrected", "claim.deleted"]},
+        rec.etag(webhook_url),
+    )
+    rec.call("rotateWebhookSecret", "POST", f"{webhook_url}/rotate-secret")
+    ping = rec.call("pingWebhook", "POST", f"{webhook_url}/ping").get_json()
+    rec.call("listWebhookDeliveries", "GET", f"{webhook_url}/deliveries?limit=1")
+    rec.call("redeliverWebhookDelivery", "POST", f"{webhook_url}/deliveries/{ping['id']}/redeliver")
+    rec.call("deleteWebhook", "DELETE", webhook_url)
     run = client.post(
         "/imports?name=seed",
         data=json.dumps(seed),

@@ -52,9 +52,13 @@ def role_of(app: Flask, endpoint: str, method: str) -> Any:
 
 
 @pytest.fixture
-def world(app: Flask) -> dict[str, Any]:
-    """Ids for every path parameter: an article, a claim citing a source, a spare key."""
+def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Ids for every path parameter: an article, a claim citing a source, a spare key,
+    a webhook (on an allowed loopback port nothing listens on) and a delivery of it."""
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
     client = client_for(app)
+    webhook = client.post("/webhooks", json={"url": "http://127.0.0.1:9/hook"}).get_json()
+    delivery = client.post(f"/webhooks/{webhook['id']}/ping").get_json()
     article = create_article(client)
     claim = create_claim(
         client, article["id"], sources=[{"url": "https://example.org/s", "stance": "supports"}]
@@ -74,6 +78,8 @@ def world(app: Flask) -> dict[str, Any]:
         "source_id": claim["sources"][0]["source_id"],
         "key_id": key_id,
         "import_id": imported["id"],
+        "webhook_id": webhook["id"],
+        "delivery_id": delivery["id"],
         "number": 1,
         "filename": "swagger-ui.css",
     }

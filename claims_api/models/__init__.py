@@ -10,6 +10,7 @@ from claims_api.models.import_run import ImportRun
 from claims_api.models.review import ClaimAssignment, Review
 from claims_api.models.revision import Revision
 from claims_api.models.source import Source
+from claims_api.models.webhook import Webhook, WebhookDelivery
 
 __all__ = [
     "ApiKey",
@@ -27,4 +28,6 @@ __all__ = [
     "Review",
     "Revision",
     "Source",
+    "Webhook",
+    "WebhookDelivery",
 ]

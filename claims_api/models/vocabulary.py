@@ -79,6 +79,22 @@ class EventType(StrEnum):
     REVIEW_CREATED = "review.created"
     RELATION_DECIDED = "relation.decided"
     IMPORT_FINISHED = "import.finished"
+    # Sent to one webhook on request (POST /webhooks/{id}/ping), never to the feed.
+    WEBHOOK_PING = "webhook.ping"
+
+
+# Events addressed to one webhook: left out of the feed and of the webhooks' fan-out.
+ADDRESSED_EVENT_TYPES = frozenset({EventType.WEBHOOK_PING})
+# What the feed tells and webhooks subscribe to.
+FEED_EVENT_TYPES = tuple(kind.value for kind in EventType if kind not in ADDRESSED_EVENT_TYPES)
+
+
+class DeliveryStatus(StrEnum):
+    """Where one event's delivery to one webhook stands."""
+
+    PENDING = "pending"  # due, being sent, or waiting for its next attempt
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    FAILED = "failed"  # every attempt of the retry schedule failed
 
 
 class AnchorState(StrEnum):

@@ -28,7 +28,7 @@ from claims_api.errors import Gone, InvalidInput
 from claims_api.extensions import db
 from claims_api.models import Event
 from claims_api.models.base import utcnow
-from claims_api.models.vocabulary import EventType
+from claims_api.models.vocabulary import ADDRESSED_EVENT_TYPES, EventType
 from claims_api.services.rows import insert_rows
 
 _TRANSACTION_KEY = "claims_api.transaction_id"
@@ -123,7 +123,7 @@ def retention() -> timedelta:
 def read_feed(after: str | None, types: list[EventType] | None, limit: int) -> FeedPage:
     """Events after the cursor, oldest first, up to the visibility horizon."""
     now = utcnow()
-    conditions: list[ColumnElement[bool]] = []
+    position = Position(-1, 0, now)
     if after is not None:
         position = Position.decode(after)
         if position.at < now - retention():
@@ -131,24 +131,43 @@ def read_feed(after: str | None, types: list[EventType] | None, limit: int) -> F
                 f"This cursor is from {position.at.isoformat()}, older than the feed keeps "
                 f"events ({retention().days} days); start again without one."
             )
-        conditions.append(tuple_(Event.txid, Event.id) > tuple_(position.transaction, position.id))
+    items = events_after(position.transaction, position.id, types, limit)
+    if items:
+        position = Position(items[-1].txid, items[-1].id, now)
+    return FeedPage(items, Position(position.transaction, position.id, now).encode())
+
+
+def events_after(
+    transaction: int, event_id: int, types: Iterable[str] | None, limit: int
+) -> list[Event]:
+    """The visible events after (transaction, id), in feed order: the one reading of the
+    feed, for /events and for the webhooks' fan-out. Events addressed to one webhook
+    (pings) are no part of it."""
+    conditions: list[ColumnElement[bool]] = [
+        tuple_(Event.txid, Event.id) > tuple_(transaction, event_id),
+        Event.type.not_in([type_.value for type_ in ADDRESSED_EVENT_TYPES]),
+    ]
     if db.session.get_bind().dialect.name == "postgresql":
         conditions.append(Event.txid < _visibility_horizon())
-    if types:
-        conditions.append(or_(*(Event.type == type_.value for type_ in types)))
-    items = list(
-        db.session.scalars(
-            select(Event).where(*conditions).order_by(Event.txid, Event.id).limit(limit)
-        )
-    )
-    if items:
-        last = items[-1]
-        cursor = Position(last.txid, last.id, now).encode()
-    elif after is not None:
-        cursor = Position(position.transaction, position.id, now).encode()
-    else:
-        cursor = Position(-1, 0, now).encode()
-    return FeedPage(items, cursor)
+    wanted = [str(type_) for type_ in types or ()]
+    if wanted:
+        conditions.append(or_(*(Event.type == type_ for type_ in wanted)))
+    query = select(Event).where(*conditions).order_by(Event.txid, Event.id).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def feed_end() -> tuple[int, int]:
+    """The (transaction, id) of the last visible event: a new consumer starts after it."""
+    conditions: list[ColumnElement[bool]] = []
+    if db.session.get_bind().dialect.name == "postgresql":
+        conditions.append(Event.txid < _visibility_horizon())
+    last = db.session.execute(
+        select(Event.txid, Event.id)
+        .where(*conditions)
+        .order_by(Event.txid.desc(), Event.id.desc())
+        .limit(1)
+    ).first()
+    return (int(last[0]), int(last[1])) if last is not None else (-1, 0)
 
 
 # The oldest transaction still running that could write to this database: the

@@ -3,32 +3,37 @@ operator's network.
 
 A URL someone posts is fetched by the server, from where it sits: without a guard, a
 link to 127.0.0.1, 10.x or 169.254.169.254 would read the operator's own services
-(SSRF). Every hop is checked before anything is sent to it: the scheme is http or
-https, the host's addresses are all resolved and all must be public (unless the
-operator lists the host in ``FETCH_ALLOWED_HOSTS``), and the connection goes to the
-very address that was checked, so a second DNS answer cannot swap in another one.
-Redirects are followed by hand, at most ``MAX_REDIRECTS``, each hop checked the same.
+(SSRF). Every hop is checked before anything is sent to it, by the service's one
+rule for outbound requests (services/outbound.py; hosts the operator lists in
+``FETCH_ALLOWED_HOSTS`` pass). Redirects are followed by hand, at most
+``MAX_REDIRECTS``, each hop checked the same.
 """
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from ipaddress import IPv4Address, IPv6Address, ip_address
-from typing import Any
 
 import httpx
 from flask import current_app
 
 from claims_api.errors import DomainError
+from claims_api.services import outbound
+from claims_api.services.outbound import (
+    AddressRefused,
+    HostUnresolved,
+    IPAddress,
+    host_set,
+    outbound_client,
+    parsed_url,
+    pinned_request,
+)
 
 MAX_REDIRECTS = 5
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-IPAddress = IPv4Address | IPv6Address
 
 
 class FetchFailed(DomainError):
@@ -64,9 +69,7 @@ class FetchSettings:
         return cls(
             timeout_seconds=float(config["FETCH_TIMEOUT_SECONDS"]),
             max_bytes=int(config["FETCH_MAX_BYTES"]),
-            allowed_hosts=frozenset(
-                host.strip().lower().strip("[]") for host in hosts.split(",") if host.strip()
-            ),
+            allowed_hosts=host_set(hosts),
         )
 
 
@@ -103,16 +106,12 @@ def fetch_page(
     }
     deadline = time.monotonic() + settings.timeout_seconds
     try:
-        current = httpx.URL(url)
-    except httpx.InvalidURL as error:
-        # A host that is no name (unpaired surrogates, a bad IDNA label): nothing to ask.
-        raise FetchRefused(f"{url!r} is not a URL that can be fetched ({error}).") from None
-    with httpx.Client(
-        timeout=httpx.Timeout(settings.timeout_seconds),
-        follow_redirects=False,
-        # Environment proxies would connect elsewhere than the address checked.
-        trust_env=False,
-        headers={
+        current = parsed_url(url)
+    except AddressRefused as refusal:
+        raise FetchRefused(refusal.detail, reason=refusal.reason) from None
+    with outbound_client(
+        settings.timeout_seconds,
+        {
             "User-Agent": user_agent(),
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
         },
@@ -170,80 +169,17 @@ def _pinned_request(
             f"The page redirected to {url}, which is refused: {refusal.detail}",
             reason="redirect-refused",
         ) from None
-    host = url.raw_host.decode("ascii")
-    extensions: dict[str, Any] = {}
-    if url.scheme == "https":
-        # TLS is still checked against the host name, not the address dialled.
-        extensions["sni_hostname"] = host
-    netloc = url.netloc.decode("ascii")
-    pinned = url.copy_with(host=str(address))
-    return client.build_request(
-        "GET", pinned, headers={"Host": netloc, **conditional}, extensions=extensions
-    )
+    return pinned_request(client, "GET", url, address, conditional)
 
 
 def checked_address(url: httpx.URL, settings: FetchSettings) -> IPAddress:
-    """The address to connect to for ``url``; FetchRefused when any of the host's
-    addresses is not public and the host is not allowed."""
-    if url.scheme not in {"http", "https"}:
-        raise FetchRefused(
-            f"Only http and https URLs are fetched, not {url.scheme}:.", reason="scheme"
-        )
-    host = url.raw_host.decode("ascii").lower()
-    if not host:
-        raise FetchRefused("The URL has no host.", reason="no-host")
-    addresses = _resolve(host, url.port or (443 if url.scheme == "https" else 80))
-    if host not in settings.allowed_hosts:
-        for address in addresses:
-            kind = refused_kind(address)
-            if kind is not None:
-                raise FetchRefused(
-                    f"{host} resolves to {address}, a {kind} address; the service fetches "
-                    "public addresses only, and hosts listed in CLAIMS_FETCH_ALLOWED_HOSTS.",
-                    reason=f"{kind}-address",
-                )
-    return addresses[0]
-
-
-def _resolve(host: str, port: int) -> list[IPAddress]:
+    """The address to connect to for ``url``, by the outbound rule, as fetch errors."""
     try:
-        return [ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise FetchFailed(
-            f"The host {host} could not be resolved ({error}).", reason="dns"
-        ) from None
-    addresses = list(dict.fromkeys(ip_address(answer[4][0]) for answer in answers))
-    if not addresses:
-        raise FetchFailed(f"The host {host} has no address.", reason="dns")
-    return addresses
-
-
-def refused_kind(address: IPAddress) -> str | None:
-    """Why ``address`` is not one to fetch from (None: it is public)."""
-    if isinstance(address, IPv6Address):
-        # An IPv4 address carried inside an IPv6 one is judged as itself.
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is None and address.teredo is not None:
-            embedded = address.teredo[1]
-        if embedded is not None:
-            address = embedded
-    # Most specific first: 127.0.0.1 and 169.254.0.1 are "private" too.
-    for kind, refused in (
-        ("unspecified", address.is_unspecified),
-        ("loopback", address.is_loopback),
-        ("link-local", address.is_link_local),
-        ("multicast", address.is_multicast),
-        ("reserved", address.is_reserved),
-        ("private", address.is_private),
-        ("non-public", not address.is_global),
-    ):
-        if refused:
-            return kind
-    return None
+        return outbound.checked_address(url, settings.allowed_hosts, "CLAIMS_FETCH_ALLOWED_HOSTS")
+    except AddressRefused as refusal:
+        raise FetchRefused(refusal.detail, reason=refusal.reason) from None
+    except HostUnresolved as failure:
+        raise FetchFailed(failure.detail, reason="dns") from None
 
 
 @contextmanager

@@ -152,6 +152,7 @@ IF_MATCH_REQUIRED = [
     ("/claims/{claim_id}/reviews", "post"),
     ("/claims/{claim_id}/publish", "post"),
     ("/claims/{claim_id}/anchor", "put"),
+    ("/webhooks/{webhook_id}", "patch"),
 ]
 IF_MATCH_OPTIONAL = [
     ("/claims/{claim_id}/sources", "post"),

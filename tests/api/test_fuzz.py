@@ -7,6 +7,7 @@ response schema.
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from claims_api.services import article_fetching
+from claims_api.services import article_fetching, outbound
 from claims_api.services.fetching import FetchRefused
 from tests.factories import bearer, client_for, create_article, create_claim, issue_token
 
@@ -38,11 +39,17 @@ def refuse_to_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
     raise FetchRefused(f"Tests fetch nothing ({url}).", reason="test")
 
 
+def no_such_host(host: str, *args: Any, **kwargs: Any) -> Any:
+    raise socket.gaierror(socket.EAI_NONAME, f"tests resolve no host ({host})")
+
+
 @pytest.fixture
 def api_schema(app: Flask, monkeypatch: pytest.MonkeyPatch) -> schemathesis.BaseSchema:
     # A generated URL with "fetch": true must never reach the network; it is refused
     # (422) as an address outside the allowed ones is.
     monkeypatch.setattr(article_fetching, "fetch_page", refuse_to_fetch)
+    # Nor may a generated webhook URL send a DNS query: every host is unknown (422).
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", no_such_host)
     client = client_for(app)
     article = create_article(client)
     create_claim(

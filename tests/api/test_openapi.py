@@ -24,6 +24,8 @@ LIST_PATHS = [
     "/claims/{claim_id}/reviews",
     "/review-queue",
     "/keys",
+    "/webhooks",
+    "/webhooks/{webhook_id}/deliveries",
 ]
 
 
@@ -131,6 +133,7 @@ def test_patch_operations_document_the_if_match_header(spec: dict[str, Any]) -> 
         "/articles/{article_id}",
         "/claims/{claim_id}",
         "/sources/{source_id}",
+        "/webhooks/{webhook_id}",
     ]
     for path in patches:
         headers = {p["name"] for p in parameters(spec, path, "patch") if p["in"] == "header"}

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from claims_api.services import fetching
+from claims_api.services import fetching, outbound
 from claims_api.services.fetching import FetchRefused, FetchSettings, checked_address
 
 SETTINGS = FetchSettings(timeout_seconds=15, max_bytes=1024, allowed_hosts=frozenset())
@@ -22,7 +22,7 @@ def resolving_to(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
     def getaddrinfo(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
 
-    monkeypatch.setattr(fetching.socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", getaddrinfo)
 
 
 def test_a_host_with_one_private_address_among_public_ones_is_refused(
