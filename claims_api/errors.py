@@ -125,6 +125,14 @@ class InvalidInput(DomainError):
     about = "The request failed validation; `errors` maps each field to its messages."
 
 
+class LanguageNotSupported(InvalidInput):
+    slug, title = "language-not-supported", "Language not supported"
+    about = (
+        "The extractor does not read the article's `language` (`supported_languages` lists "
+        "those it does); it says so rather than guessing."
+    )
+
+
 class PreconditionRequired(DomainError):
     status, title, slug = 428, "Precondition required", "precondition-required"
     about = "The change needs an If-Match header with the ETag last read."

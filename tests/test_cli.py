@@ -165,6 +165,14 @@ def test_extract_of_an_unknown_article_fails_with_a_message(app: Flask, database
     assert result.exit_code == 1 and "no article 999" in result.output, result.output
 
 
+def test_extract_of_an_article_in_another_language_says_so(
+    client: FlaskClient, database_url: str
+) -> None:
+    article = create_article(client, url="https://example.org/fr", language="fr")
+    result = invoke("extract", str(article["id"]), "--save", env={"DATABASE_URL": database_url})
+    assert result.exit_code == 1 and "reads only en" in result.output, result.output
+
+
 # ------------------------------------------------------------ reads take no write lock
 
 

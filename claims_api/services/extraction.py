@@ -12,9 +12,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from claims_api.errors import InvalidInput, NotFound
+from claims_api.errors import InvalidInput, LanguageNotSupported, NotFound
 from claims_api.extensions import db
-from claims_api.extraction import Candidate, Span, extract_claims
+from claims_api.extraction import (
+    SUPPORTED_LANGUAGES,
+    Candidate,
+    Span,
+    extract_claims,
+    reads_language,
+)
 from claims_api.models import Article, Claim
 from claims_api.models.vocabulary import STRUCTURED_KINDS, ClaimKind, Role, StructuredByKind
 from claims_api.services.anchoring import anchor_quote
@@ -88,6 +94,14 @@ def _article_body(article_id: int, *, for_update: bool) -> tuple[Article, str]:
         raise InvalidInput(
             f"Article {article_id} has no body text to extract claims from.",
             errors={"body": ["the article has no body text"]},
+        )
+    if not reads_language(article.language):
+        readable = ", ".join(sorted(SUPPORTED_LANGUAGES))
+        raise LanguageNotSupported(
+            f"Article {article_id} is in {article.language!r}; "
+            f"the extractor reads only {readable}.",
+            errors={"language": [f"{article.language!r}: the extractor reads only {readable}"]},
+            supported_languages=sorted(SUPPORTED_LANGUAGES),
         )
     return article, article.body
 

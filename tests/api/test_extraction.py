@@ -107,6 +107,21 @@ def test_extract_errors_are_problems(client: FlaskClient) -> None:
         assert bad.status_code == 422, f"?{query} gave {bad.status_code}"
 
 
+def test_an_article_in_another_language_is_refused_not_guessed(client: FlaskClient) -> None:
+    german = create_article(client, url="https://example.org/de", language="de-DE")
+    refused = client.post(f"/articles/{german['id']}/extract?save=true")
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    problem = refused.get_json()
+    assert problem["type"] == "urn:claims-api:problem:language-not-supported", problem
+    assert "language" in problem["errors"] and problem["supported_languages"] == ["en"]
+    assert check(client.get(f"/articles/{german['id']}/claims"), 200)["items"] == []
+    for english in ("en", "en-GB", "EN-us"):
+        article = create_article(client, url=f"https://example.org/{english}", language=english)
+        check(client.post(f"/articles/{article['id']}/extract"), 200)
+    unknown = create_article(client, url="https://example.org/unknown", language=None)
+    check(client.post(f"/articles/{unknown['id']}/extract"), 200)
+
+
 def test_a_candidate_posted_to_claims_as_given_is_stored(client: FlaskClient) -> None:
     article = create_article(client)
     result = check(client.post(f"/articles/{article['id']}/extract"), 200)
