@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from claims_api.auth import current_actor, current_role, requires
 from claims_api.errors import PROBLEM_MIMETYPE, PayloadTooLarge
+from claims_api.extensions import READS_FIRST_ENDPOINTS
 from claims_api.models import ImportRun
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import LOCATION_HEADER_DOC, Blueprint, Reply
@@ -179,3 +180,7 @@ class ImportById(MethodView):
         written. Cancelling one that has finished is a 409."""
         run = jobs.cancel_job(import_id)
         return run, 200 if run.status == run_service.CANCELLED else 202, {}
+
+
+# DELETE only writes when the import is queued (see jobs.cancel_job).
+READS_FIRST_ENDPOINTS.add("imports.ImportById")

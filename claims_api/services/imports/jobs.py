@@ -47,7 +47,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from claims_api.errors import Conflict
-from claims_api.extensions import db, read_only
+from claims_api.extensions import db, read_only, writing
 from claims_api.models import ImportRun
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import Role
@@ -160,26 +160,32 @@ def progress(run: ImportRun) -> Progress | None:
 
 def cancel_job(run_id: int) -> ImportRun:
     """Cancel a queued job at once (commits), or ask a running one to stop at its next
-    batch boundary; 409 for anything else. The run, as it now stands."""
+    batch boundary; 409 for anything else. The run, as it now stands.
+
+    The status is read first without a write lock: on SQLite a running import holds
+    the database's, and asking it to stop must not wait for it to end.
+    """
     with read_only():
+        db.session.rollback()
         run = get_run(run_id)
         status = run.status
         db.session.rollback()
     if status == QUEUED:
-        locked = db.session.scalars(
-            select(ImportRun)
-            .where(ImportRun.id == run_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-        if locked.status == QUEUED:
-            locked.status, locked.finished_at = CANCELLED, utcnow()
-            spool_path = locked.spool_path
-            db.session.commit()
-            remove_spool(spool_path)
-            return locked
-        run, status = locked, locked.status
-        db.session.rollback()
+        with writing():
+            locked = db.session.scalars(
+                select(ImportRun)
+                .where(ImportRun.id == run_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).one()
+            if locked.status == QUEUED:
+                locked.status, locked.finished_at = CANCELLED, utcnow()
+                spool_path = locked.spool_path
+                db.session.commit()
+                remove_spool(spool_path)
+                return locked
+            run, status = locked, locked.status
+            db.session.rollback()
     if status == RUNNING and run.spool_path is not None:
         _sidecar(run.spool_path, "cancel").touch()
         return run
