@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from benchmarks.corpus import article_documents
-from claims_api.extensions import db
+from claims_api.extensions import db, read_only
 from claims_api.models import ImportRun
 from claims_api.models.base import utcnow
 from claims_api.services import imports as import_service
@@ -94,7 +94,8 @@ def queue(client: FlaskClient, body: str, **query: Any) -> str:
 
 
 def stored_run(app: Flask, location: str) -> ImportRun:
-    with app.app_context():
+    # A read: on SQLite it must not wait for the write lock a running import holds.
+    with app.app_context(), read_only():
         run = db.session.get(ImportRun, int(location.rsplit("/", 1)[1]))
         assert run is not None
         db.session.expunge(run)
