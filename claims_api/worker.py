@@ -26,7 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
+from claims_api.errors import is_busy
 from claims_api.extensions import db
 
 log = logging.getLogger(__name__)
@@ -124,9 +126,13 @@ class Worker:
         with self.app.app_context():
             try:
                 return task.run(self.shift)
-            except Exception:
+            except Exception as error:
                 db.session.rollback()
-                log.exception("worker %s: task %s failed", self.shift.worker_id, name)
+                if isinstance(error, OperationalError) and is_busy(error):
+                    # SQLite's write lock, held by an import elsewhere: next round.
+                    log.info("worker %s: task %s: database busy", self.shift.worker_id, name)
+                else:
+                    log.exception("worker %s: task %s failed", self.shift.worker_id, name)
                 return 0
             finally:
                 db.session.remove()

@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from benchmarks.corpus import article_documents
+from claims_api import worker as worker_module
+from claims_api.cli import main
 from claims_api.extensions import db, read_only
 from claims_api.models import ImportRun
 from claims_api.models.base import utcnow
@@ -346,3 +349,35 @@ def test_prune_events_command_deletes_only_events_past_the_retention(
     with app.app_context():
         assert len(db.session.scalars(select(Event)).all()) == total - 1
         db.session.remove()
+
+
+def test_worker_command_once_runs_the_queue_and_exits(
+    client: FlaskClient, database_url: str
+) -> None:
+    locations = [queue(client, BODY), queue(client, jsonl([embassy_document()]))]
+
+    result = run_cli(database_url, "worker", "--once", "--tasks", "imports")
+
+    assert result.exit_code == 0, result.output
+    statuses = [check(client.get(location), 200)["status"] for location in locations]
+    assert statuses == ["succeeded", "succeeded"], statuses
+
+
+def test_worker_command_refuses_an_unknown_task(database_url: str) -> None:
+    result = CliRunner().invoke(main, ["worker", "--tasks", "imports,webhook"])
+
+    assert result.exit_code == 2, result.output
+    assert "webhook" in result.output and "prune-events" in result.output, result.output
+
+
+def test_a_task_that_fails_does_not_stop_the_worker(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(shift: Any) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(worker_module.TASKS, "imports", worker_module.Task(broken))
+    worker = Worker(app, ["imports"])
+
+    assert worker.run_round() == 0
+    assert not worker.stop.is_set()
