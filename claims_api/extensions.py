@@ -39,7 +39,7 @@ CORS_REQUEST_HEADERS = (
     "X-Reason",
     "Prefer",
 )
-CORS_EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After")
+CORS_EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After", "Preference-Applied")
 # How long a browser may reuse a preflight's answer.
 CORS_MAX_AGE_SECONDS = 600
 # Whether the transactions begun now only read. Writing is the default, so work

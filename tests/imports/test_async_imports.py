@@ -381,3 +381,31 @@ def test_a_task_that_fails_does_not_stop_the_worker(
 
     assert worker.run_round() == 0
     assert not worker.stop.is_set()
+
+
+def test_a_job_whose_upload_is_gone_fails_with_a_reason(app: Flask, client: FlaskClient) -> None:
+    location = queue(client, BODY)
+    Path(stored_run(app, location).spool_path or "").unlink()
+
+    Worker(app, ["imports"]).run(once=True)
+
+    run = check(client.get(location), 200)
+    assert run["status"] == "failed", run
+    assert "could not be read" in run["errors"][0]["reason"], run["errors"]
+
+
+def test_a_job_taken_up_too_often_fails_instead_of_running_again(
+    app: Flask, client: FlaskClient
+) -> None:
+    location = queue(client, BODY)
+    with app.app_context():
+        db.session.execute(update(ImportRun).values(attempts=app.config["WORKER_MAX_ATTEMPTS"]))
+        db.session.commit()
+        db.session.remove()
+
+    Worker(app, ["imports"]).run(once=True)
+
+    run = check(client.get(location), 200)
+    assert run["status"] == "failed", run
+    assert "never finished" in run["errors"][0]["reason"], run["errors"]
+    assert row_counts(app) == EMPTY
