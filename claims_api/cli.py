@@ -690,24 +690,30 @@ def worker(once: bool, task_names: list[str], exit_with_parent: bool) -> None:
     from claims_api.worker import Worker
 
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
     parent = os.getppid() if exit_with_parent else None
     if parent is not None:
         threading.Thread(target=_stop_with_parent, args=(parent, stop), daemon=True).start()
-    with app_context(migrated=False) as app:
-        while not stop.is_set():
-            try:
-                require_current(db.engine)
-                break
-            except SchemaNotCurrent as error:
-                if once:
-                    raise click.ClickException(error.detail) from None
-                click.echo(f"worker waiting: {error.detail}", err=True)
-                stop.wait(5)
-            finally:
-                db.session.remove()
-        Worker(app, task_names, stop=stop).run(once=once)
+    try:
+        with app_context(migrated=False) as app:
+            while not stop.is_set():
+                try:
+                    require_current(db.engine)
+                    break
+                except SchemaNotCurrent as error:
+                    if once:
+                        raise click.ClickException(error.detail) from None
+                    click.echo(f"worker waiting: {error.detail}", err=True)
+                    stop.wait(5)
+                finally:
+                    db.session.remove()
+            Worker(app, task_names, stop=stop).run(once=once)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _stop_with_parent(parent: int, stop: threading.Event) -> None:

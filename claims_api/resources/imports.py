@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -57,19 +58,43 @@ ASYNC_HEADERS_DOC = {
 }
 
 
-def _spool_body(limit: int, spool: IO[bytes]) -> str:
-    """The request body written to ``spool``, and its SHA-256; 413 past ``limit`` bytes."""
+def _spool_file(asynchronous: bool) -> IO[bytes]:
+    """Where the body goes: a file of the spool folder that the worker reads later, or
+    a temporary one, gone once closed."""
+    if asynchronous:
+        return tempfile.NamedTemporaryFile(
+            dir=jobs.spool_dir(), prefix="upload-", suffix=".import", delete=False
+        )
+    return tempfile.TemporaryFile()
+
+
+def _spool_body(limit: int, spool: IO[bytes], *, kept: bool) -> str:
+    """The request body written to ``spool``, and its SHA-256; 413 past ``limit`` bytes.
+    A ``kept`` spool (a named file) is deleted when the body cannot be had whole."""
     request.max_content_length = limit
     digest = hashlib.sha256()
     try:
         while chunk := request.stream.read(CHUNK):
             digest.update(chunk)
             spool.write(chunk)
-    except RequestEntityTooLarge:
-        raise PayloadTooLarge(f"An import may hold at most {limit} bytes.", limit=limit) from None
+    except BaseException as error:
+        if kept:
+            Path(spool.name).unlink(missing_ok=True)
+        if isinstance(error, RequestEntityTooLarge):
+            message = f"An import may hold at most {limit} bytes."
+            raise PayloadTooLarge(message, limit=limit) from None
+        raise
     spool.flush()
     spool.seek(0)
     return digest.hexdigest()
+
+
+def _queued(spool: IO[bytes], import_request: ImportRequest) -> Reply:
+    """Queue the spooled upload for the worker: 202, and where to poll."""
+    size = spool.seek(0, io.SEEK_END)
+    spool.close()
+    run, _ = jobs.queue_import(Path(spool.name), size, import_request)
+    return run, 202, {**_location(run), "Preference-Applied": RESPOND_ASYNC}
 
 
 def prefers_async(prefer: str | None) -> bool:
@@ -119,19 +144,8 @@ class Imports(MethodView):
             raise UnsupportedMediaType(f"Send one of: {', '.join(MEDIA_TYPES)}.")
         config = current_app.config
         asynchronous = prefers_async(headers.get("prefer"))
-        if asynchronous:
-            spool: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept for the worker
-                dir=jobs.spool_dir(), prefix="upload-", suffix=".import", delete=False
-            )
-        else:
-            spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-        with spool:
-            try:
-                digest = _spool_body(config["IMPORT_MAX_BYTES"], spool)
-            except BaseException:
-                if asynchronous:
-                    Path(spool.name).unlink(missing_ok=True)
-                raise
+        with _spool_file(asynchronous) as spool:
+            digest = _spool_body(config["IMPORT_MAX_BYTES"], spool, kept=asynchronous)
             import_request = ImportRequest(
                 source_name=args["name"],
                 input_format=input_format,
@@ -143,10 +157,7 @@ class Imports(MethodView):
                 request_sha256=digest,
             )
             if asynchronous:
-                size = spool.seek(0, 2)
-                spool.close()
-                run, _ = jobs.queue_import(Path(spool.name), size, import_request)
-                return run, 202, {**_location(run), "Preference-Applied": RESPOND_ASYNC}
+                return _queued(spool, import_request)
             outcome = run_service.run_import(
                 spool,
                 import_request,

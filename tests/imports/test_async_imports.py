@@ -409,3 +409,13 @@ def test_a_job_taken_up_too_often_fails_instead_of_running_again(
     assert run["status"] == "failed", run
     assert "never finished" in run["errors"][0]["reason"], run["errors"]
     assert row_counts(app) == EMPTY
+
+
+def test_an_async_upload_over_the_limit_is_413_and_leaves_no_file(
+    app: Flask, client: FlaskClient, spool: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 100)
+
+    check(post_import(client, BODY, NDJSON, ASYNC), 413)
+
+    assert list(spool.iterdir()) == [], "the refused upload was left in the spool"
