@@ -18,6 +18,9 @@ COPY seeds/ seeds/
 
 # Editable install: the CLI finds migrations/ and seeds/ beside the package in /app.
 RUN pip install --no-cache-dir -e .
+# The spool of asynchronous imports (a volume shared with the worker in docker-compose);
+# made here so that a fresh named volume is created owned by the claims user.
+RUN mkdir -p /var/lib/claims-api/imports && chown claims:claims /var/lib/claims-api/imports
 
 USER claims
 

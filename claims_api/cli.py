@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
@@ -625,6 +627,104 @@ def refresh_command(article_ids: tuple[int, ...], older_than: timedelta | None, 
         sys.exit(1)
 
 
+@main.command("prune-events")
+def prune_events_command() -> None:
+    """Delete the change feed's events older than CLAIMS_EVENT_RETENTION_DAYS (default 30).
+
+    The worker does this every hour; this is for a cron job where none runs.
+    """
+    from claims_api.services.events import prune
+
+    with app_context():
+        pruned = prune()
+        db.session.commit()
+    click.echo(f"{pruned} events pruned", err=True)
+
+
+def _task_names(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    from claims_api.worker import TASKS
+
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in TASKS]
+    if unknown or not names:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'none given'}: the tasks are {', '.join(TASKS)}"
+        )
+    return names
+
+
+@main.command()
+@click.option(
+    "--once", is_flag=True, help="Run until no task has anything to do, then exit (for cron)."
+)
+@click.option(
+    "--tasks",
+    "task_names",
+    default="imports,webhooks,prune-events",
+    show_default=True,
+    callback=_task_names,
+    help="Comma-separated: imports (queued asynchronous imports), webhooks (due "
+    "deliveries), prune-events (hourly).",
+)
+@click.option(
+    "--exit-with-parent",
+    is_flag=True,
+    hidden=True,
+    help="Stop when the process that started this one exits (serve's embedded worker).",
+)
+def worker(once: bool, task_names: list[str], exit_with_parent: bool) -> None:
+    """Run the background work: asynchronous imports (POST /imports with
+    Prefer: respond-async), webhook deliveries and pruning the change feed.
+
+    \b
+    Run any number beside `claims-api serve` on PostgreSQL: each job goes to
+    one worker (FOR UPDATE SKIP LOCKED). On SQLite, `serve` runs one itself
+    (CLAIMS_EMBEDDED_WORKER), and workers take turns.
+    On SIGTERM or Ctrl-C the import in hand stops at its next batch boundary,
+    is rolled back and queued again, and the worker exits 0. A worker killed
+    outright loses nothing either: its job's lease (CLAIMS_WORKER_LEASE_SECONDS)
+    lapses and another worker runs it again from the start; so do its webhook
+    deliveries (CLAIMS_WEBHOOK_LEASE_SECONDS).
+    """
+    import signal
+
+    from claims_api.migrations import SchemaNotCurrent, require_current
+    from claims_api.worker import Worker
+
+    stop = threading.Event()
+    previous = {
+        signum: signal.signal(signum, lambda *_: stop.set())
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    parent = os.getppid() if exit_with_parent else None
+    if parent is not None:
+        threading.Thread(target=_stop_with_parent, args=(parent, stop), daemon=True).start()
+    try:
+        with app_context(migrated=False) as app:
+            while not stop.is_set():
+                try:
+                    require_current(db.engine)
+                    break
+                except SchemaNotCurrent as error:
+                    if once:
+                        raise click.ClickException(error.detail) from None
+                    click.echo(f"worker waiting: {error.detail}", err=True)
+                    stop.wait(5)
+                finally:
+                    db.session.remove()
+            Worker(app, task_names, stop=stop).run(once=once)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _stop_with_parent(parent: int, stop: threading.Event) -> None:
+    """Set ``stop`` once this process's parent has gone (it is then re-parented)."""
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            stop.set()
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
@@ -646,53 +746,27 @@ def refresh_command(article_ids: tuple[int, ...], older_than: timedelta | None, 
 )
 @click.option("--dev", is_flag=True, help="Run Flask's development server instead (reloads).")
 def serve(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
-    """Serve the API with gunicorn (threaded workers)."""
+    """Serve the API with gunicorn (threaded workers).
+
+    With CLAIMS_EMBEDDED_WORKER (on by default for SQLite, off for PostgreSQL)
+    it also runs one `claims-api worker` beside the server, started once for the
+    whole server (not per gunicorn worker) and stopped with it.
+    """
+    from claims_api.worker import EmbeddedWorker, embedded_worker_wanted
+
+    embedded = EmbeddedWorker() if embedded_worker_wanted(create_app()) else None
     if dev:
-        create_app().run(host=host, port=port, debug=True)
+        # The reloader runs this command again in a child; the worker belongs to the parent.
+        if embedded is not None and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+            embedded.start()
+        try:
+            create_app().run(host=host, port=port, debug=True)
+        finally:
+            if embedded is not None:
+                embedded.stop()
         return
     from claims_api import server
 
-    server.serve(create_app, host=host, port=port, workers=workers, threads=threads)
-
-
-@main.command("deliver-webhooks")
-@click.option("--once", is_flag=True, help="One pass, then exit (for cron or a test).")
-@click.option(
-    "--idle-seconds",
-    default=1.0,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="How long to wait before looking again when nothing was due.",
-)
-@click.option(
-    "--batch", default=100, show_default=True, type=click.IntRange(min=1), help="Per pass."
-)
-def deliver_webhooks(once: bool, idle_seconds: float, batch: int) -> None:
-    """Send due webhook deliveries until stopped (SIGTERM or Ctrl-C finish the pass in
-    hand, then exit). Several may run at once, beside `serve`; one killed outright
-    loses nothing: its deliveries are taken again when their lease runs out
-    (CLAIMS_WEBHOOK_LEASE_SECONDS).
-    """
-    import signal
-    import threading
-
-    from claims_api.services.webhook_delivery import deliver_due
-
-    stopping = threading.Event()
-
-    def stop(signum: int, frame: object) -> None:
-        stopping.set()
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        with app_context():
-            while not stopping.is_set():
-                attempts = deliver_due(batch)
-                if once:
-                    click.echo(f"{attempts} delivery attempts", err=True)
-                    return
-                if attempts == 0:
-                    stopping.wait(idle_seconds)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    server.serve(
+        create_app, host=host, port=port, workers=workers, threads=threads, embedded=embedded
+    )

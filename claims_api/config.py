@@ -30,6 +30,21 @@ class DefaultConfig:
     IMPORT_MAX_RECORD_BYTES = 16 * 1024 * 1024
     # An import still "running" after this long died with its process.
     IMPORT_STALE_SECONDS = 3600
+    # Where asynchronous imports (Prefer: respond-async) wait for the worker: a folder
+    # that the server and every worker share; the instance folder's imports/ when unset.
+    IMPORT_SPOOL_DIR: str | None = None
+
+    # The worker (claims-api worker): a job it claims is its own for this long, renewed
+    # while it runs; a worker killed mid-job loses it to another once the lease lapses.
+    WORKER_LEASE_SECONDS = 60
+    # A job taken up this many times without finishing (its workers died) fails.
+    WORKER_MAX_ATTEMPTS = 3
+    # How long an idle worker sleeps before it looks for work again.
+    WORKER_IDLE_SECONDS = 1.0
+    # Whether `claims-api serve` runs a worker beside the server: unset, on for SQLite
+    # (the quick start needs no second command), off for PostgreSQL, where
+    # `claims-api worker` runs as its own service.
+    EMBEDDED_WORKER: bool | None = None
     # The change feed (/events) keeps events this long; older cursors get 410.
     EVENT_RETENTION_DAYS = 30
     # The author of our ClaimReviews (an organisation: name and site; the site defaults

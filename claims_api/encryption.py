@@ -56,7 +56,7 @@ def instance_secret_key(instance_path: str) -> str:
     """The key in the instance folder, made on first use.
 
     Written to a private temporary file and linked into place: two processes
-    starting at once (``serve`` and ``deliver-webhooks``) end up with the one key.
+    starting at once (``serve`` and ``worker``) end up with the one key.
     """
     path = Path(instance_path) / KEY_FILE
     if path.exists():

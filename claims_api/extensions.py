@@ -26,6 +26,10 @@ from claims_api.models import Base
 from claims_api.schemas.problems import ProblemSchema
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Endpoints whose writes are rare and say so with ``writing()``: their requests begin
+# reading, so on SQLite they are not held up behind a long write (an import) when
+# they end up writing nothing (DELETE of a running import only leaves a marker).
+READS_FIRST_ENDPOINTS: set[str] = set()
 # What a browser app on another origin may send, and read of the answers (CORS).
 CORS_REQUEST_HEADERS = (
     "Authorization",
@@ -35,7 +39,7 @@ CORS_REQUEST_HEADERS = (
     "X-Reason",
     "Prefer",
 )
-CORS_EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After")
+CORS_EXPOSED_HEADERS = ("ETag", "Link", "Location", "Retry-After", "Preference-Applied")
 # How long a browser may reuse a preflight's answer.
 CORS_MAX_AGE_SECONDS = 600
 # Whether the transactions begun now only read. Writing is the default, so work
@@ -174,6 +178,17 @@ def read_only() -> Iterator[None]:
         _reading.reset(token)
 
 
+@contextmanager
+def writing() -> Iterator[None]:
+    """Declare that the transactions begun inside write, within ``read_only()`` or a
+    request of ``READS_FIRST_ENDPOINTS``: on SQLite they take the write lock up front."""
+    token = _reading.set(False)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """Make SQLite safe for several concurrent writers.
 
@@ -206,7 +221,9 @@ def init_database(app: Flask) -> None:
     @app.before_request
     def declare_transaction_mode() -> None:
         # Each request sets the mode afresh: a thread serves many requests.
-        _reading.set(request.method in READ_ONLY_METHODS)
+        _reading.set(
+            request.method in READ_ONLY_METHODS or request.endpoint in READS_FIRST_ENDPOINTS
+        )
 
     @app.teardown_request
     def forget_transaction_mode(error: BaseException | None) -> None:

@@ -30,6 +30,8 @@ from claims_api.errors import PROBLEM_MIMETYPE, problem_body, problem_for_status
 if TYPE_CHECKING:
     from gunicorn._types import _WSGIAppType
 
+    from claims_api.worker import EmbeddedWorker
+
 # What gunicorn reads of a request before the app: the longest request line
 # (method, path and query string), the number of headers and a header's size.
 LIMIT_REQUEST_LINE = 8190
@@ -171,12 +173,27 @@ class Server(BaseApplication):
 
 
 def serve(
-    app_factory: Callable[[], Flask], *, host: str, port: int, workers: int, threads: int
+    app_factory: Callable[[], Flask],
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    embedded: EmbeddedWorker | None = None,
 ) -> None:
-    """Run the app made by ``app_factory`` under gunicorn until it is stopped."""
+    """Run the app made by ``app_factory`` under gunicorn until it is stopped, with
+    ``embedded`` (a worker) started by the arbiter once it is ready and stopped when
+    it exits: one for the server, however many gunicorn workers it runs."""
+    hooks: dict[str, Any] = {}
+    if embedded is not None:
+        hooks = {
+            "when_ready": lambda arbiter: embedded.start(),
+            "on_exit": lambda arbiter: embedded.stop(),
+        }
     Server(
         app_factory,
         {
+            **hooks,
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": threads,

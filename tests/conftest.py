@@ -48,8 +48,13 @@ def fresh_postgres_database(url: str) -> str:
     return url
 
 
-def make_app(database_url: str) -> Flask:
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url})
+def make_app(database_url: str, spool_dir: Path | None = None) -> Flask:
+    """The app on ``database_url``, migrated; asynchronous uploads spool to ``spool_dir``
+    (never the repository's instance folder)."""
+    config: dict[str, object] = {"TESTING": True, "DATABASE_URL": database_url}
+    if spool_dir is not None:
+        config["IMPORT_SPOOL_DIR"] = str(spool_dir)
+    app = create_app(config)
     with app.app_context():
         migrations.upgrade(db.engine)
     return app
@@ -63,8 +68,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Iterator[Flask]:
-    app = make_app(database_url)
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = make_app(database_url, tmp_path_factory.mktemp("spool"))
     yield app
     with app.app_context():
         db.engine.dispose()

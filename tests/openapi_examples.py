@@ -58,7 +58,13 @@ class Recorder:
 
 
 def record(folder: Path) -> dict[str, dict[str, Any]]:
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{folder / 'examples.sqlite3'}"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{folder / 'examples.sqlite3'}",
+            "IMPORT_SPOOL_DIR": str(folder / "spool"),
+        }
+    )
     with app.app_context():
         migrations.upgrade(db.engine)
     admin, reviewer = issue_token(app, "alice", "admin"), issue_token(app, "bob", "reviewer")
@@ -251,6 +257,16 @@ def record(folder: Path) -> dict[str, dict[str, Any]]:
     ).get_json()
     rec.examples["createImport"] = {"response": run}
     rec.call("getImport", "GET", f"/imports/{run['id']}")
+    queued = client.post(
+        "/imports?name=later",
+        data=json.dumps(seed),
+        headers={
+            "Authorization": f"Bearer {admin}",
+            "Content-Type": "application/json",
+            "Prefer": "respond-async",
+        },
+    ).get_json()
+    rec.call("cancelImport", "DELETE", f"/imports/{queued['id']}")
     rec.call("exportClaims", "GET", "/export?format=jsonl")
     rec.call("listEvents", "GET", "/events?limit=2")
     rec.call("getLiveness", "GET", "/health/live")

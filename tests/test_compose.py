@@ -106,6 +106,34 @@ def test_api_database_url_uses_psycopg_driver_and_db_host() -> None:
     )
 
 
+def test_worker_runs_claims_api_worker_on_the_api_database() -> None:
+    worker = service("worker")
+    command = worker.get("command")
+    words = shlex.split(command) if isinstance(command, str) else command
+    assert words == ["claims-api", "worker"], f"worker should run `claims-api worker`: {command}"
+    assert environment(worker).get("DATABASE_URL") == environment(service("api")).get(
+        "DATABASE_URL"
+    ), "the worker must use the api's database"
+    assert worker.get("depends_on", {}).get("db", {}).get("condition") == "service_healthy"
+
+
+def test_api_and_worker_share_the_import_spool() -> None:
+    """The api spools uploads that the worker reads: same folder, same named volume."""
+    spools = {}
+    for name in ("api", "worker"):
+        folder = environment(service(name)).get("CLAIMS_IMPORT_SPOOL_DIR")
+        assert folder, f"{name} sets no CLAIMS_IMPORT_SPOOL_DIR"
+        mounts = [
+            volume.split(":")[0]
+            for volume in service(name).get("volumes", [])
+            if isinstance(volume, str) and volume.split(":")[1] == folder
+        ]
+        assert mounts, f"{name} mounts no volume at {folder}"
+        spools[name] = (folder, mounts[0])
+    assert spools["api"] == spools["worker"], f"api and worker spool apart: {spools}"
+    assert spools["api"][1] in (load_compose().get("volumes") or {}), "the spool is no named volume"
+
+
 def test_api_waits_for_healthy_db() -> None:
     depends_on = service("api").get("depends_on")
     assert isinstance(depends_on, dict), (

@@ -1,7 +1,7 @@
 """Sending events to webhooks: at least once, in order per (webhook, claim), signed as
 the Standard Webhooks specification says.
 
-``deliver_due`` is one pass, for a worker's loop (or ``claims-api deliver-webhooks``):
+``deliver_due`` is one pass, for the worker's loop (``claims-api worker``, task webhooks):
 
 1. Fan-out. Each enabled webhook has a cursor in the change feed; the events after it
    (read by the feed's own ``events_after``, in visibility order) become delivery rows,

@@ -44,7 +44,13 @@ def running_server(
     with log.open("wb") as stderr:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [*command, "--workers", str(workers)],
-            env={**os.environ, **(env or {}), "DATABASE_URL": database_url},
+            env={
+                **os.environ,
+                # Asynchronous uploads beside the log, not in the repository's instance folder.
+                "CLAIMS_IMPORT_SPOOL_DIR": str(log.parent / "import-spool"),
+                **(env or {}),
+                "DATABASE_URL": database_url,
+            },
             stdout=stderr,  # the access log too: tests grep it for credentials
             stderr=stderr,
             start_new_session=True,

@@ -130,11 +130,12 @@ def stored_delivery(app: Flask) -> WebhookDelivery:
 def delivery_process(database_url: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
         return subprocess.Popen(
-            [CLAIMS_API, "deliver-webhooks", "--idle-seconds", "0.2"],
+            [CLAIMS_API, "worker", "--tasks", "webhooks"],
             env={
                 **os.environ,
                 "DATABASE_URL": database_url,
                 "CLAIMS_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+                "CLAIMS_WORKER_IDLE_SECONDS": "0.2",
                 "CLAIMS_WEBHOOK_LEASE_SECONDS": "8",
                 "CLAIMS_WEBHOOK_TIMEOUT_SECONDS": "5",
                 "CLAIMS_WEBHOOK_RETRY_SCHEDULE": "1,1",
@@ -152,7 +153,7 @@ def test_a_delivery_process_killed_mid_delivery_loses_nothing(
     database_url: str,
     tmp_path: Path,
 ) -> None:
-    log = tmp_path / "deliver-webhooks.log"
+    log = tmp_path / "worker.log"
     register(client, receiver)
     article = create_article(client)
     receiver.hold.set()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -190,12 +191,15 @@ def import_stream(
     change: Change,
     *,
     role: Role,
+    on_batch: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Validate and write every record of ``stream``; count and report into ``report``.
 
     ``role`` is the importer's: it decides which statuses and ratings of the input
     are written (see ``claims.gate_verdict``). Batches are written whatever was
     found before them: whether to keep the writes is the unit of work's to decide.
+    ``on_batch`` is called after each batch is written: the worker's checkpoint,
+    where it renews its lease and may stop the import (by raising).
     """
     pending: list[PendingDocument | PendingSource] = []
     pending_claims = 0
@@ -213,7 +217,11 @@ def import_stream(
         if pending_claims >= BATCH_CLAIMS:
             _write(pending, report, change, role)
             pending, pending_claims = [], 0
+            if on_batch is not None:
+                on_batch()
     _write(pending, report, change, role)
+    if on_batch is not None:
+        on_batch()
     if report.counts["records"] == 0:
         report.add_error("/", "the input holds no records")
     return report

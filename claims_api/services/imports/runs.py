@@ -27,6 +27,9 @@ from claims_api.services.imports import ImportReport, import_stream
 from claims_api.services.revisions import Change
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
+# An asynchronous import waiting for a worker, and one stopped by DELETE (see ``jobs``).
+QUEUED, CANCELLED = "queued", "cancelled"
+FINISHED = frozenset({SUCCEEDED, FAILED, CANCELLED})
 # Stopped by the database (a deadlock, a serialisation failure, a busy lock, a
 # lost connection): nothing was written and the same request may well succeed,
 # so a retry with the key runs it again instead of replaying the failure.
@@ -151,14 +154,18 @@ def interruption(outcome: ImportOutcome) -> ImportInterrupted | None:
     )
 
 
-def begin_run(request: ImportRequest, *, stale_after: timedelta) -> tuple[ImportRun, bool]:
-    """The run for this request, and whether it is a finished one to replay.
+def begin_run(
+    request: ImportRequest, *, stale_after: timedelta, status: str = RUNNING
+) -> tuple[ImportRun, bool]:
+    """The run for this request, recorded as ``status`` (running, or queued for the
+    worker), and whether it is an earlier one to replay.
 
     A retry with the same key and body replays the first result; the same key
-    with another body is refused (422); while the first is still running, a
-    retry waits its turn (409). A run left "running" longer than
-    ``stale_after`` died with its process, and an interrupted one stopped on a
-    transient database error: both may be run again.
+    with another body is refused (422); while the first is still queued or
+    running, a synchronous retry waits its turn (409) and an asynchronous one is
+    pointed at it. A run left "running" longer than ``stale_after`` by a request
+    died with its process, and an interrupted one stopped on a transient
+    database error: both may be run again.
     """
     run = None
     if request.idempotency_key is not None:
@@ -174,9 +181,14 @@ def begin_run(request: ImportRequest, *, stale_after: timedelta) -> tuple[Import
                 errors={"Idempotency-Key": ["already used for another body"]},
                 import_id=run.id,
             )
-        if run.status in (SUCCEEDED, FAILED):
+        if run.status in FINISHED:
             return run, True
-        if run.status == RUNNING and utcnow() - run.created_at < stale_after:
+        in_hand = run.status == RUNNING and (
+            run.lease_until is not None or utcnow() - run.created_at < stale_after
+        )
+        if run.status == QUEUED or in_hand:
+            if status == QUEUED:
+                return run, True
             raise Conflict(
                 "An import with this Idempotency-Key is still running; retry later.",
                 import_id=run.id,
@@ -186,7 +198,10 @@ def begin_run(request: ImportRequest, *, stale_after: timedelta) -> tuple[Import
             idempotency_key=request.idempotency_key, request_sha256=request.request_sha256
         )
         db.session.add(run)
-    run.status, run.actor, run.source_name = RUNNING, request.actor, request.source_name
+    run.status, run.actor, run.source_name = status, request.actor, request.source_name
+    run.input_format, run.role = request.input_format, request.role.value
+    run.spool_path = run.bytes_total = run.worker_id = run.lease_until = run.started_at = None
+    run.attempts = 0
     run.dry_run, run.partial = request.dry_run, request.partial
     run.created_at, run.finished_at = utcnow(), None
     run.counts, run.errors, run.error_count = {}, [], 0
