@@ -114,6 +114,24 @@ def test_an_import_writes_one_event_per_claim(client: FlaskClient) -> None:
     assert counts["article.created"] == 1
 
 
+def test_an_import_that_ends_says_so_once_with_its_counts(client: FlaskClient) -> None:
+    document = seed_document()
+    created = check(client.post("/imports?name=seed.json", json=document), 201)
+    failed = client.post("/imports?name=broken.json", json={"article": {}})
+    assert failed.status_code == 422
+    finished = read_all(client, type="import.finished")
+    assert [event["data"]["import"]["id"] for event in finished] == [
+        created["id"],
+        failed.get_json()["import_id"],
+    ]
+    succeeded, refused = (event["data"] for event in finished)
+    assert succeeded["import"]["status"] == "succeeded"
+    assert succeeded["import"]["counts"] == created["counts"]
+    assert succeeded["changes"] == {"status": {"old": "running", "new": "succeeded"}}
+    assert refused["import"]["status"] == "failed" and refused["import"]["error_count"] >= 1
+    assert "errors" not in refused["import"], "the lists stay at GET /imports/{id}"
+
+
 def test_resuming_from_any_cursor_skips_and_repeats_nothing(client: FlaskClient) -> None:
     article = create_article(client)
     for index in range(5):

@@ -65,6 +65,7 @@ from claims_api.services.imports.runs import (
     finish_run,
     get_run,
     is_acceptable,
+    record_finished,
 )
 from claims_api.services.revisions import Change
 
@@ -180,6 +181,7 @@ def cancel_job(run_id: int) -> ImportRun:
             ).one()
             if locked.status == QUEUED:
                 locked.status, locked.finished_at = CANCELLED, utcnow()
+                record_finished(locked, previous_status=QUEUED)
                 spool_path = locked.spool_path
                 db.session.commit()
                 remove_spool(spool_path)
@@ -416,6 +418,7 @@ def _leave(run: ImportRun, worker_id: str, status: str) -> str:
     held.status, held.lease_until, held.worker_id = status, None, None
     if status == CANCELLED:
         held.finished_at = utcnow()
+        record_finished(held, previous_status=RUNNING)
     spool_path = held.spool_path
     db.session.commit()
     if status == CANCELLED:

@@ -22,7 +22,8 @@ from claims_api.errors import Conflict, DomainError, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import ImportRun
 from claims_api.models.base import utcnow
-from claims_api.models.vocabulary import Role
+from claims_api.models.vocabulary import EventType, Role
+from claims_api.services.events import record_event
 from claims_api.services.imports import ImportReport, import_stream
 from claims_api.services.revisions import Change
 
@@ -224,7 +225,27 @@ def finish_run(
     run.warnings, run.warning_count = report.warnings, report.warning_count
     run.finished_at = utcnow()
     db.session.flush()
+    record_finished(run, previous_status=RUNNING)
     return run
+
+
+# What an import.finished event leaves out: the lists (up to a thousand entries each),
+# which GET /imports/{id} serves, and what only a running import has.
+_EVENT_LEAVES_OUT = ("errors", "warnings", "problem", "progress")
+
+
+def record_finished(run: ImportRun, *, previous_status: str) -> None:
+    """The import.finished event of a run that has just ended, in its transaction."""
+    from claims_api.schemas.transfers import ImportRunSchema
+
+    reads = ImportRunSchema(exclude=_EVENT_LEAVES_OUT).dump(run)
+    changes = {"status": {"old": previous_status, "new": run.status}}
+    record_event(
+        EventType.IMPORT_FINISHED,
+        {"import": reads, "changes": changes},
+        run.actor,
+        run.finished_at or utcnow(),
+    )
 
 
 def get_run(run_id: int) -> ImportRun:
