@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 from flask.views import MethodView
 
-from claims_api.auth import requires
+from claims_api.auth import current_actor, requires
 from claims_api.extensions import db
 from claims_api.models.vocabulary import Role
 from claims_api.resources.common import (
@@ -50,7 +50,7 @@ class Sources(MethodView):
     @blp.doc(operationId="createSource")
     def post(self, data: dict[str, Any]) -> Reply:
         """Add a source; its URL is normalised and must be new (409 otherwise)."""
-        source = source_service.create_source(data)
+        source = source_service.create_source(data, current_actor())
         detail = source_service.describe_source(source)
         db.session.commit()
         location = url_for("sources.SourceById", source_id=source.id)
@@ -73,7 +73,9 @@ class SourceById(MethodView):
     @blp.doc(operationId="updateSource")
     def patch(self, data: dict[str, Any], headers: dict[str, Any], source_id: int) -> Reply:
         """Change a source's description or URL; needs If-Match."""
-        source = source_service.update_source(source_id, data, precondition(headers))
+        source = source_service.update_source(
+            source_id, data, precondition(headers), current_actor()
+        )
         detail = source_service.describe_source(source)
         db.session.commit()
         return versioned(detail, source.version)

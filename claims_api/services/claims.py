@@ -238,9 +238,9 @@ def apply_claim_fields(claim: Claim, article: Article, data: dict[str, Any], *, 
         _set_tags(claim, data["tags"])
 
 
-def link_to(claim: Claim, link: dict[str, Any]) -> ClaimSource:
+def link_to(claim: Claim, link: dict[str, Any], actor: str) -> ClaimSource:
     """Link a source to ``claim``, or update the stance of the existing link."""
-    source = source_for_link(link)
+    source = source_for_link(link, actor)
     existing = next((item for item in claim.source_links if item.source_id == source.id), None)
     if existing is not None:
         for name in LINK_FIELDS:
@@ -260,12 +260,14 @@ def link_to(claim: Claim, link: dict[str, Any]) -> ClaimSource:
     return created
 
 
-def link_each(claim: Claim, links: list[dict[str, Any]], field: str) -> list[ClaimSource]:
+def link_each(
+    claim: Claim, links: list[dict[str, Any]], field: str, actor: str
+) -> list[ClaimSource]:
     """Link every source of ``links``; an error names the item it is about (sources.2.url)."""
     linked = []
     for index, link in enumerate(links):
         try:
-            linked.append(link_to(claim, link))
+            linked.append(link_to(claim, link, actor))
         except DomainError as error:
             raise error.within(f"{field}.{index}") from None
     return linked
@@ -321,7 +323,7 @@ def create_claim(data: dict[str, Any], change: Change, *, role: Role) -> Claim:
     apply_claim_fields(claim, article, data, new=True)
     db.session.add(claim)
     db.session.flush()
-    link_each(claim, data.get("sources", []), "sources")
+    link_each(claim, data.get("sources", []), "sources", change.actor)
     add_external_reviews(claim, data.get("external_reviews", []), now)
     record_revision(claim, RevisionAction.CREATE, {}, change, now)
     return claim
@@ -349,7 +351,7 @@ def update_claim(
     if data.get("key") is not None:
         _check_key_free(claim, data["key"])
     apply_claim_fields(claim, article, data, new=False)
-    link_each(claim, data.get("sources", []), "sources")
+    link_each(claim, data.get("sources", []), "sources", change.actor)
     now = utcnow()
     add_external_reviews(claim, data.get("external_reviews", []), now)
     record_revision(claim, RevisionAction.UPDATE, before, change, now)
@@ -374,7 +376,7 @@ def link_source(
     precondition.check(claim.revision, f"Claim {claim_id}")
     before = snapshot_of(claim)
     known = {item.source_id for item in claim.source_links}
-    linked = link_to(claim, link)
+    linked = link_to(claim, link, change.actor)
     record_revision(claim, RevisionAction.LINK, before, change, utcnow())
     return claim, linked, linked.source_id not in known
 

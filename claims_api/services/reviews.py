@@ -114,7 +114,7 @@ def _review(claim: Claim, decision: dict[str, Any], change: Change, four_eyes: b
     claim.status = target
     # A reviewer has now decided on the claim as it reads: its flag has been answered.
     clear_flag(claim)
-    links = link_each(claim, decision.get("evidence", []), "evidence")
+    links = link_each(claim, decision.get("evidence", []), "evidence", change.actor)
     record_revision(claim, RevisionAction.REVIEW, before, change, now)
     review = Review(
         claim_id=claim.id,

@@ -11,7 +11,8 @@ from claims_api.errors import Conflict, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import Claim, ClaimSource, Source
 from claims_api.models.base import utcnow
-from claims_api.models.vocabulary import SourceKind
+from claims_api.models.vocabulary import EventType, SourceKind
+from claims_api.services.events import event_row, record_events
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Precondition
 from claims_api.services.rows import insert_missing_rows
@@ -19,6 +20,8 @@ from claims_api.services.urls import InvalidURL, normalize_url
 
 CITATIONS_SHOWN = 100
 SOURCE_FIELDS = ("title", "publisher", "kind", "archived_url", "accessed_at")
+# Fields of a source that every change moves: not "what changed" in its events.
+SOURCE_BOOKKEEPING = frozenset({"version", "updated_at"})
 
 
 def checked_url(url: str, field: str = "url") -> str:
@@ -42,14 +45,35 @@ def _check_url_free(url: str, source: Source | None = None) -> None:
         )
 
 
-def create_source(data: dict[str, Any]) -> Source:
+def create_source(data: dict[str, Any], actor: str) -> Source:
     url = checked_url(data["url"])
     _check_url_free(url)
     now = utcnow()
     source = Source(url=url, created_at=now, updated_at=now, **source_fields(data))
     db.session.add(source)
     db.session.flush()
+    _record_source_events(EventType.SOURCE_CREATED, [({}, source)], actor, now)
     return source
+
+
+def _record_source_events(
+    type_: EventType, changed: list[tuple[dict[str, Any], Source]], actor: str, now: Any
+) -> None:
+    """source.created / source.updated: each source as it now reads, and what changed."""
+    from claims_api.schemas.sources import SourceSchema
+
+    schema = SourceSchema()
+    rows = []
+    for before, source in changed:
+        reads: dict[str, Any] = schema.dump(source)
+        changes = {
+            name: {"old": before.get(name), "new": value}
+            for name, value in sorted(reads.items())
+            if name not in SOURCE_BOOKKEEPING and before.get(name) != value
+        }
+        if changes or type_ is EventType.SOURCE_CREATED:
+            rows.append(event_row(type_, {"source": reads, "changes": changes}, actor, now))
+    record_events(rows)
 
 
 def source_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +85,7 @@ def source_fields(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def source_for_link(link: dict[str, Any]) -> Source:
+def source_for_link(link: dict[str, Any], actor: str) -> Source:
     """The source a claim link names: by id, or by URL, created if new."""
     if "source_id" in link:
         source = db.session.get(Source, link["source_id"])
@@ -70,11 +94,11 @@ def source_for_link(link: dict[str, Any]) -> Source:
             raise InvalidInput(message, errors={"source_id": [message]})
         return source
     url = checked_url(link["url"])
-    return sources_for_urls({url: link})[url]
+    return sources_for_urls({url: link}, actor)[url]
 
 
 def sources_for_urls(
-    described: dict[str, dict[str, Any]], *, in_given_order: bool = False
+    described: dict[str, dict[str, Any]], actor: str, *, in_given_order: bool = False
 ) -> dict[str, Source]:
     """The sources at these (normalised) URLs, creating those that are new.
 
@@ -85,7 +109,8 @@ def sources_for_urls(
     imports citing the same new URLs in opposite orders then take the
     unique-index locks in one order and cannot deadlock. ``in_given_order``: in the
     order of ``described`` instead, as an export's source records stand (in id order:
-    a restore gives them their ids back in that order).
+    a restore gives them their ids back in that order). Each source this call created
+    (not one a concurrent writer did) raises source.created.
     """
     found = {
         source.url: source
@@ -110,10 +135,14 @@ def sources_for_urls(
                 }
             )
         insert_missing_rows(Source.__table__, rows)
-        found.update(
-            (source.url, source)
-            for source in db.session.scalars(select(Source).where(Source.url.in_(missing)))
-        )
+        inserted = db.session.scalars(
+            select(Source).where(Source.url.in_(missing)).order_by(Source.id)
+        ).all()
+        found.update((source.url, source) for source in inserted)
+        ours: list[tuple[dict[str, Any], Source]] = [
+            ({}, source) for source in inserted if source.created_at == now
+        ]
+        _record_source_events(EventType.SOURCE_CREATED, ours, actor, now)
     return found
 
 
@@ -145,9 +174,14 @@ def describe_source(source: Source) -> dict[str, Any]:
     return {**described, "citations": list(citations), "citation_count": count or 0}
 
 
-def update_source(source_id: int, data: dict[str, Any], precondition: Precondition) -> Source:
+def update_source(
+    source_id: int, data: dict[str, Any], precondition: Precondition, actor: str
+) -> Source:
+    from claims_api.schemas.sources import SourceSchema
+
     source = get_source(source_id, for_update=True)
     precondition.check(source.version, f"Source {source_id}")
+    before: dict[str, Any] = SourceSchema().dump(source)
     if "url" in data:
         url = checked_url(data["url"])
         _check_url_free(url, source)
@@ -156,6 +190,10 @@ def update_source(source_id: int, data: dict[str, Any], precondition: Preconditi
         setattr(source, name, value)
     if db.session.is_modified(source):
         source.updated_at = utcnow()
+        db.session.flush()
+        _record_source_events(
+            EventType.SOURCE_UPDATED, [(before, source)], actor, source.updated_at
+        )
     db.session.flush()
     return source
 

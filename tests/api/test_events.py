@@ -132,6 +132,40 @@ def test_an_import_that_ends_says_so_once_with_its_counts(client: FlaskClient) -
     assert "errors" not in refused["import"], "the lists stay at GET /imports/{id}"
 
 
+def test_sources_created_and_changed_are_told_once_each(client: FlaskClient) -> None:
+    source = check(client.post("/sources", json={"url": "https://example.org/report"}), 201)
+    check(
+        client.patch(
+            f"/sources/{source['id']}",
+            json={"title": "The report"},
+            headers={"If-Match": f'"{source["version"]}"'},
+        ),
+        200,
+    )
+    article = create_article(client)
+    links = [
+        {"url": "https://example.org/report", "stance": "supports"},
+        {"url": "https://example.org/new-one", "stance": "refutes"},
+    ]
+    create_claim(client, article["id"], sources=links)
+    created, updated = (
+        read_all(client, type="source.created"),
+        read_all(client, type="source.updated"),
+    )
+    assert [event["data"]["source"]["url"] for event in created] == [
+        "https://example.org/report",
+        "https://example.org/new-one",
+    ], "a source already known raises no second source.created"
+    assert [event["data"]["changes"] for event in updated] == [
+        {"title": {"old": None, "new": "The report"}}
+    ]
+    assert updated[0]["data"]["source"]["version"] == 2
+    document = seed_document()
+    check(client.post("/imports", json=document), 201)
+    cited = {link["url"] for claim in document["claims"] for link in claim.get("sources", [])}
+    assert len(read_all(client, type="source.created")) == 2 + len(cited)
+
+
 def test_resuming_from_any_cursor_skips_and_repeats_nothing(client: FlaskClient) -> None:
     article = create_article(client)
     for index in range(5):

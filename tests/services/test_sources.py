@@ -17,9 +17,11 @@ URL = "https://sources.example.org/pentagon"
 
 
 def test_sources_for_urls_creates_the_new_ones_once_with_their_description(in_app: object) -> None:
-    first = source_service.sources_for_urls({URL: {"title": "Briefing", "kind": "dataset"}})
+    first = source_service.sources_for_urls(
+        {URL: {"title": "Briefing", "kind": "dataset"}}, ALICE.actor
+    )
     again = source_service.sources_for_urls(
-        {URL: {"title": "Another title"}, "https://sources.example.org/b": {}}
+        {URL: {"title": "Another title"}, "https://sources.example.org/b": {}}, ALICE.actor
     )
 
     assert again[URL].id == first[URL].id
@@ -28,24 +30,30 @@ def test_sources_for_urls_creates_the_new_ones_once_with_their_description(in_ap
 
 
 def test_two_spellings_of_one_url_are_one_source(in_app: object) -> None:
-    source_service.create_source({"url": URL})
+    source_service.create_source({"url": URL}, ALICE.actor)
     with pytest.raises(Conflict):
-        source_service.create_source({"url": "HTTPS://Sources.Example.org/pentagon/?utm_medium=x"})
+        source_service.create_source(
+            {"url": "HTTPS://Sources.Example.org/pentagon/?utm_medium=x"}, ALICE.actor
+        )
 
 
 def test_a_url_too_long_once_normalised_is_refused_naming_the_field(in_app: object) -> None:
     url = "https://example.org/" + "é" * (MAX_URL_LENGTH // 6 + 1)
     with pytest.raises(InvalidInput) as raised:
-        source_service.create_source({"url": URL, "archived_url": url})
+        source_service.create_source({"url": URL, "archived_url": url}, ALICE.actor)
     assert set(raised.value.errors or {}) == {"archived_url"}
 
 
 def test_an_update_bumps_the_version_and_a_stale_one_is_refused(in_app: object) -> None:
-    source = source_service.create_source({"url": URL})
-    updated = source_service.update_source(source.id, {"title": "Briefing"}, ANY_VERSION)
+    source = source_service.create_source({"url": URL}, ALICE.actor)
+    updated = source_service.update_source(
+        source.id, {"title": "Briefing"}, ANY_VERSION, ALICE.actor
+    )
     assert (updated.title, updated.version) == ("Briefing", 2)
     with pytest.raises(PreconditionFailed):
-        source_service.update_source(source.id, {"title": "Old"}, Precondition(frozenset({1})))
+        source_service.update_source(
+            source.id, {"title": "Old"}, Precondition(frozenset({1})), ALICE.actor
+        )
 
 
 def test_a_source_counts_the_live_claims_citing_it(article: Article) -> None:

@@ -149,11 +149,12 @@ def write_batch(
     role: Role,
 ) -> None:
     now = utcnow()
-    _write_sources([item for item in records if isinstance(item, PendingSource)], report)
+    sources_described = [item for item in records if isinstance(item, PendingSource)]
+    _write_sources(sources_described, report, change.actor)
     pending = [item for item in records if isinstance(item, PendingDocument)]
     articles, created = _resolve_articles(pending, report, change, now)
     documents = [item for item in pending if item.location in articles]
-    sources = _resolve_sources(documents, role)
+    sources = _resolve_sources(documents, role, change.actor)
     existing = _existing_claims(
         [item for item in documents if articles[item.location].id not in created], articles
     )
@@ -211,7 +212,7 @@ def write_batch(
     _insert_claims(new_claims, report, change, now)
 
 
-def _write_sources(records: list[PendingSource], report: ImportReport) -> None:
+def _write_sources(records: list[PendingSource], report: ImportReport, actor: str) -> None:
     """Create the sources of source records that are new, all in one go; an existing one
     is left as it is (it is edited at /sources/{id}), as when a link names it."""
     valid: list[tuple[PendingSource, str]] = []
@@ -231,7 +232,7 @@ def _write_sources(records: list[PendingSource], report: ImportReport) -> None:
     for item, url in valid:
         urls.setdefault(url, item.fields)  # the first record of a URL describes it
     seen = set(db.session.scalars(select(Source.url).where(Source.url.in_(urls))))
-    sources_for_urls(urls, in_given_order=True)
+    sources_for_urls(urls, actor, in_given_order=True)
     for _, url in valid:
         report.counts["sources_unchanged" if url in seen else "sources_created"] += 1
         seen.add(url)
@@ -508,7 +509,7 @@ def _article_row(url: str, fields: dict[str, Any], now: datetime) -> dict[str, A
     }
 
 
-def _resolve_sources(documents: list[PendingDocument], role: Role) -> dict[Any, Source]:
+def _resolve_sources(documents: list[PendingDocument], role: Role, actor: str) -> dict[Any, Source]:
     """Every source the batch links, by normalised URL and by id; for an admin's load,
     the evidence of the reviews it carries too (after the links, which describe them)."""
     described: dict[str, dict[str, Any]] = {}
@@ -535,7 +536,7 @@ def _resolve_sources(documents: list[PendingDocument], role: Role) -> dict[Any, 
             described.setdefault(_normalized(url), {"url": url})
         except InvalidURL:
             continue  # reported with the claim
-    sources: dict[Any, Source] = dict(sources_for_urls(described)) if described else {}
+    sources: dict[Any, Source] = dict(sources_for_urls(described, actor)) if described else {}
     if ids:
         statement = select(Source).where(Source.id.in_(ids))
         sources.update((source.id, source) for source in db.session.scalars(statement))
