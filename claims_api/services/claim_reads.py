@@ -1,0 +1,123 @@
+"""Claims as read: rows of columns, in a fixed number of statements, no ORM object graph.
+
+A page of 50 claims loaded as ORM objects built about 350 of them (claims, tags,
+links, sources, reviews) and their identity map, only to be dumped; that was over
+85% of a page's time. Here a page is one Core select of the claims' columns (with
+the look-ahead row that tells whether a next page exists, for which nothing more
+is loaded), then one statement each for the page's tags, source links and
+external reviews, and one for its published reviews when any claim has one. The
+rows become ``ClaimRow``s, which ``revisions.snapshot_of`` dumps: the compiled
+``ClaimSchema`` dump that every revision snapshot is built with, so the read
+shape has one home, the schema that also documents it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Row, Select, select
+
+from claims_api.errors import Gone, NotFound
+from claims_api.extensions import db
+from claims_api.models import Claim, ClaimSource, ClaimTag, ExternalReview, Review, Source
+from claims_api.services.pagination import Page, PageRequest, SortOrder, merged_keyset_page
+from claims_api.services.revisions import ClaimRow, LinkRow
+
+CLAIM_COLUMNS = tuple(Claim.__table__.columns)
+SOURCE_COLUMNS = (Source.url, Source.title, Source.publisher, Source.kind)
+# A claim as the ORM loads it (to change it) or as a row of its columns (to read it).
+Found = TypeVar("Found", Claim, Row[Any])
+
+
+def claim_rows_selected(*conditions: ColumnElement[bool]) -> Select[Any]:
+    """The claims' own columns, as the page and claim reads select them."""
+    return select(*CLAIM_COLUMNS).where(*conditions)
+
+
+def claim_page(
+    statements: list[Select[Any]], order: SortOrder, page: PageRequest
+) -> Page[ClaimRow]:
+    """One page of the claims that ``statements`` (from ``claim_rows_selected``) select,
+    merged in ``order`` when there are several, with their tags, links and reviews."""
+    found = merged_keyset_page(statements, order, page, rows=True)
+    return Page(claim_rows(found.items), found.next_cursor)
+
+
+def read_claim(claim_id: int) -> ClaimRow:
+    """The live claim ``claim_id`` as GET /claims/{claim_id} shows it; 404, or 410 once
+    deleted (``live`` checks both, for ``claims.get_claim`` too)."""
+    row = db.session.execute(claim_rows_selected(Claim.id == claim_id)).one_or_none()
+    return claim_rows([live(claim_id, row)])[0]
+
+
+def live(claim_id: int, claim: Found | None) -> Found:
+    """``claim`` if it is live: 404 for a claim that never was, 410 for one deleted (its
+    history stays readable)."""
+    if claim is None:
+        raise NotFound(f"There is no claim {claim_id}.")
+    if claim.deleted_at is not None:
+        raise Gone(
+            f"Claim {claim_id} was deleted; its history remains at /claims/{claim_id}/revisions."
+        )
+    return claim
+
+
+def claim_rows(rows: Sequence[Row[Any]]) -> list[ClaimRow]:
+    """The claims of ``rows`` with their tags, source links, external reviews and rating:
+    one statement each, whatever the number of claims (none for reviews nobody has)."""
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    tags: defaultdict[int, list[str]] = defaultdict(list)
+    for claim_id, tag in db.session.execute(
+        select(ClaimTag.claim_id, ClaimTag.tag)
+        .where(ClaimTag.claim_id.in_(ids))
+        .order_by(ClaimTag.claim_id, ClaimTag.tag)
+    ):
+        tags[claim_id].append(tag)
+    links: defaultdict[int, list[LinkRow]] = defaultdict(list)
+    for link in db.session.execute(
+        select(ClaimSource.claim_id, ClaimSource.source_id, ClaimSource.stance)
+        .add_columns(ClaimSource.excerpt, ClaimSource.note, *SOURCE_COLUMNS)
+        .join(Source, Source.id == ClaimSource.source_id)
+        .where(ClaimSource.claim_id.in_(ids))
+        .order_by(ClaimSource.claim_id, ClaimSource.source_id)
+    ):
+        links[link.claim_id].append(
+            LinkRow(link.source_id, link, link.stance, link.excerpt, link.note)
+        )
+    external: defaultdict[int, list[Row[Any]]] = defaultdict(list)
+    for review in db.session.execute(
+        select(ExternalReview.__table__)
+        .where(ExternalReview.claim_id.in_(ids))
+        .order_by(ExternalReview.claim_id, ExternalReview.id)
+    ):
+        external[review.claim_id].append(review)
+    ratings = _published_ratings([row.published_review_id for row in rows])
+    return [
+        ClaimRow(
+            **row._mapping,
+            rating=ratings.get(row.published_review_id),
+            tag_names=tags[row.id],
+            source_links=links[row.id],
+            external_reviews=external[row.id],
+        )
+        for row in rows
+    ]
+
+
+def _published_ratings(review_ids: list[int | None]) -> dict[int | None, dict[str, Any] | None]:
+    """The verdict rating of each published review, by review id."""
+    wanted = {review_id for review_id in review_ids if review_id is not None}
+    if not wanted:
+        return {}
+    found = db.session.execute(
+        select(Review.id, Review.to_status, Review.rating).where(Review.id.in_(wanted))
+    )
+    # A transient Review: its verdict_rating is the one home of a verdict's rating.
+    return {
+        review.id: Review(to_status=review.to_status, rating=review.rating).verdict_rating
+        for review in found
+    }
