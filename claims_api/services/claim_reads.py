@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, select
 
 from claims_api.errors import Gone, NotFound
 from claims_api.extensions import db
@@ -27,6 +27,27 @@ from claims_api.services.revisions import ClaimRow, LinkRow
 
 CLAIM_COLUMNS = tuple(Claim.__table__.columns)
 SOURCE_COLUMNS = (Source.url, Source.title, Source.publisher, Source.kind)
+# What is read with a page's claims, for all of them at once. The ids are one expanding
+# parameter: the statements are built once, and not coerced id by id on each page.
+PAGE_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+TAGS_OF = (
+    select(ClaimTag.claim_id, ClaimTag.tag)
+    .where(ClaimTag.claim_id.in_(PAGE_IDS))
+    .order_by(ClaimTag.claim_id, ClaimTag.tag)
+)
+LINKS_OF = (
+    select(ClaimSource.claim_id, ClaimSource.source_id, ClaimSource.stance)
+    .add_columns(ClaimSource.excerpt, ClaimSource.note, *SOURCE_COLUMNS)
+    .join(Source, Source.id == ClaimSource.source_id)
+    .where(ClaimSource.claim_id.in_(PAGE_IDS))
+    .order_by(ClaimSource.claim_id, ClaimSource.source_id)
+)
+EXTERNAL_REVIEWS_OF = (
+    select(ExternalReview.__table__)
+    .where(ExternalReview.claim_id.in_(PAGE_IDS))
+    .order_by(ExternalReview.claim_id, ExternalReview.id)
+)
+VERDICTS_OF = select(Review.id, Review.to_status, Review.rating).where(Review.id.in_(PAGE_IDS))
 # A claim as the ORM loads it (to change it) or as a row of its columns (to read it).
 Found = TypeVar("Found", Claim, Row[Any])
 
@@ -69,31 +90,20 @@ def claim_rows(rows: Sequence[Row[Any]]) -> list[ClaimRow]:
     one statement each, whatever the number of claims (none for reviews nobody has)."""
     if not rows:
         return []
-    ids = [row.id for row in rows]
+    # Core, on the session's connection: rows, without the ORM's result machinery,
+    # fetched all at once (iterating a result fetches row by row).
+    connection = db.session.connection()
+    ids = {"ids": [row.id for row in rows]}
     tags: defaultdict[int, list[str]] = defaultdict(list)
-    for claim_id, tag in db.session.execute(
-        select(ClaimTag.claim_id, ClaimTag.tag)
-        .where(ClaimTag.claim_id.in_(ids))
-        .order_by(ClaimTag.claim_id, ClaimTag.tag)
-    ):
+    for claim_id, tag in connection.execute(TAGS_OF, ids).all():
         tags[claim_id].append(tag)
     links: defaultdict[int, list[LinkRow]] = defaultdict(list)
-    for link in db.session.execute(
-        select(ClaimSource.claim_id, ClaimSource.source_id, ClaimSource.stance)
-        .add_columns(ClaimSource.excerpt, ClaimSource.note, *SOURCE_COLUMNS)
-        .join(Source, Source.id == ClaimSource.source_id)
-        .where(ClaimSource.claim_id.in_(ids))
-        .order_by(ClaimSource.claim_id, ClaimSource.source_id)
-    ):
+    for link in connection.execute(LINKS_OF, ids).all():
         links[link.claim_id].append(
             LinkRow(link.source_id, link, link.stance, link.excerpt, link.note)
         )
     external: defaultdict[int, list[Row[Any]]] = defaultdict(list)
-    for review in db.session.execute(
-        select(ExternalReview.__table__)
-        .where(ExternalReview.claim_id.in_(ids))
-        .order_by(ExternalReview.claim_id, ExternalReview.id)
-    ):
+    for review in connection.execute(EXTERNAL_REVIEWS_OF, ids).all():
         external[review.claim_id].append(review)
     ratings = _published_ratings([row.published_review_id for row in rows])
     return [
@@ -113,9 +123,7 @@ def _published_ratings(review_ids: list[int | None]) -> dict[int | None, dict[st
     wanted = {review_id for review_id in review_ids if review_id is not None}
     if not wanted:
         return {}
-    found = db.session.execute(
-        select(Review.id, Review.to_status, Review.rating).where(Review.id.in_(wanted))
-    )
+    found = db.session.connection().execute(VERDICTS_OF, {"ids": list(wanted)}).all()
     # A transient Review: its verdict_rating is the one home of a verdict's rating.
     return {
         review.id: Review(to_status=review.to_status, rating=review.rating).verdict_rating

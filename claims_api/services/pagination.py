@@ -115,8 +115,12 @@ def merged_keyset_page(
             statement = statement.order_by(order.column.desc(), order.tiebreak.desc())
         else:
             statement = statement.order_by(order.column.asc(), order.tiebreak.asc())
-        result = db.session.execute(statement.limit(request.limit + 1))
-        found.extend(result if rows else result.scalars())
+        statement = statement.limit(request.limit + 1)
+        if rows:
+            # Core rows, on the session's connection: no ORM result machinery at all.
+            found.extend(db.session.connection().execute(statement).all())
+        else:
+            found.extend(db.session.scalars(statement))
     if len(statements) > 1:
         found.sort(
             key=lambda row: (getattr(row, order.column.key), getattr(row, order.tiebreak.key)),
