@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -240,22 +239,31 @@ def compiled_dump(schema: Schema) -> Callable[[Any], dict[str, Any]]:
     """
     if any(schema._hooks.get(tag) for tag in ("pre_dump", "post_dump")):
         raise TypeError(f"{type(schema).__name__} has dump hooks: use its dump()")
-    namespace: dict[str, Any] = {"MISSING": missing, "partial": partial, "step": _step}
-    lines = [
-        "def dump(item):",
-        "    get = item.get if isinstance(item, dict) else partial(getattr, item)",
-        "    dumped = {}",
-    ]
+    namespace: dict[str, Any] = {"MISSING": missing, "step": _step}
+    # Two readers, of a dict's keys and of an object's attributes, as dump() reads each.
+    readers = {
+        "from_mapping": "item.get({!r}, MISSING)",
+        "from_object": "getattr(item, {!r}, MISSING)",
+    }
+    body = []
     for index, (name, field) in enumerate(schema.dump_fields.items()):
         if field.dump_default is not missing:
             raise TypeError(f"{type(schema).__name__}.{name} has a dump default: use dump()")
         first, *rest = (field.attribute or name).split(".")
-        lines.append(f"    value = get({first!r}, MISSING)")
-        lines.extend(f"    value = step(value, {key!r})" for key in rest)
+        steps = [f"    value = step(value, {key!r})" for key in rest]
         converted = _conversion(field, "value", f"f{index}", namespace)
-        lines.append("    if value is not MISSING:")
-        lines.append(f"        dumped[{field.data_key or name!r}] = {converted}")
-    lines.append("    return dumped")
+        body.append((first, steps, f"        dumped[{field.data_key or name!r}] = {converted}"))
+    lines = []
+    for reader, read in readers.items():
+        lines += [f"def {reader}(item):", "    dumped = {}"]
+        for first, steps, assignment in body:
+            lines += [f"    value = {read.format(first)}", *steps]
+            lines += ["    if value is not MISSING:", assignment]
+        lines.append("    return dumped")
+    lines += [
+        "def dump(item):",
+        "    return from_mapping(item) if isinstance(item, dict) else from_object(item)",
+    ]
     exec("\n".join(lines), namespace)  # the code is built from the field names alone
     dump: Callable[[Any], dict[str, Any]] = namespace["dump"]
     return dump

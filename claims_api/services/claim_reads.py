@@ -26,7 +26,9 @@ from claims_api.services.pagination import Page, PageRequest, SortOrder, merged_
 from claims_api.services.revisions import ClaimRow, LinkRow
 
 CLAIM_COLUMNS = tuple(Claim.__table__.columns)
+CLAIM_KEYS = tuple(column.key for column in CLAIM_COLUMNS)
 SOURCE_COLUMNS = (Source.url, Source.title, Source.publisher, Source.kind)
+SOURCE_KEYS = tuple(column.key for column in SOURCE_COLUMNS)
 # What is read with a page's claims, for all of them at once. The ids are one expanding
 # parameter: the statements are built once, and not coerced id by id on each page.
 PAGE_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
@@ -98,24 +100,31 @@ def claim_rows(rows: Sequence[Row[Any]]) -> list[ClaimRow]:
     for claim_id, tag in connection.execute(TAGS_OF, ids).all():
         tags[claim_id].append(tag)
     links: defaultdict[int, list[LinkRow]] = defaultdict(list)
-    for link in connection.execute(LINKS_OF, ids).all():
-        links[link.claim_id].append(
-            LinkRow(link.source_id, link, link.stance, link.excerpt, link.note)
-        )
+    # Rows unpacked as tuples: a Row's attributes cost a lookup each, and a page has
+    # hundreds of links and thousands of claim columns.
+    for claim_id, source_id, stance, excerpt, note, *source in connection.execute(
+        LINKS_OF, ids
+    ).all():
+        described = dict(zip(SOURCE_KEYS, source, strict=True))
+        links[claim_id].append(LinkRow(source_id, described, stance, excerpt, note))
     external: defaultdict[int, list[Row[Any]]] = defaultdict(list)
     for review in connection.execute(EXTERNAL_REVIEWS_OF, ids).all():
         external[review.claim_id].append(review)
     ratings = _published_ratings([row.published_review_id for row in rows])
-    return [
-        ClaimRow(
-            **row._mapping,
-            rating=ratings.get(row.published_review_id),
-            tag_names=tags[row.id],
-            source_links=links[row.id],
-            external_reviews=external[row.id],
+    claims = []
+    for row in rows:
+        columns = dict(zip(CLAIM_KEYS, row, strict=True))
+        claim_id = columns["id"]
+        claims.append(
+            ClaimRow(
+                **columns,
+                rating=ratings.get(columns["published_review_id"]),
+                tag_names=tags[claim_id],
+                source_links=links[claim_id],
+                external_reviews=external[claim_id],
+            )
         )
-        for row in rows
-    ]
+    return claims
 
 
 def _published_ratings(review_ids: list[int | None]) -> dict[int | None, dict[str, Any] | None]:

@@ -60,8 +60,8 @@ class LinkRow:
     """A source link as a snapshot reads it, for a claim inserted or read without the ORM."""
 
     source_id: int
-    # The source, or a row of its columns (url, title, publisher, kind) read with the link.
-    source: Source | Row[Any]
+    # The source, or its url, title, publisher and kind as read with the link.
+    source: Source | dict[str, Any]
     stance: str
     excerpt: str | None
     note: str | None
