@@ -1,17 +1,18 @@
 """Read throughput of `claims-api serve` against one SQL statement that builds the JSON.
 
     python -m benchmarks.read_api [--claims 100000] [--rounds 3] [--seconds 5]
+        [--requests /claims?limit=50,/claims?limit=200,/claims/50000] [--clients 1,8]
 
 For each database (SQLite, PostgreSQL): build, or reuse from ``--scratch``, a corpus
 of ``--claims`` claims (20 per article, 2 tags and 2 source links each) written by
 the service's import; start `claims-api serve` and a reference app under the same
 gunicorn settings (``claims_api.server.serve``: 2 workers x 4 threads), both on
 loopback. The reference is a minimal Flask app whose one SQL statement builds the
-page's JSON in the database (SQLite ``json_group_array``, PostgreSQL
+page's (or the claim's) JSON in the database (SQLite ``json_group_array``, PostgreSQL
 ``array_to_json``/``row_to_json``); Python only escapes non-ASCII as the project's
 JSON does and encodes the cursor. Before any load, the two bodies of each page are
 compared byte for byte, and the run stops if they differ. Then each
-(database, page size, clients) is loaded with wrk (or, without wrk, a bounded
+(database, request, clients) is loaded with wrk (or, without wrk, a bounded
 thread loop), project and reference alternating, ``--rounds`` times, for
 ``--seconds`` each; medians of requests per second, and their ratio, are printed.
 Figures only: it asserts nothing but the identical bodies.
@@ -217,6 +218,13 @@ def page_statement(dialect: str) -> str:
     )
 
 
+def claim_statement(dialect: str) -> str:
+    """One statement: the claim ``:claim_id`` as GET /claims/{claim_id} shows it."""
+    return f"SELECT {claim_json(dialect)}{'::text' if dialect == 'postgresql' else ''}" + (
+        " FROM claims c WHERE c.id = :claim_id AND c.deleted_at IS NULL"
+    )
+
+
 def _escape_non_ascii(error: UnicodeError) -> tuple[str, int]:
     """JSON's \\uXXXX escapes (surrogate pairs past the BMP), as json.dumps writes them."""
     assert isinstance(error, UnicodeEncodeError)
@@ -235,10 +243,19 @@ codecs.register_error("json_ascii", _escape_non_ascii)
 
 
 def reference_app(url: str) -> Flask:
-    """GET /claims?limit=N from one statement, with nothing else around it."""
+    """GET /claims?limit=N and GET /claims/{id}, each from one statement, with nothing
+    else around it."""
     app = Flask("reference")
     engine = create_engine(url, pool_size=4)
     statement = text(page_statement(engine.dialect.name))
+    one_claim = text(claim_statement(engine.dialect.name))
+
+    @app.get("/claims/<int:claim_id>")
+    def claim(claim_id: int) -> Response:
+        with engine.connect() as connection:
+            document = connection.execute(one_claim, {"claim_id": claim_id}).scalar_one()
+        body = f"{document}\n".encode("ascii", "json_ascii")
+        return Response(body, mimetype="application/json")
 
     @app.get("/claims")
     def claims() -> Response:
@@ -399,7 +416,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (medians)")
     parser.add_argument("--seconds", type=int, default=5, help="length of each load")
     parser.add_argument("--clients", default="1,8", help="concurrent connections to try")
-    parser.add_argument("--limits", default="50,200", help="page sizes to try")
+    parser.add_argument(
+        "--requests",
+        default="/claims?limit=50,/claims?limit=200",
+        help="what to ask for: /claims?limit=N pages, /claims/{id} claims",
+    )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--postgres-url", default=os.environ.get("CLAIMS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
@@ -425,7 +446,7 @@ def main() -> None:
         return
     options.scratch.mkdir(parents=True, exist_ok=True)
     clients = [int(value) for value in options.clients.split(",")]
-    limits = [int(value) for value in options.limits.split(",")]
+    paths = options.requests.split(",")
     kinds = options.databases.split(",")
     urls = {
         kind: corpus_database(kind, options.claims, options.scratch, options.postgres_url)
@@ -436,19 +457,19 @@ def main() -> None:
     claims_api = str(Path(sys.executable).with_name("claims-api"))
     with serving_all(kinds, urls, claims_api) as bases:
         for kind in kinds:
-            for limit in limits:
-                project = fetch(f"{bases[kind, 'project']}/claims?limit={limit}")
-                reference = fetch(f"{bases[kind, 'reference']}/claims?limit={limit}")
+            for path in paths:
+                project = fetch(f"{bases[kind, 'project']}{path}")
+                reference = fetch(f"{bases[kind, 'reference']}{path}")
                 if project != reference:
                     where = first_difference(project, reference)
                     sys.exit(
-                        f"{kind} limit={limit}: the reference's body differs from the project's"
+                        f"{kind} {path}: the reference's body differs from the project's"
                         f" at byte {where}:\n project   {project[where - 80 : where + 80]!r}\n"
                         f" reference {reference[where - 80 : where + 80]!r}"
                     )
             print(f"{kind}: project and reference bodies identical, byte for byte", flush=True)
-        results: dict[tuple[str, int, int, str], list[float]] = {}
-        cases = [(kind, limit, count) for kind in kinds for limit in limits for count in clients]
+        results: dict[tuple[str, str, int, str], list[float]] = {}
+        cases = [(kind, path, count) for kind in kinds for path in paths for count in clients]
         for case in cases:  # warm both up (caches, connections, the planner)
             for target in ("project", "reference"):
                 requests_per_second(page_url(bases, case, target), case[2], 1)
@@ -465,13 +486,13 @@ def main() -> None:
                     results.setdefault((*case, target), []).append(rate)
             print(f"round {round_number + 1} of {options.rounds} done", flush=True)
     print()
-    print(f"GET /claims?limit=N, {options.claims:,} claims: requests/s (median), ratio")
-    print(f"{'database':10} {'limit':>5} {'clients':>7} {'project':>9} {'reference':>9} ratio")
-    for kind, limit, count in cases:
-        project = statistics.median(results[kind, limit, count, "project"])
-        reference = statistics.median(results[kind, limit, count, "reference"])
+    print(f"{options.claims:,} claims: requests/s (median), ratio")
+    print(f"{'database':10} {'GET':20} {'clients':>7} {'project':>9} {'reference':>9} ratio")
+    for kind, path, count in cases:
+        project = statistics.median(results[kind, path, count, "project"])
+        reference = statistics.median(results[kind, path, count, "reference"])
         print(
-            f"{kind:10} {limit:>5} {count:>7} {project:>9.0f} {reference:>9.0f}"
+            f"{kind:10} {path:20} {count:>7} {project:>9.0f} {reference:>9.0f}"
             f" {project / reference:.2f}"
         )
 
@@ -481,9 +502,9 @@ def first_difference(one: bytes, other: bytes) -> int:
     return next((index for index, (a, b) in enumerate(pairs) if a != b), len(one))
 
 
-def page_url(bases: dict[tuple[str, str], str], case: tuple[str, int, int], target: str) -> str:
-    kind, limit, _ = case
-    return f"{bases[kind, target]}/claims?limit={limit}"
+def page_url(bases: dict[tuple[str, str], str], case: tuple[str, str, int], target: str) -> str:
+    kind, path, _ = case
+    return f"{bases[kind, target]}{path}"
 
 
 @contextmanager
