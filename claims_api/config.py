@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from claims_api.models.base import json_text
+from claims_api.models.base import json_text, json_value
 
 
 class DefaultConfig:
@@ -113,7 +113,7 @@ class DefaultConfig:
     OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
 
     SQLALCHEMY_RECORD_QUERIES = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"json_serializer": json_text}
+    SQLALCHEMY_ENGINE_OPTIONS = {"json_serializer": json_text, "json_deserializer": json_value}
 
 
 def setting_list(setting: str | Iterable[str] | None) -> list[str]:

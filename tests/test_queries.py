@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from benchmarks.statements import StatementCounter
 from claims_api.extensions import db
 from tests.factories import check, create_article, create_claim, seed_body
 
@@ -264,3 +265,27 @@ def test_a_searched_term_written_into_the_statement_is_only_ever_a_term(
     page = check(client.get("/claims", query_string={"q": q, "tag": "Russia"}), 200)
 
     assert [item["id"] for item in page["items"]] == [said["id"]]
+
+
+PAGED_CLAIM_LISTS = ["/claims", "/articles/1/claims", "/review-queue", "/claims?tag=Russia"]
+
+
+@pytest.mark.parametrize("url", PAGED_CLAIM_LISTS)
+def test_a_claim_page_sends_the_database_as_many_statements_for_1_claim_as_for_200(
+    app: Flask, client: FlaskClient, url: str
+) -> None:
+    """Counted at the driver (benchmarks/statements.py): each link and tag of a claim
+    listed must not cost a statement of its own, nor the look-ahead row of a page."""
+    add_claims(client, 201)
+    counts = {}
+    for limit in (1, 200):
+        with app.app_context():
+            counter = StatementCounter(db.engine)
+        try:
+            page = check(client.get(f"{url}{'&' if '?' in url else '?'}limit={limit}"), 200)
+            counts[limit] = counter.count
+        finally:
+            counter.stop()
+        assert len(page["items"]) == limit and page["next_cursor"]
+        assert all(len(item["sources"]) == 2 for item in page["items"])
+    assert counts[200] == counts[1], counts

@@ -40,6 +40,7 @@ from claims_api.services import article_fetching as fetch_service
 from claims_api.services import article_versions as version_service
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
+from claims_api.services.revisions import snapshot_of
 
 blp = Blueprint("articles", __name__, url_prefix="/articles", description="Articles.")
 
@@ -145,7 +146,8 @@ class ArticleClaims(MethodView):
         """The article's live claims, with the same filters as /claims."""
         article_service.get_article(article_id)
         page = page_request(args)
-        return page_response(claim_service.list_claims(page, article_id=article_id, **args))
+        claims = claim_service.list_claims(page, article_id=article_id, **args)
+        return page_response(claims, snapshot_of)
 
 
 @blp.route("/<int:article_id>/versions")

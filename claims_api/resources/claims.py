@@ -18,6 +18,7 @@ from claims_api.resources.common import (
     Blueprint,
     Reply,
     change_from,
+    dumped,
     page_request,
     page_response,
     precondition,
@@ -45,9 +46,11 @@ from claims_api.schemas.revisions import (
     RevisionSchema,
 )
 from claims_api.services import article_versions as version_service
+from claims_api.services import claim_reads
 from claims_api.services import claims as claim_service
 from claims_api.services import revisions as revision_service
 from claims_api.services.exports import claimreview_of_claim
+from claims_api.services.revisions import snapshot_of
 
 blp = Blueprint(
     "claims", __name__, url_prefix="/claims", description="Claims, their sources and history."
@@ -62,7 +65,7 @@ class Claims(MethodView):
     def get(self, args: dict[str, Any]) -> Reply:
         """List live claims, filtered; newest last unless sorted otherwise."""
         page = page_request(args)
-        return page_response(claim_service.list_claims(page, **args))
+        return page_response(claim_service.list_claims(page, **args), snapshot_of)
 
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ClaimCreateSchema)
@@ -85,8 +88,8 @@ class ClaimById(MethodView):
     @blp.doc(operationId="getClaim")
     def get(self, claim_id: int) -> Reply:
         """Read a claim with its sources; 410 once deleted."""
-        claim = claim_service.get_claim(claim_id)
-        return versioned(claim, claim.revision)
+        claim = claim_reads.read_claim(claim_id)
+        return versioned(dumped(snapshot_of(claim)), claim.revision)
 
     @requires(Role.CONTRIBUTOR)
     @blp.arguments(ClaimPatchSchema, required=False)

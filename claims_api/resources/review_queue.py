@@ -26,6 +26,7 @@ from claims_api.schemas.review_queue import (
     TakeSchema,
 )
 from claims_api.services import review_queue as queue_service
+from claims_api.services.revisions import snapshot_of
 
 blp = Blueprint("review_queue", __name__, description="Claims awaiting review, and leases on them.")
 
@@ -48,7 +49,8 @@ class ReviewQueue(MethodView):
         reviewer holds a lease on."""
         key = current_key()
         page = page_request(args)
-        return page_response(queue_service.list_queue(page, key.name if key else None, **args))
+        queue = queue_service.list_queue(page, key.name if key else None, **args)
+        return page_response(queue, snapshot_of)
 
 
 @blp.route("/review-queue/claims")

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import selectinload
 
 from claims_api import workflow
-from claims_api.errors import Conflict, DomainError, Gone, InvalidInput, NotFound
+from claims_api.errors import Conflict, DomainError, InvalidInput, NotFound
 from claims_api.extensions import db
 from claims_api.models import Article, Claim, ClaimSource, ClaimTag, ExternalReview
 from claims_api.models.base import utcnow
@@ -23,8 +23,15 @@ from claims_api.models.vocabulary import (
 )
 from claims_api.schemas.claims import VERDICT_FIELDS
 from claims_api.services.anchoring import anchor_quote
-from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
-from claims_api.services.revisions import Change, Precondition, record_revision, snapshot_of
+from claims_api.services.claim_reads import claim_page, claim_rows_selected, live
+from claims_api.services.pagination import Page, PageRequest, SortOrder
+from claims_api.services.revisions import (
+    Change,
+    ClaimRow,
+    Precondition,
+    record_revision,
+    snapshot_of,
+)
 from claims_api.services.search import contains_text, planned
 from claims_api.services.sources import source_for_link
 
@@ -49,14 +56,7 @@ def get_claim(claim_id: int, *, for_update: bool = False) -> Claim:
     statement = select(Claim).where(Claim.id == claim_id).options(*CLAIM_LOAD_OPTIONS)
     if for_update:
         statement = statement.with_for_update(of=Claim).execution_options(populate_existing=True)
-    claim = db.session.scalars(statement).one_or_none()
-    if claim is None:
-        raise NotFound(f"There is no claim {claim_id}.")
-    if claim.is_deleted:
-        raise Gone(
-            f"Claim {claim_id} was deleted; its history remains at /claims/{claim_id}/revisions."
-        )
-    return claim
+    return live(claim_id, db.session.scalars(statement).one_or_none())
 
 
 def _article(article_id: int) -> Article:
@@ -414,7 +414,7 @@ def list_claims(
     source_id: int | None = None,
     q: str | None = None,
     updated_since: datetime | None = None,
-) -> Page[Claim]:
+) -> Page[ClaimRow]:
     """Live claims matching every filter given; each filter is served by an index."""
     conditions: list[ColumnElement[bool]] = [Claim.deleted_at.is_(None)]
     if article_id is not None:
@@ -434,6 +434,5 @@ def list_claims(
         conditions.append(contains_text(Claim, q))
     if updated_since is not None:
         conditions.append(Claim.updated_at >= updated_since)
-    statement = select(Claim).where(*conditions).options(*CLAIM_LOAD_OPTIONS)
     order = SortOrder.parse(sort, CLAIM_SORT_COLUMNS, Claim.id)
-    return keyset_page(statement, order, page)
+    return claim_page([claim_rows_selected(*conditions)], order, page)

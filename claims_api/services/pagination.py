@@ -95,17 +95,19 @@ def keyset_page(statement: Select[T], order: SortOrder, request: PageRequest) ->
 
 
 def merged_keyset_page(
-    statements: list[Select[T]], order: SortOrder, request: PageRequest
-) -> Page[T]:
+    statements: list[Select[Any]], order: SortOrder, request: PageRequest, *, rows: bool = False
+) -> Page[Any]:
     """One page of the rows of several statements that select disjoint rows, in one order.
 
     Each statement is run for a page of its own, served by its own index, and the
     pages merged: a list whose condition is an OR that no one index serves (the review
-    queue: claims awaiting review, or flagged) stays as cheap as each part.
+    queue: claims awaiting review, or flagged) stays as cheap as each part. With
+    ``rows``, the statements select columns and the page holds their rows; else each
+    selects one entity and the page holds the objects.
     """
     keys = tuple_(order.column, order.tiebreak)
     position = decode_cursor(order, request.cursor) if request.cursor else None
-    rows: list[T] = []
+    found: list[Any] = []
     for statement in statements:
         if position is not None:
             statement = statement.where(keys < position if order.descending else keys > position)
@@ -113,12 +115,17 @@ def merged_keyset_page(
             statement = statement.order_by(order.column.desc(), order.tiebreak.desc())
         else:
             statement = statement.order_by(order.column.asc(), order.tiebreak.asc())
-        rows.extend(db.session.scalars(statement.limit(request.limit + 1)))
+        statement = statement.limit(request.limit + 1)
+        if rows:
+            # Core rows, on the session's connection: no ORM result machinery at all.
+            found.extend(db.session.connection().execute(statement).all())
+        else:
+            found.extend(db.session.scalars(statement))
     if len(statements) > 1:
-        rows.sort(
+        found.sort(
             key=lambda row: (getattr(row, order.column.key), getattr(row, order.tiebreak.key)),
             reverse=order.descending,
         )
-    items = rows[: request.limit]
-    has_more = len(rows) > request.limit
+    items = found[: request.limit]
+    has_more = len(found) > request.limit
     return Page(items, encode_cursor(order, items[-1]) if has_more else None)

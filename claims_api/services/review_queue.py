@@ -18,8 +18,10 @@ from claims_api.extensions import db
 from claims_api.models import Claim, ClaimAssignment
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import ClaimKind
+from claims_api.services.claim_reads import claim_page, claim_rows_selected
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim, has_tag
-from claims_api.services.pagination import Page, PageRequest, SortOrder, merged_keyset_page
+from claims_api.services.pagination import Page, PageRequest, SortOrder
+from claims_api.services.revisions import ClaimRow
 
 QUEUE_ORDERS = {
     # Claim ids grow with creation, so id order within a priority is oldest first.
@@ -65,11 +67,11 @@ def _queue_parts() -> list[ColumnElement[bool]]:
 
 def list_queue(
     page: PageRequest, reviewer: str | None, *, sort: str = "created_at", **filters: Any
-) -> Page[Claim]:
+) -> Page[ClaimRow]:
     """Claims awaiting review, oldest or most urgent first, without those leased to others."""
-    waiting = select(Claim).where(*_waiting(reviewer, utcnow(), **filters))
-    parts = [waiting.where(part).options(*CLAIM_LOAD_OPTIONS) for part in _queue_parts()]
-    return merged_keyset_page(parts, QUEUE_ORDERS[sort], page)
+    waiting = _waiting(reviewer, utcnow(), **filters)
+    parts = [claim_rows_selected(*waiting, part) for part in _queue_parts()]
+    return claim_page(parts, QUEUE_ORDERS[sort], page)
 
 
 def take_next(
