@@ -22,6 +22,7 @@ from claims_api.models.vocabulary import Role
 from claims_api.resources.common import LOCATION_HEADER_DOC, Blueprint, Reply
 from claims_api.schemas.transfers import (
     ImportArgs,
+    ImportDocumentSchema,
     ImportHeaders,
     ImportRunSchema,
     import_problem,
@@ -34,16 +35,22 @@ from claims_api.services.imports.runs import ImportRequest
 blp = Blueprint("imports", __name__, url_prefix="/imports", description="Bulk imports.")
 
 CHUNK = 1024 * 1024
+# To a client, a JSON body is one object (ImportDocumentSchema); the other formats are
+# text it sends as it is. Generated clients choose a body's media type by its type, the
+# last listed winning, so JSON Lines, the format for many documents, comes last.
+BODY_ORDER = ("text/html", "application/json", "application/ld+json")
 BODY_DOC = {
     "required": True,
     "description": "Article documents (JSON, JSON Lines) or ClaimReview (JSON-LD, HTML).",
-    # JSON formats are any JSON value to a client (an article document, a list of
-    # them, ClaimReview JSON-LD); the others are text it sends as it is.
     "content": {
         media_type: {
-            "schema": {} if media_type.endswith("json") else {"type": "string", "format": "binary"}
+            "schema": ImportDocumentSchema
+            if MEDIA_TYPES[media_type] == "json"
+            else {"type": "string", "format": "binary"}
         }
-        for media_type in MEDIA_TYPES
+        for media_type in sorted(
+            MEDIA_TYPES, key=lambda name: BODY_ORDER.index(name) if name in BODY_ORDER else 9
+        )
     },
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from claims_api.errors import IMPORT_FAILED, problem_body
 from claims_api.models import ImportRun
@@ -13,6 +13,15 @@ from claims_api.schemas.common import Id, Timestamp
 from claims_api.services.exports import FORMATS
 from claims_api.services.imports import MAX_REPORTED, jobs
 from claims_api.services.imports.runs import FAILED
+
+
+class ImportDocumentSchema(Schema):
+    """A JSON import body as a client sends it: an article document (docs/seed-format.md)
+    or ClaimReview JSON-LD, read by the import itself, not by this schema (a JSON array
+    of either is read too). Only the OpenAPI document uses it."""
+
+    class Meta:
+        unknown = INCLUDE
 
 
 class ImportArgs(Schema):

@@ -137,3 +137,36 @@ def test_a_generated_client_drives_the_walkthrough_with_typed_values_and_problem
     unanchored = module(generated, "api.claims.get_claim_review").sync(claim.id, client=client)
     assert isinstance(unanchored, models.Problem)
     assert unanchored.status == 409
+
+
+def test_a_generated_client_imports_json_and_json_lines_and_reads_the_report(
+    app: Flask, generated: ModuleType
+) -> None:
+    models = module(generated, "models")
+    types = module(generated, "types")
+    create_import = module(generated, "api.imports.create_import")
+    client = generated.AuthenticatedClient(
+        base_url="http://claims.test",
+        token=issue_token(app, "alice", "admin"),
+        httpx_args={"transport": httpx.WSGITransport(app=app)},
+    )
+    document = seed_document()
+    run = create_import.sync(
+        client=client, body=models.ImportDocument.from_dict(document), name="seed.json"
+    )
+    assert isinstance(run, models.ImportRun), run
+    assert run.status == "succeeded" and run.source_name == "seed.json"
+    assert run.counts["claims_created"] == len(document["claims"])
+
+    lines = (json.dumps(document) + "\n").encode()
+    again = create_import.sync(
+        client=client,
+        body=types.File(payload=lines, file_name="seed.jsonl"),
+        name="seed.jsonl",
+    )
+    assert isinstance(again, models.ImportRun), again
+    assert again.counts["claims_unchanged"] == len(document["claims"])
+
+    broken = create_import.sync(client=client, body=models.ImportDocument.from_dict({}))
+    assert isinstance(broken, models.Problem), broken
+    assert broken.status == 422 and broken.import_errors
