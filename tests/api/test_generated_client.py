@@ -21,7 +21,7 @@ import httpx
 import pytest
 from flask import Flask
 
-from tests.factories import issue_token, seed_document
+from tests.factories import client_for, issue_token, seed_document
 
 GENERATOR = shutil.which("openapi-python-client", path=str(Path(sys.executable).parent))
 # The generator reads bodies of these types as files (bytes it sends as they are).
@@ -170,3 +170,34 @@ def test_a_generated_client_imports_json_and_json_lines_and_reads_the_report(
     broken = create_import.sync(client=client, body=models.ImportDocument.from_dict({}))
     assert isinstance(broken, models.Problem), broken
     assert broken.status == 422 and broken.import_errors
+
+
+def test_a_generated_client_reads_a_published_claimreview_and_the_exports(
+    app: Flask, generated: ModuleType
+) -> None:
+    from tests.api.test_published_ratings import published_claim
+
+    claim = published_claim(client_for(app))
+    client = generated.AuthenticatedClient(
+        base_url="http://claims.test",
+        token=issue_token(app, "reader", "reader"),
+        httpx_args={"transport": httpx.WSGITransport(app=app)},
+    )
+    review = module(generated, "api.claims.get_claim_review").sync(claim["id"], client=client)
+    assert not isinstance(review, module(generated, "models").Problem), review
+    published = review.to_dict()
+    assert published["@type"] == "ClaimReview"
+    assert published["reviewRating"]["alternateName"] == claim["rating"]["alternate_name"]
+
+    export_claims = module(generated, "api.export.export_claims")
+    # JSON Lines is a stream to the generator: the client hands over its bytes.
+    lines = export_claims.sync(client=client)
+    assert isinstance(lines, bytes), lines
+    documents = [json.loads(line) for line in lines.splitlines() if line]
+    exported = {item["text"] for doc in documents for item in doc["claims"]}
+    assert claim["text"] in exported
+    feed = export_claims.sync(
+        client=client, format_=module(generated, "models").ExportClaimsFormat.CLAIMREVIEW
+    )
+    assert isinstance(feed, bytes), feed
+    assert json.loads(feed)["dataFeedElement"], feed
