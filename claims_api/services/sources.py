@@ -7,12 +7,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from claims_api.errors import Conflict, InvalidInput, NotFound
+from claims_api.errors import Conflict, InvalidInput
 from claims_api.extensions import db
 from claims_api.models import Claim, ClaimSource, Source
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import EventType, SourceKind
 from claims_api.services.events import event_row, record_events
+from claims_api.services.lookups import get_by_id
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Precondition
 from claims_api.services.rows import insert_missing_rows
@@ -147,13 +148,7 @@ def sources_for_urls(
 
 
 def get_source(source_id: int, *, for_update: bool = False) -> Source:
-    statement = select(Source).where(Source.id == source_id)
-    if for_update:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    source = db.session.scalars(statement).one_or_none()
-    if source is None:
-        raise NotFound(f"There is no source {source_id}.")
-    return source
+    return get_by_id(Source, source_id, "source", for_update=for_update)
 
 
 def describe_source(source: Source) -> dict[str, Any]:
@@ -194,7 +189,6 @@ def update_source(
         _record_source_events(
             EventType.SOURCE_UPDATED, [(before, source)], actor, source.updated_at
         )
-    db.session.flush()
     return source
 
 

@@ -27,6 +27,7 @@ from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import FEED_EVENT_TYPES, DeliveryStatus, EventType
 from claims_api.services import outbound
 from claims_api.services.events import feed_end, transaction_id
+from claims_api.services.lookups import get_by_id
 from claims_api.services.outbound import AddressRefused, HostUnresolved, IPAddress
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import Precondition
@@ -123,13 +124,7 @@ def create_webhook(
 
 
 def get_webhook(webhook_id: int, *, for_update: bool = False) -> Webhook:
-    statement = select(Webhook).where(Webhook.id == webhook_id)
-    if for_update:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    webhook = db.session.scalars(statement).one_or_none()
-    if webhook is None:
-        raise NotFound(f"There is no webhook {webhook_id}.")
-    return webhook
+    return get_by_id(Webhook, webhook_id, "webhook", for_update=for_update)
 
 
 def list_webhooks(page: PageRequest) -> Page[Webhook]:
