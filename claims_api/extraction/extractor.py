@@ -1,63 +1,367 @@
-"""From an article body to candidate claims: the rules that tie the pieces together.
+"""From an article body to candidate claims, read from spaCy's parse of each sentence.
 
-Per sentence: a quotation with its speaker is one statement; membership
-facts come next; then each clause gives its quantities, a statement when it
-reports what someone said or holds, and otherwise an event or another
-checkable fact. Short names and pronouns are resolved across sentences.
+Per sentence (boilerplate left out by ``segments.sentences``): every verb that
+attributes (a nominal subject and a clausal or quoted complement, or
+"according to") gives a statement, one per conjoined complement; a quotation
+with no verb of its own continues the last speaker; what remains is cut into
+clauses (the root and each conjoined verb with its own subject, and
+non-restrictive relative clauses), and each clause is, in priority, its
+quantities, a membership fact, an event (a past or scheduled happening) or
+another checkable fact.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Doc, Token
 
 from claims_api.extraction.candidates import Candidate, Span
 from claims_api.extraction.gazetteer import ORGANIZATION_PATTERN, ORGANIZATIONS, tags_in
 from claims_api.extraction.membership import memberships
 from claims_api.extraction.numbers import Quantity, quantities
-from claims_api.extraction.people import PRONOUNS, People, Speaker, find_people, parse_speaker
+from claims_api.extraction.parsing import parse
 from claims_api.extraction.scoring import check_worthiness
-from claims_api.extraction.segments import Clause, Sentence, clauses, sentences
-from claims_api.extraction.speech import (
-    Speech,
-    attribution_in,
-    direct_quote,
-    reported_speech,
-    trailing_attribution,
-)
+from claims_api.extraction.segments import Sentence, sentences
+from claims_api.extraction.speakers import Names, Speaker, collect, name_span, speaker_of
 from claims_api.models.vocabulary import ClaimKind
 
 DEFAULT_MIN_SCORE = 0.4
-EVENT_TRIGGERS = re.compile(
-    r"\b(?:(?:telephone |phone |video )?call with|talks|meeting|met|meet|summit|visit(?:ed)?"
-    r"|drawdown|evacuat\w+|ratifi\w+|signed|offered|refused|suspended|ordered|withdr[ae]w\w*"
-    r"|launched|imposed|announced|sent|deployed|attacked|invaded|arrived|voted|approved"
-    r"|rejected|closed|resolved|agreed|expelled|news conference|press conference"
-    r"|(?:urged|told) (?:all |non-emergency |their |its )*(?:\S+ )?(?:citizens|nationals|staff))\b"
+ORGANIZATION = re.compile(ORGANIZATION_PATTERN, re.IGNORECASE)
+
+SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
+# Verbs that take a clause without reporting anyone's words or views.
+NOT_ATTRIBUTING = frozenset(
+    {
+        "be", "have", "do", "make", "ensure", "seem", "appear", "mean", "want", "wish", "let",
+        "allow", "help", "need", "become", "get", "go", "come", "see", "look", "cause", "like",
+        "remain", "hope", "take", "give", "wonder", "ask", "decide", "determine", "show",
+    }
+)  # fmt: skip
+# Speech acts that report words through an object and an infinitive ("urged X to Y").
+DIRECTIVE = frozenset({"urge", "call", "warn", "advise", "encourage", "appeal", "ask", "implore"})
+# States rather than happenings: a clause on them is ``other``, whatever its tense.
+STATIVE = frozenset(
+    {
+        "be", "have", "seem", "appear", "remain", "include", "contain", "consist", "know", "belong",
+        "exist", "own", "lie", "resemble", "mean", "need", "want", "like", "depend", "involve",
+        "represent", "continue", "tend", "cost", "lack", "deserve", "matter", "concern", "use",
+    }
+)  # fmt: skip
+# Where the document or channel of a statement is named: "in a statement", "on Twitter".
+CHANNELS = frozenset(
+    {"statement", "interview", "tweet", "post", "letter", "report", "release", "twitter",
+     "briefing", "conference", "blog", "speech", "email", "broadcast", "television"}
+)  # fmt: skip
+DEMONSTRATIVES = frozenset({"this", "that", "these", "those", "which", "what", "there", "it"})
+# Whom an order or advisory goes to: its object, when the verb is an event, not speech.
+OWN_PEOPLE = frozenset({"citizen", "national", "staff", "resident", "personnel", "diplomat"})
+# Speech acts whose content is a noun phrase: "denied the claim", "confirmed the deal".
+NOMINAL_SPEECH = frozenset(
+    {"deny", "confirm", "dismiss", "acknowledge", "admit", "claim", "predict", "demand",
+     "express", "voice", "reject", "allege", "praise", "criticise", "criticize", "condemn"}
+)  # fmt: skip
+QUOTE_PAIRS = {"“": "”", "‘": "’", '"': '"', "'": "'"}
+NAMES_WITH_NUMBERS = frozenset(
+    {"ORG", "PERSON", "PRODUCT", "EVENT", "WORK_OF_ART", "FAC", "LAW", "GPE", "LOC", "NORP"}
 )
-PASSIVE = re.compile(r"\bbeen (?:\w+ )?(?:offered|sent|approved|rejected|signed)\b")
-# Clauses that only frame the sentence ("With ... troops deployed") state no fact of their own.
-FRAMING = re.compile(r"^(?:With|Including|including|according to|as)\b")
-ORGANIZATION = re.compile(ORGANIZATION_PATTERN)
+
+
+def quote_ranges(text: str) -> list[tuple[int, int]]:
+    """Quotations in ``text`` as (start, end), marks included, in any style.
+
+    A single straight or curly mark between letters is an apostrophe ("don't",
+    "Ukraine's"). An opening mark never closed runs to the end (the quotation
+    goes on in the next sentence); a closing mark never opened starts at 0.
+    """
+    ranges: list[tuple[int, int]] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        before = text[index - 1] if index else " "
+        if (
+            char in QUOTE_PAIRS
+            and (before.isspace() or before in "([—–-:/")
+            and not (char in "'’" and index + 1 < len(text) and text[index + 1].isspace())
+        ):
+            closing = QUOTE_PAIRS[char]
+            end = index + 1
+            while end < len(text):
+                after = text[end + 1] if end + 1 < len(text) else " "
+                if text[end] == closing and not (closing in "'’" and after.isalpha()):
+                    break
+                end += 1
+            ranges.append((index, min(end + 1, len(text))))
+            index = end + 1
+            continue
+        if char in '”’"' and not ranges and not (before.isalpha() and char in "’"):
+            after = text[index + 1] if index + 1 < len(text) else " "
+            if not after.isalpha() and re.search(r"[,.!?]$", text[:index]):
+                ranges.append((0, index + 1))
+        index += 1
+    return ranges
+
+
+def _inside(token: Token, ranges: Sequence[tuple[int, int]]) -> bool:
+    return any(start < token.idx < end for start, end in ranges)
+
+
+@dataclass
+class Attribution:
+    """A verb (or "according to") that attributes, its speaker and what it attributes."""
+
+    verb: Token
+    speaker_token: Token | None
+    contents: list[Token]
+    audience: str | None = None
+    channel: str | None = None
+
+
+def _subject(verb: Token) -> Token | None:
+    subject = next((child for child in verb.children if child.dep_ in {"nsubj", "csubj"}), None)
+    if subject is None and verb.dep_ in {"conj", "advcl", "xcomp"} and verb.tag_ in {"VBG", "VBD"}:
+        # "..., claiming that ..." / "... and said": the subject is the head verb's.
+        return _subject(verb.head) if verb.head is not verb else None
+    return subject
+
+
+def _channel(verb: Token) -> str | None:
+    for child in verb.children:
+        if child.dep_ == "prep" and child.lower_ in {"in", "on", "via", "through"}:
+            objects = [token for token in child.children if token.dep_ == "pobj"]
+            if objects and objects[0].lemma_.lower() in CHANNELS:
+                return verb.doc[child.i : objects[0].right_edge.i + 1].text
+    return None
+
+
+def attributions(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[Attribution]:
+    """Every attributing verb in a sentence, by the parse rather than by a list of verbs."""
+    found: list[Attribution] = []
+    for token in doc:
+        if (
+            token.lower_ == "according"
+            and token.i + 1 < len(doc)
+            and doc[token.i + 1].lower_ == "to"
+        ):
+            source = next((c for c in doc[token.i + 1].children if c.dep_ == "pobj"), None)
+            if source is not None:
+                head = token.head if token.head is not token else doc[token.i].sent.root
+                found.append(Attribution(token, source, [head], None, None))
+            continue
+        if token.pos_ not in {"VERB", "AUX"} or _inside(token, quotes):
+            continue
+        if token.lemma_.lower() in NOT_ATTRIBUTING:
+            continue
+        subject = _subject(token)
+        if subject is None or _inside(subject, quotes):
+            continue
+        if subject.lower_ in DEMONSTRATIVES or subject.pos_ not in {"PROPN", "NOUN", "PRON", "NUM"}:
+            continue
+        clauses = [
+            c
+            for c in token.children
+            if (c.dep_ == "ccomp" and not _after_semicolon(c))
+            or (c.dep_ == "parataxis" and c.i < token.i)
+        ]
+        quoted = [
+            c
+            for c in token.children
+            if c.dep_ not in SUBJECTS
+            and (
+                _inside(c, quotes)
+                or (c.dep_ == "prep" and any(_inside(g, quotes) for g in c.children))
+            )
+        ]
+        if token.dep_ in {"parataxis", "ccomp"} and _inside(token.head, quotes):
+            quoted.append(token.head)
+        directive = token.lemma_.lower() in DIRECTIVE and (
+            any(c.dep_ == "xcomp" for c in token.children)
+            or any(c.dep_ == "prep" and c.lower_ in {"for", "on"} for c in token.children)
+        )
+        objects = [c for c in token.children if c.dep_ in {"dobj", "dative"}]
+        if directive and objects and objects[0].lemma_.lower() in OWN_PEOPLE:
+            # An order or advisory to one's own people is an event: "urged all citizens to leave".
+            continue
+        # "X has denied any such plan", "views NATO as a threat", "expressed concerns".
+        stance = bool(objects) and (
+            token.lemma_.lower() in NOMINAL_SPEECH
+            or (
+                any(c.dep_ == "prep" and c.lower_ == "as" for c in token.children)
+                and token.lemma_.lower()
+                in {
+                    "view",
+                    "regard",
+                    "see",
+                    "describe",
+                    "consider",
+                    "characterize",
+                    "characterise",
+                    "brand",
+                    "label",
+                }
+            )
+        )
+        clauses = clauses or ([token] if stance else [])
+        if not (clauses or quoted or directive):
+            continue
+        audience = None
+        objects = [
+            c for c in token.children if c.dep_ in {"dobj", "dative"} and not _inside(c, quotes)
+        ]
+        if objects and (clauses or directive):
+            audience = name_span(objects[0])[0] or None
+        contents = clauses or quoted or [token]
+        found.append(Attribution(token, subject, contents, audience, _channel(token)))
+    return found
+
+
+def _after_semicolon(token: Token) -> bool:
+    """A clause after a semicolon is a sentence of its own, not a complement."""
+    edge = token.left_edge.i
+    return edge > 0 and token.doc[edge - 1].text in {";", ":"}
+
+
+def _char_span(tokens: Sequence[Token], base: int) -> Span:
+    tokens = sorted(tokens, key=lambda token: token.i)
+    while (
+        tokens
+        and (
+            tokens[0].is_punct or (tokens[0].dep_ in {"cc", "mark"} and tokens[0].lower_ != "that")
+        )
+        and tokens[0].text not in QUOTE_PAIRS
+    ):
+        tokens = tokens[1:]
+    while tokens and (
+        (tokens[-1].is_punct and tokens[-1].text not in "”\"’'") or tokens[-1].dep_ == "cc"
+    ):
+        tokens = tokens[:-1]
+    if not tokens:
+        return Span(base, base)
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    return Span(base + start, base + end)
+
+
+def _clause_heads(doc: Doc) -> list[Token]:
+    """The verbs that head a clause of their own: each root, each conjoined verb with its own
+    subject, and each non-restrictive relative clause ("X, which ...")."""
+    heads: list[Token] = []
+    for sent in doc.sents:
+        heads.append(sent.root)
+        for token in sent:
+            if (
+                token.dep_ == "conj"
+                and token.pos_ in {"VERB", "AUX"}
+                and token.head.pos_ in {"VERB", "AUX"}
+            ):
+                # "X has refrained from A and has urged B": two assertions; "Police
+                # arrested and questioned him" one (the first verb has no complement).
+                if any(child.dep_ in SUBJECTS for child in token.children) or (
+                    _has_complement(token) and _has_complement(token.head)
+                ):
+                    heads.append(token)
+            elif (token.dep_ in {"parataxis", "ccomp"} and _after_semicolon(token)) or (
+                (
+                    token.dep_ == "relcl"
+                    and token.left_edge.i > 0
+                    and doc[token.left_edge.i - 1].text == ","
+                )
+                and (
+                    token.left_edge.lower_ in {"which", "where", "who"}
+                    and len(list(token.subtree)) >= 4
+                )
+            ):
+                heads.append(token)
+    return heads
+
+
+COMPLEMENTS = frozenset({"dobj", "prep", "xcomp", "ccomp", "attr", "acomp", "oprd", "dative"})
+
+
+def _has_complement(verb: Token) -> bool:
+    return any(child.dep_ in COMPLEMENTS and child.i > verb.i for child in verb.children)
+
+
+def _clause_tokens(head: Token, heads: Sequence[Token]) -> list[Token]:
+    """A clause head's subtree less the clauses of the heads below it."""
+    inner: set[int] = set()
+    for other in heads:
+        if other is not head and head.is_ancestor(other):
+            inner.update(token.i for token in other.subtree)
+    return [token for token in head.subtree if token.i not in inner]
 
 
 @dataclass
 class Context:
     """What the article has said so far that later sentences refer back to."""
 
-    people: People
-    last_person: Speaker | None = None
+    names: Names
+    published: date | None
+    default_speaker: Speaker | None = None
+    last_speaker: Speaker | None = None
     last_organization: str | None = None
+    open_quote: bool = False
     candidates: list[Candidate] = field(default_factory=list)
 
 
-def extract_claims(body: str, min_score: float = DEFAULT_MIN_SCORE) -> list[Candidate]:
-    """Candidate claims of ``body``, in reading order, scored at least ``min_score``."""
-    context = Context(find_people(body))
-    for sentence in sentences(body):
-        _sentence_candidates(body, sentence, context)
+def _published(published_at: str | None) -> date | None:
+    if not published_at:
+        return None
+    try:
+        return date.fromisoformat(str(published_at)[:10])
+    except ValueError:
+        return None
+
+
+def _first_person_share(docs: Sequence[Doc]) -> float:
+    if not docs:
+        return 0.0
+    first = sum(
+        1
+        for doc in docs
+        if any(
+            token.lower_ in {"i", "we"} and token.dep_ in {"nsubj", "nsubjpass"} for token in doc
+        )
+        and not quote_ranges(doc.text)
+    )
+    return first / len(docs)
+
+
+def extract_claims(
+    body: str,
+    min_score: float = DEFAULT_MIN_SCORE,
+    *,
+    published_at: str | None = None,
+    authors: Sequence[str] = (),
+) -> list[Candidate]:
+    """Candidate claims of ``body``, in reading order, scored at least ``min_score``.
+
+    ``published_at`` (ISO date) dates what the text dates relative to it;
+    ``authors`` name the speaker of a transcript (a text in the first person).
+    """
+    found = list(sentences(body))
+    docs = list(parse(sentence.text for sentence in found))
+    context = Context(collect(docs), _published(published_at))
+    if authors and _first_person_share(docs) >= 0.25:
+        context.default_speaker = Speaker(authors[0])
+    paragraph = -1
+    for sentence, doc in zip(found, docs, strict=True):
+        if sentence.paragraph != paragraph:
+            paragraph = sentence.paragraph
+            context.open_quote = False
+        _sentence_candidates(body, sentence, doc, context)
     kept = [candidate for candidate in context.candidates if candidate.score >= min_score]
     return sorted(kept, key=lambda candidate: (candidate.span.start, candidate.span.end))
+
+
+def _sentence_text(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip().rstrip(",;:")
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!", "”", '"', "’")) else f"{text}."
 
 
 def _add(
@@ -70,59 +374,375 @@ def _add(
     *,
     verbatim: bool = False,
 ) -> None:
+    if span.end <= span.start:
+        return
     quote = body[span.start : span.end]
+    if len(quote.split()) < 2 and kind is not ClaimKind.MEMBERSHIP:
+        return
     score, features = check_worthiness(kind, quote, verbatim=verbatim)
-    tags = tags_in(f"{quote} {text}", list(context.people.roles))
+    tags = tags_in(f"{quote} {text}", list(context.names.roles))
     context.candidates.append(Candidate(kind, text, span, details, tags, score, features))
-
-
-def _sentence_text(text: str) -> str:
-    text = text.strip().rstrip(",;:")
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "?", "!", "”", '"')) else f"{text}."
-
-
-def _speaker(subject: str, context: Context, fallback: Speaker | None) -> Speaker | None:
-    """The speaker a subject names; a pronoun or no subject at all is the one before."""
-    subject = subject.strip()
-    if not subject or subject.lower() in PRONOUNS:
-        return fallback
-    return parse_speaker(subject, context.people)
 
 
 def _statement(
     context: Context,
     body: str,
     span: Span,
-    speech: Speech,
     speaker: Speaker,
-    sentence: Sentence,
     text: str,
+    *,
+    verbatim: bool,
+    audience: str | None = None,
+    attribution: str | None = None,
 ) -> None:
-    audience = speech.audience
-    if audience:
-        audience = context.people.spell_out(audience)
     details: dict[str, object] = {
         "speaker": speaker.name,
         "speaker_role": speaker.role,
-        "audience": audience,
-        "attribution": attribution_in(sentence.text),
-        "verbatim": speech.verbatim,
+        "audience": context.names.full(audience) if audience else None,
+        "attribution": attribution,
+        "verbatim": verbatim,
     }
-    _add(context, body, ClaimKind.STATEMENT, span, text, details, verbatim=speech.verbatim)
-    if speaker.name in context.people.roles:
-        context.last_person = speaker
+    _add(context, body, ClaimKind.STATEMENT, span, text, details, verbatim=verbatim)
+    context.last_speaker = speaker
 
 
-ORGANIZATION_ARTICLE = re.compile(r"^(?:European|United|African|World)\b")
+def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Context) -> None:
+    base = sentence.span.start
+    text = sentence.text
+    quotes = quote_ranges(text)
+    if context.open_quote:
+        # The quotation opened in an earlier sentence goes on up to its closing mark.
+        closing = re.search(r"[”\"’](?=\s|$|[,.;])", text)
+        end = closing.end() if closing else len(text)
+        if not any(start == 0 for start, _ in quotes):
+            quotes = [(0, end), *[(s, e) for s, e in quotes if s >= end]]
+        context.open_quote = closing is None
+    if (
+        quotes
+        and quotes[-1][1] >= len(text)
+        and text[quotes[-1][0]] in QUOTE_PAIRS
+        and not re.search(r"[”\"’][.!?]?$", text)
+    ):
+        context.open_quote = True
+    found = attributions(doc, quotes)
+    verbs = [a for a in found if a.verb.lower_ != "according"]
+    according = [a for a in found if a.verb.lower_ == "according"]
+    if verbs and according:
+        # "..., Wang told Blinken, according to Chinese sources": the verb names the speaker.
+        channel = f"according to {_according_source(according[0])}"
+        for attribution in verbs:
+            attribution.channel = attribution.channel or channel
+        found = verbs
+    quoted_chars = sum(end - start for start, end in quotes)
+    if not found and quotes and quoted_chars >= 0.6 * len(text) and context.last_speaker:
+        speaker = context.last_speaker
+        span = Span(base, base + len(text.rstrip()))
+        _statement(
+            context, body, _trim(body, span), speaker, f"{speaker.name} said: {text}", verbatim=True
+        )
+        return
+    taken = _membership_candidates(body, sentence, context)
+    heads = _clause_heads(doc)
+    covered: set[int] = set()
+    for attribution in found:
+        _attributed(body, base, attribution, quotes, heads, context, covered)
+    for head in heads:
+        if head.i in covered:
+            continue
+        tokens = [token for token in _clause_tokens(head, heads) if token.i not in covered]
+        if not tokens:
+            continue
+        if context.default_speaker is not None:
+            # A transcript: each sentence is a statement of its speaker.
+            span = _trim(body, Span(base, base + len(text)))
+            covered.update(token.i for token in doc)
+            _statement(
+                context,
+                body,
+                span,
+                context.default_speaker,
+                _sentence_text(body[span.start : span.end]),
+                verbatim=True,
+            )
+            continue
+        _clause_candidates(body, base, head, tokens, doc, context, taken)
+
+
+def _trim(body: str, span: Span) -> Span:
+    start, end = span.start, span.end
+    while end > start and body[end - 1] in " .,;:":
+        end -= 1
+    return Span(start, end)
+
+
+def _according_source(attribution: Attribution) -> str:
+    source = attribution.speaker_token
+    assert source is not None
+    return source.doc[attribution.verb.i + 2 : source.right_edge.i + 1].text
+
+
+def _attributed(
+    body: str,
+    base: int,
+    attribution: Attribution,
+    quotes: Sequence[tuple[int, int]],
+    heads: Sequence[Token],
+    context: Context,
+    covered: set[int],
+) -> None:
+    """One statement per conjoined complement of an attributing verb."""
+    verb = attribution.verb
+    doc = verb.doc
+    if attribution.speaker_token is None:
+        return
+    speaker = speaker_of(
+        attribution.speaker_token, context.names, context.last_speaker, context.default_speaker
+    )
+    if speaker is None:
+        return
+    # The verb's own clause: its subtree less other clauses conjoined to it.
+    if verb.lower_ == "according":
+        clause_head = next((head for head in heads if head.is_ancestor(verb) or head is verb), None)
+        clause_head = clause_head or verb.sent.root
+        tokens = _clause_tokens(clause_head, heads)
+        covered.add(clause_head.i)
+        attribution_text: str | None = f"according to {_according_source(attribution)}"
+    else:
+        tokens = _clause_tokens(verb, [h for h in heads if h is not verb])
+        covered.add(verb.i)
+        attribution_text = attribution.channel
+    # "He said A and that B": each conjoined complement is its own statement.
+    pieces: list[list[Token]] = []
+    for content in attribution.contents:
+        conjuncts = [
+            child
+            for child in content.children
+            if child.dep_ == "conj"
+            and child.pos_ in {"VERB", "AUX"}
+            and any(c.dep_ in SUBJECTS or c.lower_ == "that" for c in child.children)
+        ]
+        for conjunct in conjuncts:
+            pieces.append(list(conjunct.subtree))
+    split_off = {token.i for piece in pieces for token in piece}
+    first = [token for token in tokens if token.i not in split_off]
+    spans = [_char_span(first, base)] + [_char_span(piece, base) for piece in pieces]
+    for index, span in enumerate(spans):
+        # A quotation that the verb introduces or closes belongs to the statement.
+        for start, end in quotes:
+            if index == 0 and (
+                Span(base + start, base + end).overlaps(span)
+                or abs(base + end - span.start) <= 3
+                or abs(span.end - base - start) <= 3
+            ):
+                span = Span(min(span.start, base + start), max(span.end, base + end))
+        span = _trim(body, span)
+        quote_text = body[span.start : span.end]
+        verbatim = any(
+            Span(base + s, base + e).overlaps(span) and e - s > 0.5 * (span.end - span.start)
+            for s, e in quotes
+        )
+        words = quote_text if index == 0 else f"{speaker.name} said {quote_text}"
+        restated = _sentence_text(context.names.spell_out(_restated_subject(words, speaker)))
+        _statement(
+            context,
+            body,
+            span,
+            speaker,
+            restated,
+            verbatim=verbatim,
+            audience=attribution.audience,
+            attribution=attribution_text,
+        )
+        covered.update(token.i for token in doc if span.start <= base + token.idx < span.end)
+    covered.update(token.i for token in tokens)
+    covered.update(split_off)
+
+
+def _restated_subject(words: str, speaker: Speaker) -> str:
+    return re.sub(r"^(?:he|she|they|He|She|They|I|We)\b", speaker.name, words)
+
+
+def _clause_candidates(
+    body: str,
+    base: int,
+    head: Token,
+    tokens: list[Token],
+    doc: Doc,
+    context: Context,
+    taken: list[Span],
+) -> None:
+    span = _char_span(tokens, base)
+    if span.end <= span.start:
+        return
+    clause_text = body[span.start : span.end]
+    if any(span.within(other) or other.within(span) for other in taken):
+        return
+    if len([token for token in tokens if not token.is_punct]) < 3:
+        return
+    if clause_text.rstrip().endswith("?") or not _has_subject(head):
+        return
+    offset = span.start - base
+    numbers = [
+        number
+        for number in quantities(clause_text)
+        if not _is_name_number(doc, offset + number.start)
+    ]
+    restated = _sentence_text(context.names.spell_out(clause_text))
+    if len(numbers) == 1 and not _modifier_number(doc, offset + numbers[0].start):
+        _add(
+            context,
+            body,
+            ClaimKind.QUANTITY,
+            span,
+            restated,
+            _quantity_fields(numbers[0], clause_text, context),
+        )
+        return
+    for number in numbers:
+        number_span = Span(span.start + number.start, span.start + number.end)
+        if (
+            number_span.end - number_span.start < len(clause_text)
+            and len(body[number_span.start : number_span.end].split()) < 2
+        ):
+            number_span = _noun_phrase(doc, base, offset + number.start, number_span)
+        words = body[number_span.start : number_span.end]
+        _add(
+            context,
+            body,
+            ClaimKind.QUANTITY,
+            number_span,
+            _sentence_text(words),
+            _quantity_fields(number, clause_text, context),
+        )
+    kind = ClaimKind.EVENT if _is_event(head) else ClaimKind.OTHER
+    _add(context, body, kind, span, restated)
+
+
+def _has_subject(head: Token) -> bool:
+    if any(child.dep_ in SUBJECTS for child in head.children):
+        return True
+    # A conjoined verb shares its head's subject: "Police arrested and questioned him".
+    return head.dep_ == "conj" and _has_subject(head.head)
+
+
+def _token_at(doc: Doc, offset: int) -> Token | None:
+    return next(
+        (token for token in doc if token.idx <= offset < token.idx + len(token.text) + 1), None
+    )
+
+
+def _is_name_number(doc: Doc, offset: int) -> bool:
+    """A number inside a name ("Fan Expo Canada 2016", "Internet Explorer 6") or an ordinal."""
+    token = _token_at(doc, offset)
+    if token is None:
+        return False
+    if token.ent_type_ in NAMES_WITH_NUMBERS or token.ent_type_ == "ORDINAL":
+        return True
+    return token.tag_ == "NNP" and token.like_num is False
+
+
+def _modifier_number(doc: Doc, offset: int) -> bool:
+    """A number that only describes ("a 14-year-old boy", an appositive): its own claim."""
+    token = _token_at(doc, offset)
+    if token is None:
+        return False
+    for ancestor in [token, *token.ancestors]:
+        if ancestor.dep_ in {"appos", "acl"}:
+            return True
+        if ancestor.pos_ in {"VERB", "AUX"}:
+            break
+    return "-" in doc.text[offset : offset + 12].split(" ")[0]
+
+
+def _noun_phrase(doc: Doc, base: int, offset: int, fallback: Span) -> Span:
+    token = _token_at(doc, offset)
+    if token is None:
+        return fallback
+    head = token
+    while (
+        head.dep_ in {"nummod", "quantmod", "compound", "amod", "npadvmod"}
+        and head.head is not head
+    ):
+        head = head.head
+    tokens = [t for t in head.subtree if t.dep_ not in {"relcl", "punct"} or t.i < token.i]
+    start = min(t.idx for t in tokens)
+    end = max(t.idx + len(t.text) for t in tokens)
+    if end - start > 120:
+        return fallback
+    return Span(base + start, base + end)
+
+
+def _is_event(head: Token) -> bool:
+    """A happening: a past or scheduled event verb with a subject, not a state."""
+    if head.lemma_.lower() in STATIVE or head.pos_ != "VERB":
+        return False
+    auxiliaries = {child.lower_ for child in head.children if child.dep_ in {"aux", "auxpass"}}
+    if head.tag_ == "VBD":
+        return True
+    if head.tag_ == "VBN" and auxiliaries & {
+        "has",
+        "have",
+        "had",
+        "was",
+        "were",
+        "been",
+        "is",
+        "are",
+        "be",
+    }:
+        return True
+    return bool(auxiliaries & {"will"})
+
+
+def _quantity_fields(number: Quantity, clause: str, context: Context) -> dict[str, object]:
+    fields = number.as_fields()
+    fields["as_of"] = _as_of(clause, context.published)
+    return fields
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+
+
+def _as_of(text: str, published: date | None) -> str | None:
+    """The date a clause gives, resolved against the article's date: "on Monday", "September 14"."""
+    if published is None:
+        return None
+    from datetime import timedelta
+
+    lower = text.lower()
+    for index, day in enumerate(WEEKDAYS):
+        if re.search(rf"\b(?:on |last )?{day}\b", lower):
+            back = (published.weekday() - index) % 7
+            return (published - timedelta(days=back)).isoformat()
+    if re.search(r"\byesterday\b", lower):
+        return (published - timedelta(days=1)).isoformat()
+    if re.search(r"\btoday\b", lower):
+        return published.isoformat()
+    month = re.search(
+        r"\b(" + "|".join(MONTH_NAMES) + r")\.? (\d{1,2})(?:st|nd|rd|th)?(?:,? (\d{4}))?\b", lower
+    )
+    if month:
+        year = int(month.group(3)) if month.group(3) else published.year
+        try:
+            return date(
+                year, MONTH_NAMES.index(month.group(1)) + 1, int(month.group(2))
+            ).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
 MEMBERSHIP_VERBS = {
     "member": "is a member of",
     "not_member": "is not a member of",
     "candidate": "is a candidate for membership of",
     "applicant": "has applied to join",
 }
+ORGANIZATION_ARTICLE = re.compile(r"^(?:European|United|African|World)\b")
 
 
 def _membership_candidates(body: str, sentence: Sentence, context: Context) -> list[Span]:
@@ -141,140 +761,17 @@ def _membership_candidates(body: str, sentence: Sentence, context: Context) -> l
             "member": fact.member,
             "organization": fact.organization,
             "relation": fact.relation.value,
-            "as_of": None,
+            "as_of": _as_of(sentence.text, context.published),
         }
         _add(context, body, ClaimKind.MEMBERSHIP, span, text, details)
         taken.append(span)
     for organization in ORGANIZATION.findall(sentence.text):
-        context.last_organization = ORGANIZATIONS[organization]
+        context.last_organization = _organization_name(organization)
     return taken
 
 
-def _sentence_candidates(body: str, sentence: Sentence, context: Context) -> None:
-    quoted = direct_quote(sentence.text)
-    if quoted is not None:
-        speaker = _speaker(quoted.subject, context, context.last_person)
-        if speaker is not None:
-            told = f" told {quoted.audience}" if quoted.audience else " said"
-            text = f"{speaker.name}{context.people.spell_out(told)}: “{quoted.inner}.”"
-            base = sentence.span.start
-            span = Span(base + quoted.start, base + quoted.end)
-            _statement(context, body, span, quoted, speaker, sentence, text)
-            return
-    taken = _membership_candidates(body, sentence, context)
-    state = ClauseState()
-    for clause in clauses(body, sentence):
-        _clause_candidates(body, sentence, clause, context, taken, state)
-
-
-@dataclass
-class ClauseState:
-    """What a clause passes to the next one of its sentence."""
-
-    # The subject, for a next clause that omits it ("... and has urged both sides").
-    subject: str = ""
-    # Who is speaking, when the clause reported speech ("He said X and that Y").
-    speaker: Speaker | None = None
-
-
-def _extended(text: str, numbers: list[Quantity], index: int, end: int) -> tuple[int, int]:
-    """A number's phrase, running on to the next number: "around 130,000 troops now deployed
-    on the border" rather than "around 130,000 troops"."""
-    number = numbers[index]
-    stop = numbers[index + 1].start if index + 1 < len(numbers) else end
-    phrase = text[number.start : stop]
-    phrase = re.sub(r"(?:\s+(?:and|or|for|of|in|to|with|but|that|which))*[\s,;(]*$", "", phrase)
-    return number.start, number.start + max(len(phrase), number.end - number.start)
-
-
-def _clause_candidates(
-    body: str,
-    sentence: Sentence,
-    clause: Clause,
-    context: Context,
-    taken: list[Span],
-    state: ClauseState,
-) -> None:
-    """Add the clause's candidates and update ``state`` for the next clause."""
-    text = clause.text
-    offset = clause.span.end - len(text)
-    elided = bool(VERB_FIRST.match(text)) and bool(state.subject)
-    previous_subject, continued_speaker = state.subject, state.speaker
-    state.subject = previous_subject if elided else _leading_subject(text)
-    state.speaker = None
-
-    def restated(words: str, speaker: Speaker | None = None) -> str:
-        if clause.relative:
-            words = body[clause.span.start : clause.span.end]
-        words = re.sub(r"^that\s+", "", words)
-        words = re.sub(r"^(claim|say|add)ing that\b", r"\1s that", words)
-        if speaker is not None:
-            words = re.sub(r"^(?:he|she|they|He|She|They)\b", speaker.name, words)
-        if elided:
-            words = f"{previous_subject} {words}"
-        return _sentence_text(context.people.spell_out(words))
-
-    numbers = [
-        number
-        for number in quantities(text)
-        if not any(Span(offset + number.start, offset + number.end).within(span) for span in taken)
-    ]
-    framing = bool(FRAMING.match(text))
-    trailing = trailing_attribution(text)
-    speech = None if framing else trailing or reported_speech(text)
-    if speech is None and continued_speaker is not None and text.startswith("that "):
-        # "He said X and that Y": Y is said too.
-        speech = Speech(0, len(text), "", "said", None, False)
-    content_end = text.rfind(",") if trailing else len(text)
-    if speech is not None:
-        fallback = continued_speaker or _speaker(previous_subject, context, context.last_person)
-        speaker = _speaker(speech.subject, context, fallback)
-        if speaker is not None:
-            if trailing:
-                restatement = _sentence_text(
-                    f"{trailing.subject} {trailing.verb} {text[:content_end]}"
-                )
-            elif not speech.subject and continued_speaker is not None:
-                restatement = _sentence_text(f"{speaker.name} said {text}")
-            else:
-                restatement = restated(text, speaker)
-            _statement(context, body, clause.span, speech, speaker, sentence, restatement)
-        state.subject = speech.subject or previous_subject
-        state.speaker = speaker
-    for index, number in enumerate(numbers):
-        whole_clause = len(numbers) == 1 and not framing
-        start, end = (
-            (0, content_end) if whole_clause else _extended(text, numbers, index, content_end)
-        )
-        span = Span(offset + start, offset + end)
-        _add(context, body, ClaimKind.QUANTITY, span, restated(text[start:end]), number.as_fields())
-    if speech is not None or framing or len(numbers) == 1 or len(text.split()) < 3:
-        return
-    if continued_speaker is not None and elided:
-        return  # "... told reporters that X and was sending Y": Y belongs to the statement
-    inside_membership = any(clause.span.within(span) or span.within(clause.span) for span in taken)
-    if inside_membership and not clause.relative:
-        return
-    is_event = (
-        bool(EVENT_TRIGGERS.search(text)) and not PASSIVE.search(text) and not clause.relative
-    )
-    if numbers and not is_event:
-        return
-    kind = ClaimKind.EVENT if is_event else ClaimKind.OTHER
-    _add(context, body, kind, clause.span, restated(text))
-
-
-VERB_FIRST = re.compile(
-    r"(?:has|have|had|is|are|was|were|will|would|claiming|saying|adding|accused|urged|said"
-    r"|told|denied|repeated)\b"
-)
-
-
-def _leading_subject(text: str) -> str:
-    """The words before a clause's first verb, when the clause opens with a subject."""
-    if VERB_FIRST.match(text):
-        return ""
-    match = re.match(r"(.+?)\s+(?:has|have|had|is|are|was|were|will|would|did|does|do)\b", text)
-    if match and len(match.group(1).split()) <= 8:
-        return match.group(1)
-    return ""
+def _organization_name(written: str) -> str:
+    for name, canonical in ORGANIZATIONS.items():
+        if name.lower() == written.lower():
+            return canonical
+    return written

@@ -7,6 +7,7 @@ create_claim, so that every saved candidate has its revision like any claim.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +65,18 @@ class Proposal(StructuredByKind):
         return self.candidate.details
 
 
-def propose(body: str, min_score: float) -> list[Proposal]:
-    """The candidates of ``body``, each with its anchored quote (prefix and suffix)."""
+def propose(
+    body: str,
+    min_score: float,
+    *,
+    published_at: str | None = None,
+    authors: Sequence[str] = (),
+) -> list[Proposal]:
+    """The candidates of ``body``, each with its anchored quote (prefix and suffix).
+
+    ``published_at`` dates what the text dates relative to it ("on Monday");
+    ``authors`` name the speaker of a transcript.
+    """
     return [
         Proposal(
             candidate,
@@ -78,7 +89,7 @@ def propose(body: str, min_score: float) -> list[Proposal]:
                 },
             ),
         )
-        for candidate in extract_claims(body, min_score)
+        for candidate in extract_claims(body, min_score, published_at=published_at, authors=authors)
     ]
 
 
@@ -116,7 +127,8 @@ def extract_article(
     duplicates a claim, whether it was extracted, seeded or written by hand.
     """
     article, body = _article_body(article_id, for_update=save)
-    proposals = propose(body, min_score)
+    published = article.published_at.date().isoformat() if article.published_at else None
+    proposals = propose(body, min_score, published_at=published, authors=article.authors or ())
     if not save:
         return proposals
     existing = db.session.execute(
