@@ -23,12 +23,11 @@ import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import spacy
-from spacy.about import __version__ as SPACY_VERSION
-from spacy.language import Language
-from spacy.util import is_compatible_version
+if TYPE_CHECKING:
+    # spaCy takes half a second to import: only extraction pays for it, at first use.
+    from spacy.language import Language
 
 SETTING = "CLAIMS_NLP_MODEL"
 """The environment variable (config key ``NLP_MODEL``) naming another pipeline package."""
@@ -140,6 +139,9 @@ def _read_meta(directory: Path, package: str) -> dict[str, Any]:
 
 
 def _check_spacy_version(meta: Mapping[str, Any], package: str) -> None:
+    from spacy.about import __version__ as SPACY_VERSION
+    from spacy.util import is_compatible_version
+
     wanted = meta.get("spacy_version")
     if not isinstance(wanted, str) or not is_compatible_version(SPACY_VERSION, wanted):
         raise NlpUnavailable(
@@ -203,6 +205,8 @@ def load_pipeline(model: str | None) -> Language:
     else:
         _checked_other(package)
         source = package
+    import spacy
+
     try:
         return spacy.load(source, exclude=list(EXCLUDED_COMPONENTS))
     except (OSError, ValueError, KeyError, ImportError) as error:

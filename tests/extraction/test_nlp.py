@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from spacy.language import Language
 
 from claims_api.extraction import nlp
 
@@ -174,3 +177,37 @@ def test_another_pipeline_without_a_parser_is_refused(
     with pytest.raises(nlp.NlpUnavailable, match="without parser, lemmatizer") as raised:
         nlp.load_pipeline(name)
     assert raised.value.check == "meta"
+
+
+def test_the_app_starts_without_loading_the_pipeline() -> None:
+    code = (
+        "from claims_api import create_app\n"
+        "from claims_api.extraction import nlp\n"
+        "create_app({'TESTING': True, 'DATABASE_URL': 'sqlite://'})\n"
+        "assert not nlp._loaded, nlp._loaded\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_server_worker_warms_the_pipeline_in_the_background() -> None:
+    from claims_api.services.extraction import warm_pipeline
+
+    app = Flask(__name__)
+    app.config["NLP_MODEL"] = None
+    warm_pipeline(app).join(timeout=60)
+    assert isinstance(nlp._loaded.get(None), Language)
+
+
+def test_a_worker_that_cannot_load_a_pipeline_logs_why_and_serves_on(
+    no_nlp_pipeline: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from claims_api.services.extraction import warm_pipeline
+
+    app = Flask(__name__)
+    app.config["NLP_MODEL"] = None
+    with caplog.at_level(logging.WARNING, logger="claims_api.services.extraction"):
+        warm_pipeline(app).join(timeout=60)
+    assert [record.getMessage() for record in caplog.records] == [
+        f"claim extraction is unavailable: {no_nlp_pipeline}"
+    ]
