@@ -19,8 +19,9 @@ from datetime import date
 
 from spacy.tokens import Doc, Token
 
+from claims_api.entities import Mention, country_of, find_mentions
+from claims_api.entities.gazetteer import ORGANIZATION_PATTERN, ORGANIZATIONS
 from claims_api.extraction.candidates import Candidate, Span
-from claims_api.extraction.gazetteer import ORGANIZATION_PATTERN, ORGANIZATIONS, tags_in
 from claims_api.extraction.membership import memberships
 from claims_api.extraction.numbers import Quantity, quantities
 from claims_api.extraction.parsing import parse
@@ -303,6 +304,8 @@ class Context:
     last_speaker: Speaker | None = None
     last_organization: str | None = None
     open_quote: bool = False
+    # The known entities the current sentence mentions, offsets in the body.
+    mentions: list[Mention] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
 
 
@@ -380,8 +383,22 @@ def _add(
     if len(quote.split()) < 2 and kind is not ClaimKind.MEMBERSHIP:
         return
     score, features = check_worthiness(kind, quote, verbatim=verbatim)
-    tags = tags_in(f"{quote} {text}", list(context.names.roles))
+    tags = _tags(context, span, f"{quote} {text}")
     context.candidates.append(Candidate(kind, text, span, details, tags, score, features))
+
+
+def _tags(context: Context, span: Span, text: str) -> list[str]:
+    """The entities the claim names, spelled one way whatever the text's spelling ("Nato").
+
+    A place or national body is tagged with its country; a person with the full name.
+    """
+    found = {
+        (country_of(mention.entity) or mention.entity).name
+        for mention in context.mentions
+        if span.start <= mention.start and mention.end <= span.end
+    }
+    found.update(name for name in context.names.roles if name in text)
+    return sorted(found)
 
 
 def _statement(
@@ -409,6 +426,10 @@ def _statement(
 def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Context) -> None:
     base = sentence.span.start
     text = sentence.text
+    context.mentions = [
+        Mention(base + mention.start, base + mention.end, mention.surface, mention.entity)
+        for mention in find_mentions(text)
+    ]
     quotes = quote_ranges(text)
     if context.open_quote:
         # The quotation opened in an earlier sentence goes on up to its closing mark.
