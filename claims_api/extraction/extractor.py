@@ -19,7 +19,7 @@ from datetime import date
 
 from spacy.tokens import Doc, Token
 
-from claims_api.entities import Mention, country_of, find_mentions
+from claims_api.entities import Mention, country_of, find_mentions, resolve
 from claims_api.entities.gazetteer import ORGANIZATION_PATTERN, ORGANIZATIONS
 from claims_api.extraction.candidates import Candidate, Span
 from claims_api.extraction.membership import memberships
@@ -39,7 +39,7 @@ NOT_ATTRIBUTING = frozenset(
     {
         "be", "have", "do", "make", "ensure", "seem", "appear", "mean", "want", "wish", "let",
         "allow", "help", "need", "become", "get", "go", "come", "see", "look", "cause", "like",
-        "remain", "hope", "take", "give", "wonder", "ask", "decide", "determine", "show",
+        "remain", "hope", "take", "give", "wonder", "ask", "decide", "determine",
     }
 )  # fmt: skip
 # Speech acts that report words through an object and an infinitive ("urged X to Y").
@@ -152,7 +152,9 @@ def attributions(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[Attributio
                 head = token.head if token.head is not token else doc[token.i].sent.root
                 found.append(Attribution(token, source, [head], None, None))
             continue
-        if token.pos_ not in {"VERB", "AUX"} or _inside(token, quotes):
+        # A root with a subject is a verb whatever its tag ("The Department notes, ...").
+        verbal = token.pos_ in {"VERB", "AUX"} or token.dep_ == "ROOT"
+        if not verbal or _inside(token, quotes):
             continue
         if token.lemma_.lower() in NOT_ATTRIBUTING:
             continue
@@ -167,6 +169,21 @@ def attributions(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[Attributio
             if (c.dep_ == "ccomp" and not _after_semicolon(c))
             or (c.dep_ == "parataxis" and c.i < token.i)
         ]
+        # "told LA Weekly in a statement that ...": the clause hangs on the channel.
+        clauses += [
+            clause
+            for c in token.children
+            if c.dep_ == "prep"
+            for noun in c.children
+            if noun.dep_ == "pobj" and noun.lemma_.lower() in CHANNELS
+            for clause in noun.children
+            if clause.dep_ in {"acl", "relcl"} and clause.left_edge.lower_ == "that"
+        ]
+        # "As Heald told The Huffington Post, X": the attribution frames the main clause.
+        if token.dep_ == "advcl" and any(
+            c.lower_ == "as" and c.dep_ == "mark" for c in token.children
+        ):
+            clauses.append(token.head)
         quoted = [
             c
             for c in token.children
@@ -302,6 +319,7 @@ class Context:
     published: date | None
     default_speaker: Speaker | None = None
     last_speaker: Speaker | None = None
+    last_person: Speaker | None = None
     last_organization: str | None = None
     open_quote: bool = False
     # The known entities the current sentence mentions, offsets in the body.
@@ -421,6 +439,8 @@ def _statement(
     }
     _add(context, body, ClaimKind.STATEMENT, span, text, details, verbatim=verbatim)
     context.last_speaker = speaker
+    if speaker.person:
+        context.last_person = speaker
 
 
 def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Context) -> None:
@@ -463,6 +483,7 @@ def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Conte
         )
         return
     taken = _membership_candidates(body, sentence, context)
+    taken += _parsed_memberships(body, base, doc, context, taken)
     heads = _clause_heads(doc)
     covered: set[int] = set()
     for attribution in found:
@@ -517,17 +538,31 @@ def _attributed(
     if attribution.speaker_token is None:
         return
     speaker = speaker_of(
-        attribution.speaker_token, context.names, context.last_speaker, context.default_speaker
+        attribution.speaker_token,
+        context.names,
+        context.last_speaker,
+        context.default_speaker,
+        context.last_person,
     )
     if speaker is None:
         return
     # The verb's own clause: its subtree less other clauses conjoined to it.
-    if verb.lower_ == "according":
-        clause_head = next((head for head in heads if head.is_ancestor(verb) or head is verb), None)
+    framing = verb.lower_ == "according" or any(
+        content.is_ancestor(verb) for content in attribution.contents
+    )
+    if framing:
+        # "According to X, ..." / "As X told Y, ...": the statement is the clause it frames.
+        clause_head = next(
+            (head for head in reversed(heads) if head.is_ancestor(verb) or head is verb), None
+        )
         clause_head = clause_head or verb.sent.root
         tokens = _clause_tokens(clause_head, heads)
         covered.add(clause_head.i)
-        attribution_text: str | None = f"according to {_according_source(attribution)}"
+        attribution_text: str | None = (
+            f"according to {_according_source(attribution)}"
+            if verb.lower_ == "according"
+            else attribution.channel
+        )
     else:
         tokens = _clause_tokens(verb, [h for h in heads if h is not verb])
         covered.add(verb.i)
@@ -575,8 +610,43 @@ def _attributed(
             attribution=attribution_text,
         )
         covered.update(token.i for token in doc if span.start <= base + token.idx < span.end)
+        if (
+            index == 0
+            and not verbatim
+            and (framing or verb.i > max(c.i for c in attribution.contents))
+        ):
+            # "Some 1.5 million people have been displaced, the UN says": the article
+            # asserts the figure too, so it is also a quantity.
+            frame = {t.i for t in verb.subtree} if framing else {verb.i}
+            content_tokens = (
+                [t for t in first if t.i not in frame]
+                if framing
+                else [t for c in attribution.contents for t in c.subtree if t.i not in split_off]
+            )
+            content_span = _char_span(content_tokens, base)
+            if content_span.end > content_span.start:
+                _quantity_candidates(body, base, content_span, doc, context)
+    _occasions(body, base, verb, context)
     covered.update(token.i for token in tokens)
     covered.update(split_off)
+
+
+OCCASIONS = frozenset(
+    {"conference", "meeting", "call", "summit", "interview", "briefing", "visit", "talks",
+     "rally", "hearing", "debate", "session", "speech", "address", "remarks", "ceremony"}
+)  # fmt: skip
+
+
+def _occasions(body: str, base: int, verb: Token, context: Context) -> None:
+    """The meeting, call or news conference a statement was made at: an event of its own."""
+    for child in verb.children:
+        if child.dep_ != "prep" or child.lower_ not in {"at", "in", "during", "on"}:
+            continue
+        for noun in child.children:
+            if noun.dep_ == "pobj" and noun.lemma_.lower() in OCCASIONS:
+                span = _char_span(list(noun.subtree), base)
+                text = _sentence_text(f"There was {body[span.start : span.end]}")
+                _add(context, body, ClaimKind.EVENT, span, text)
 
 
 def _restated_subject(words: str, speaker: Speaker) -> str:
@@ -602,41 +672,40 @@ def _clause_candidates(
         return
     if clause_text.rstrip().endswith("?") or not _has_subject(head):
         return
+    restated = _sentence_text(context.names.spell_out(clause_text))
+    if _quantity_candidates(body, base, span, doc, context):
+        return
+    kind = ClaimKind.EVENT if _is_event(head) else ClaimKind.OTHER
+    _add(context, body, kind, span, restated)
+
+
+def _quantity_candidates(body: str, base: int, span: Span, doc: Doc, context: Context) -> bool:
+    """Add the quantities of a clause; whether its one number makes the whole clause one.
+
+    One number that the clause asserts ("Britain withdrew about 30 soldiers") is the
+    clause's claim; several, or one that only describes ("a 14-year-old boy", "Sam, 42"),
+    are each their own phrase beside the clause's own claim.
+    """
+    clause_text = body[span.start : span.end]
     offset = span.start - base
     numbers = [
         number
         for number in quantities(clause_text)
         if not _is_name_number(doc, offset + number.start)
     ]
-    restated = _sentence_text(context.names.spell_out(clause_text))
     if len(numbers) == 1 and not _modifier_number(doc, offset + numbers[0].start):
-        _add(
-            context,
-            body,
-            ClaimKind.QUANTITY,
-            span,
-            restated,
-            _quantity_fields(numbers[0], clause_text, context),
-        )
-        return
+        restated = _sentence_text(context.names.spell_out(clause_text))
+        fields = _quantity_fields(numbers[0], clause_text, context)
+        _add(context, body, ClaimKind.QUANTITY, span, restated, fields)
+        return True
     for number in numbers:
         number_span = Span(span.start + number.start, span.start + number.end)
-        if (
-            number_span.end - number_span.start < len(clause_text)
-            and len(body[number_span.start : number_span.end].split()) < 2
-        ):
+        if len(body[number_span.start : number_span.end].split()) < 2:
             number_span = _noun_phrase(doc, base, offset + number.start, number_span)
         words = body[number_span.start : number_span.end]
-        _add(
-            context,
-            body,
-            ClaimKind.QUANTITY,
-            number_span,
-            _sentence_text(words),
-            _quantity_fields(number, clause_text, context),
-        )
-    kind = ClaimKind.EVENT if _is_event(head) else ClaimKind.OTHER
-    _add(context, body, kind, span, restated)
+        fields = _quantity_fields(number, clause_text, context)
+        _add(context, body, ClaimKind.QUANTITY, number_span, _sentence_text(words), fields)
+    return False
 
 
 def _has_subject(head: Token) -> bool:
@@ -791,7 +860,148 @@ def _membership_candidates(body: str, sentence: Sentence, context: Context) -> l
     return taken
 
 
+# Common nouns that name a body one can belong to.
+BODIES = frozenset(
+    {"alliance", "bloc", "union", "party", "team", "club", "group", "organization",
+     "organisation", "church", "league", "association", "coalition", "federation", "council"}
+)  # fmt: skip
+MEMBER_NOUNS = frozenset({"member", "signatory", "affiliate"})
+FORMER = frozenset({"former", "ex", "expelled"})
+HOPEFUL = frozenset({"prospective", "aspiring", "would-be", "candidate", "future"})
+SEEKING = frozenset({"want", "seek", "hope", "apply", "bid", "aim", "try", "wait", "push", "plan"})
+
+
+def _phrase(token: Token) -> str:
+    tokens = [t for t in token.subtree if t.dep_ not in {"relcl", "acl", "punct", "appos"}]
+    tokens = [t for t in tokens if t.i <= token.i or t.dep_ in {"prep", "pobj", "compound"}]
+    text = token.doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1].text
+    return re.sub(r"^(?:[Tt]he|[Aa]n?)\s+", "", text).strip(" ,")
+
+
+def _organization_of(noun: Token) -> Token | None:
+    """The organisation a membership noun or verb names: "member of X", "X members", "join X"."""
+    for child in noun.children:
+        if child.dep_ == "prep" and child.lower_ in {"of", "in", "to"}:
+            objects = [g for g in child.children if g.dep_ == "pobj"]
+            if objects:
+                return objects[0]
+        if child.dep_ in {"compound", "nmod"} and child.i < noun.i and child.pos_ == "PROPN":
+            return child
+        if child.dep_ == "dobj":
+            return child
+    return None
+
+
+def _members_of(subject: Token) -> list[Token]:
+    """A subject and the subjects coordinated with it: "Poland, Slovakia and Romania"."""
+    return [subject, *(t for t in subject.subtree if t.dep_ == "conj" and t.head.i >= subject.i)]
+
+
+def _parsed_memberships(
+    body: str, base: int, doc: Doc, context: Context, taken: Sequence[Span]
+) -> list[Span]:
+    """Membership facts the parse shows in any phrasing: "X is a member of Y", "X joined Y",
+    "X, a member of Y", "X left Y", "X is waiting to be admitted to Y"."""
+    found: list[Span] = []
+    for token in doc:
+        lemma = token.lemma_.lower()
+        organization: Token | None = None
+        members: list[Token] = []
+        relation = "member"
+        start = token
+        if lemma in MEMBER_NOUNS and token.pos_ == "NOUN":
+            organization = next((c for c in _organization_of_noun(token)), None)
+            if token.dep_ == "attr":
+                subject = next((c for c in token.head.children if c.dep_ in SUBJECTS), None)
+                members = _members_of(subject) if subject is not None else []
+                if any(c.dep_ == "neg" for c in token.head.children):
+                    relation = "not_member"
+            elif token.dep_ == "appos":
+                members = [token.head]
+            else:
+                # "former members of X, including A and B": one fact per member named.
+                including = [
+                    g
+                    for c in token.children
+                    if c.dep_ == "prep" and c.lower_ == "including"
+                    for g in c.children
+                    if g.dep_ == "pobj"
+                ]
+                members = _members_of(including[0]) if including else []
+            modifiers = {c.lower_ for c in token.children if c.dep_ in {"amod", "compound"}}
+            if modifiers & FORMER:
+                relation = "not_member"
+            elif modifiers & HOPEFUL:
+                relation = "candidate"
+        elif token.pos_ == "VERB" and lemma in {"join", "leave", "quit", "admit", "rejoin"}:
+            organization = _organization_of(token) if lemma != "admit" else None
+            if lemma == "admit":
+                preps = [
+                    c for c in token.children if c.dep_ == "prep" and c.lower_ in {"to", "into"}
+                ]
+                objects = [g for p in preps for g in p.children if g.dep_ == "pobj"]
+                organization = objects[0] if objects else None
+            verb = token
+            while verb.dep_ in {"xcomp", "advcl", "pcomp", "conj"} and _subject(verb) is None:
+                verb = verb.head
+            subject = next((c for c in verb.children if c.dep_ in SUBJECTS), None)
+            if verb.dep_ == "pobj" or verb.head.dep_ == "prep":
+                subject = next((c for c in verb.head.head.children if c.dep_ in SUBJECTS), subject)
+            members = _members_of(subject) if subject is not None else []
+            chain = [token, *token.ancestors]
+            negated = any(c.dep_ == "neg" for v in chain[:2] for c in v.children)
+            seeking = any(v.lemma_.lower() in SEEKING for v in chain[1:3])
+            if lemma in {"leave", "quit"}:
+                relation = "not_member"
+            elif seeking or (lemma == "admit" and negated):
+                relation = "candidate"
+            elif negated:
+                relation = "not_member"
+            if organization is not None and organization.ent_type_ != "ORG":
+                # Leaving or joining a place is not membership: the object must be a body.
+                appositive = [
+                    c for c in organization.children if c.dep_ == "appos" and c.ent_type_ == "ORG"
+                ]
+                if not appositive and organization.lemma_.lower() not in BODIES:
+                    continue
+                organization = appositive[0] if appositive else organization
+        else:
+            continue
+        if organization is None or not members:
+            continue
+        organization_name = _organization_name(_phrase(organization))
+        if not organization_name or organization_name.lower() in {"it", "them", "its"}:
+            continue
+        for member in members:
+            left = min(member.left_edge.i, start.left_edge.i, token.i)
+            if token.dep_ == "appos" or member.i > token.i:
+                left = token.left_edge.i
+            right = max(organization.right_edge.i, token.i)
+            span = _char_span(list(doc[left : right + 1]), base)
+            if any(span.overlaps(other) for other in taken):
+                continue
+            member_name = context.names.full(_phrase(member))
+            text = _sentence_text(f"{member_name} {MEMBERSHIP_VERBS[relation]} {organization_name}")
+            details: dict[str, object] = {
+                "member": member_name,
+                "organization": organization_name,
+                "relation": relation,
+                "as_of": _as_of(doc.text, context.published),
+            }
+            _add(context, body, ClaimKind.MEMBERSHIP, span, text, details)
+            found.append(span)
+    return found
+
+
+def _organization_of_noun(noun: Token) -> list[Token]:
+    found = _organization_of(noun)
+    return [found] if found is not None and found.dep_ != "dobj" else []
+
+
 def _organization_name(written: str) -> str:
+    known = resolve(written)
+    if known is not None:
+        return known.name
     for name, canonical in ORGANIZATIONS.items():
         if name.lower() == written.lower():
             return canonical

@@ -33,6 +33,7 @@ RELATIVE = frozenset({"who", "which", "that", "whom", "whose"})
 class Speaker:
     name: str
     role: str | None = None
+    person: bool = False
 
 
 @dataclass
@@ -201,16 +202,24 @@ def name_span(head: Token) -> tuple[str, str | None]:
 
 
 def speaker_of(
-    subject: Token, names: Names, last: Speaker | None, default: Speaker | None
+    subject: Token,
+    names: Names,
+    last: Speaker | None,
+    default: Speaker | None,
+    last_person: Speaker | None = None,
 ) -> Speaker | None:
-    """The speaker a subject token names; a pronoun is the one before, "I"/"we" the transcript's."""
+    """The speaker a subject token names; a pronoun is the one before ("he" and "she" the last
+    person), "I"/"we" the transcript's."""
     lower = subject.lower_
     if lower in FIRST_PERSON:
         return default or last
+    if lower in {"he", "she", "him", "her"}:
+        return last_person or last
     if lower in PRONOUNS or lower in RELATIVE:
         return last
     name, role = name_span(subject)
     if not name:
         return last
     full = names.full(name)
-    return Speaker(full, role or names.role(full))
+    person = full in names.roles or subject.ent_type_ == "PERSON"
+    return Speaker(full, role or names.role(full), person)
