@@ -52,6 +52,12 @@ STATIVE = frozenset(
         "represent", "continue", "tend", "cost", "lack", "deserve", "matter", "concern", "use",
     }
 )  # fmt: skip
+# Verbs of cause, change of state and decision: they describe, they do not report a happening.
+NOT_HAPPENINGS = frozenset(
+    {"lead", "prompt", "inspire", "become", "improve", "worsen", "decide", "consider", "support",
+     "exclude", "motivate", "cause", "result", "enable", "focus", "outlive", "account", "fix",
+     "grow", "gain", "spread", "affect", "reduce", "increase", "influence", "mark", "drive"}
+)  # fmt: skip
 # Where the document or channel of a statement is named: "in a statement", "on Twitter".
 CHANNELS = frozenset(
     {"statement", "interview", "tweet", "post", "letter", "report", "release", "twitter",
@@ -477,10 +483,9 @@ def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Conte
     quoted_chars = sum(end - start for start, end in quotes)
     if not found and quotes and quoted_chars >= 0.6 * len(text) and context.last_speaker:
         speaker = context.last_speaker
-        span = Span(base, base + len(text.rstrip()))
-        _statement(
-            context, body, _trim(body, span), speaker, f"{speaker.name} said: {text}", verbatim=True
-        )
+        for piece in _sentence_pieces(doc, base, _trim(body, Span(base, base + len(text)))):
+            words = f"{speaker.name} said: {body[piece.start : piece.end]}"
+            _statement(context, body, piece, speaker, words, verbatim=True)
         return
     taken = _membership_candidates(body, sentence, context)
     taken += _parsed_memberships(body, base, doc, context, taken)
@@ -495,8 +500,10 @@ def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Conte
         if not tokens:
             continue
         if context.default_speaker is not None:
-            # A transcript: each sentence is a statement of its speaker.
+            # A transcript: each sentence is a statement of its speaker (not "Thank you").
             span = _trim(body, Span(base, base + len(text)))
+            if len(text.split()) < 4:
+                return
             covered.update(token.i for token in doc)
             _statement(
                 context,
@@ -508,6 +515,21 @@ def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Conte
             )
             continue
         _clause_candidates(body, base, head, tokens, doc, context, taken)
+
+
+def _sentence_pieces(doc: Doc, base: int, span: Span) -> list[Span]:
+    """A quotation of several sentences, one span per sentence: each is its own assertion."""
+    pieces = []
+    for sent in doc.sents:
+        start = max(span.start, base + sent.start_char)
+        end = min(span.end, base + sent.end_char)
+        if end > start and len(doc.text[start - base : end - base].split()) >= 4:
+            pieces.append(Span(start, end))
+    if len(pieces) < 2:
+        return [span]
+    pieces[0] = Span(span.start, pieces[0].end)
+    pieces[-1] = Span(pieces[-1].start, span.end)
+    return pieces
 
 
 def _trim(body: str, span: Span) -> Span:
@@ -546,6 +568,13 @@ def _attributed(
     )
     if speaker is None:
         return
+    # "Both the district and the police have asserted ...": one statement per speaker.
+    speakers = [speaker] + [
+        other
+        for conjunct in attribution.speaker_token.conjuncts
+        if conjunct.i > attribution.speaker_token.i
+        and (other := speaker_of(conjunct, context.names, None, None)) is not None
+    ]
     # The verb's own clause: its subtree less other clauses conjoined to it.
     framing = verb.lower_ == "according" or any(
         content.is_ancestor(verb) for content in attribution.contents
@@ -592,23 +621,29 @@ def _attributed(
             ):
                 span = Span(min(span.start, base + start), max(span.end, base + end))
         span = _trim(body, span)
-        quote_text = body[span.start : span.end]
         verbatim = any(
             Span(base + s, base + e).overlaps(span) and e - s > 0.5 * (span.end - span.start)
             for s, e in quotes
         )
-        words = quote_text if index == 0 else f"{speaker.name} said {quote_text}"
-        restated = _sentence_text(context.names.spell_out(_restated_subject(words, speaker)))
-        _statement(
-            context,
-            body,
-            span,
-            speaker,
-            restated,
-            verbatim=verbatim,
-            audience=attribution.audience,
-            attribution=attribution_text,
-        )
+        pieces_of_quote = _sentence_pieces(doc, base, span) if verbatim else [span]
+        for piece_index, piece in enumerate(pieces_of_quote):
+            piece_text = body[piece.start : piece.end]
+            if index == 0 and piece_index == 0:
+                words = piece_text
+            else:
+                words = f"{speaker.name} said: {piece_text}"
+            for each in speakers:
+                restated = _sentence_text(context.names.spell_out(_restated_subject(words, each)))
+                _statement(
+                    context,
+                    body,
+                    piece,
+                    each,
+                    restated,
+                    verbatim=verbatim,
+                    audience=attribution.audience,
+                    attribution=attribution_text,
+                )
         covered.update(token.i for token in doc if span.start <= base + token.idx < span.end)
         if (
             index == 0
@@ -763,25 +798,21 @@ def _noun_phrase(doc: Doc, base: int, offset: int, fallback: Span) -> Span:
 
 
 def _is_event(head: Token) -> bool:
-    """A happening: a past or scheduled event verb with a subject, not a state."""
-    if head.lemma_.lower() in STATIVE or head.pos_ != "VERB":
+    """A happening: a past or scheduled event verb with a subject, not a state or a cause.
+
+    A future ("will") is an event only when the clause dates it: a scheduled happening,
+    not a prediction.
+    """
+    if head.lemma_.lower() in STATIVE | NOT_HAPPENINGS or head.pos_ != "VERB":
         return False
     auxiliaries = {child.lower_ for child in head.children if child.dep_ in {"aux", "auxpass"}}
     if head.tag_ == "VBD":
         return True
-    if head.tag_ == "VBN" and auxiliaries & {
-        "has",
-        "have",
-        "had",
-        "was",
-        "were",
-        "been",
-        "is",
-        "are",
-        "be",
-    }:
+    if head.tag_ == "VBN" and auxiliaries & {"has", "have", "had", "was", "were", "been"}:
         return True
-    return bool(auxiliaries & {"will"})
+    if "will" in auxiliaries or ("to" in auxiliaries and head.head.lemma_ in {"plan", "schedule"}):
+        return any(token.ent_type_ in {"DATE", "TIME"} for token in head.subtree)
+    return False
 
 
 def _quantity_fields(number: Quantity, clause: str, context: Context) -> dict[str, object]:

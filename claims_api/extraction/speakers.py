@@ -221,5 +221,9 @@ def speaker_of(
     if not name:
         return last
     full = names.full(name)
-    person = full in names.roles or subject.ent_type_ == "PERSON"
+    person = (
+        full in names.roles
+        or subject.ent_type_ == "PERSON"
+        or (subject.pos_ == "PROPN" and not subject.ent_type_ and len(full.split()) >= 2)
+    )
     return Speaker(full, role or names.role(full), person)
