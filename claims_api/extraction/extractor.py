@@ -621,14 +621,16 @@ def _attributed(
             ):
                 span = Span(min(span.start, base + start), max(span.end, base + end))
         span = _trim(body, span)
-        verbatim = any(
+        # Verbatim: what is attributed is in quotation marks, not just a phrase of it.
+        verbatim = (index == 0 and all(_inside(c, quotes) for c in attribution.contents)) or any(
             Span(base + s, base + e).overlaps(span) and e - s > 0.5 * (span.end - span.start)
             for s, e in quotes
         )
         pieces_of_quote = _sentence_pieces(doc, base, span) if verbatim else [span]
         for piece_index, piece in enumerate(pieces_of_quote):
             piece_text = body[piece.start : piece.end]
-            if index == 0 and piece_index == 0:
+            subject_inside = span.start <= base + attribution.speaker_token.idx < span.end
+            if index == 0 and piece_index == 0 and subject_inside:
                 words = piece_text
             else:
                 words = f"{speaker.name} said: {piece_text}"
@@ -783,6 +785,10 @@ def _noun_phrase(doc: Doc, base: int, offset: int, fallback: Span) -> Span:
     token = _token_at(doc, offset)
     if token is None:
         return fallback
+    if token.dep_ in {"appos", "npadvmod", "amod"} and token.head.pos_ == "PROPN":
+        # "Thomas Sam, 42": an age given beside a name is about the person named.
+        start = token.head.left_edge.idx
+        return Span(base + start, base + token.idx + len(token.text))
     head = token
     while (
         head.dep_ in {"nummod", "quantmod", "compound", "amod", "npadvmod"}

@@ -58,7 +58,9 @@ def test_short_name_after_a_quote_resolves_to_the_full_name_and_role() -> None:
         "attribution": "according to Chinese sources",
         "verbatim": True,
     }
-    assert statement.text == "Wang Yi told Antony Blinken: “Concerns should be resolved.”"
+    assert statement.text == (
+        "“Concerns should be resolved,” Wang Yi told Antony Blinken, according to Chinese sources."
+    )
 
 
 def test_pronoun_speaker_is_the_person_speaking_before() -> None:
@@ -75,7 +77,7 @@ def test_reported_speech_with_elided_subject_keeps_the_subject() -> None:
     body = "U.S. officials have refused to block it, claiming that the decision is Kyiv's alone."
     (statement,) = of_kind(body, "statement")
     assert statement.details["speaker"] == "U.S. officials"
-    assert statement.text.startswith("U.S. officials claims that")
+    assert statement.text.startswith("U.S. officials said: claiming that")
     assert [c.kind.value for c in extract_claims(body)] == ["event", "statement"]
 
 
