@@ -137,14 +137,27 @@ def same_speaker(gold: str | None, found: str | None) -> bool:
     )
 
 
+def _speaker_agrees(claim: dict[str, Any], candidate: Candidate) -> bool:
+    if claim["kind"] != "statement":
+        return True
+    return same_speaker(
+        (claim.get("statement") or {}).get("speaker"), (candidate.details or {}).get("speaker")
+    )
+
+
 def match(gold: Sequence[dict[str, Any]], found: Sequence[Candidate]) -> dict[int, int]:
     """A largest one-to-one matching, gold index → candidate index (augmenting paths)."""
+    # Candidates naming the gold speaker are tried first, so that two statements quoting
+    # one span ("Both the district and the police said ...") pair with their own speakers.
     edges = [
-        [
-            index
-            for index, candidate in enumerate(found)
-            if candidate.kind.value == claim["kind"] and candidate.span.overlaps(_span(claim))
-        ]
+        sorted(
+            (
+                index
+                for index, candidate in enumerate(found)
+                if candidate.kind.value == claim["kind"] and candidate.span.overlaps(_span(claim))
+            ),
+            key=lambda index, claim=claim: not _speaker_agrees(claim, found[index]),
+        )
         for claim in gold
     ]
     owner: dict[int, int] = {}

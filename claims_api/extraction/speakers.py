@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
 from spacy.tokens import Doc, Span, Token
 
 NAMED = frozenset({"PERSON", "ORG", "NORP", "GPE", "FAC", "WORK_OF_ART", "PRODUCT"})
@@ -22,8 +23,10 @@ HONORIFICS = frozenset(
 NAME_DEPS = frozenset({"compound", "amod", "poss", "case", "nummod", "nmod", "quantmod"})
 DOCUMENTS = frozenset(
     {"analysis", "report", "study", "statement", "survey", "website", "blog", "post", "article",
-     "research", "review", "paper", "data", "figures", "release", "letter"}
+     "research", "review", "paper", "data", "figures", "release", "letter", "result", "finding",
+     "posting"}
 )  # fmt: skip
+NAMED_DOCUMENTS = frozenset({"study", "report", "survey", "review", "census", "poll", "inquiry"})
 PRONOUNS = frozenset({"he", "she", "they", "it", "him", "her", "them"})
 FIRST_PERSON = frozenset({"i", "we", "me", "us"})
 RELATIVE = frozenset({"who", "which", "that", "whom", "whose"})
@@ -43,6 +46,8 @@ class Names:
     roles: dict[str, str] = field(default_factory=dict)
     short: dict[str, str] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
+    # Named studies, reports and surveys, in the order the article names them.
+    documents: list[str] = field(default_factory=list)
 
     def add_person(self, name: str, role: str | None) -> None:
         if len(name.split()) < 2:
@@ -63,8 +68,25 @@ class Names:
         if plain in self.roles:
             return plain
         if len(words) == 1:
-            return self.short.get(words[0]) or self.acronyms.get(words[0]) or plain
+            known = self.short.get(words[0]) or self.acronyms.get(words[0])
+            return known or self._misspelt(words[0]) or self._document(words[0]) or plain
         return plain
+
+    def _misspelt(self, surname: str) -> str | None:
+        """A surname the article misspells once ("Bauchtman" for "Buchtmann")."""
+        if not surname[:1].isupper():
+            return None
+        close = [
+            name
+            for name in self.roles
+            if name.split()[-1][:1] == surname[:1] and fuzz.ratio(name.split()[-1], surname) >= 80
+        ]
+        return close[0] if len(close) == 1 else None
+
+    def _document(self, noun: str) -> str | None:
+        """ "The report" or "the study": the one the article named, if it named one."""
+        named = [name for name in self.documents if name.split()[-1].lower() == noun.lower()]
+        return named[-1] if named else None
 
     def role(self, name: str) -> str | None:
         return self.roles.get(name) or None
@@ -123,6 +145,9 @@ def collect(docs: list[Doc]) -> Names:
     names = Names()
     for doc in docs:
         for entity in doc.ents:
+            last = entity.text.split()[-1].lower()
+            if entity.label_ in {"ORG", "WORK_OF_ART", "EVENT"} and last in NAMED_DOCUMENTS:
+                names.documents.append(_clean(entity.text))
             if entity.label_ == "PERSON":
                 text = " ".join(
                     word for word in entity.text.split() if word.lower() not in HONORIFICS
@@ -189,6 +214,13 @@ def name_span(head: Token) -> tuple[str, str | None]:
         owner_entity = _entity_of(owner)
         text = owner_entity.text if owner_entity is not None else owner.text
         return _clean(re.sub(r"[’']s?$", "", text)), None
+    # "Results of the study", "Posts on the message board for X": the source is the pobj.
+    if head.lemma_.lower() in DOCUMENTS:
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ in {"of", "in", "on", "from", "by"}:
+                source = next((g for g in child.children if g.dep_ == "pobj"), None)
+                if source is not None and source.pos_ in {"NOUN", "PROPN"}:
+                    return name_span(source)
     tokens = [head]
     for child in head.children:
         if (child.i < head.i and child.dep_ in NAME_DEPS | {"det"}) or (
