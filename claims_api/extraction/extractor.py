@@ -449,9 +449,31 @@ def _statement(
         context.last_person = speaker
 
 
+HANDLE = re.compile(r"^(?P<handle>@\w+):\s+")
+
+
+def _asserts_nothing(text: str, doc: Doc) -> bool:
+    """A question, a line that introduces what follows, or a sentence not in English."""
+    bare = text.rstrip("”\"’' )")
+    if bare.endswith(("?", ":")):
+        return True
+    words = [token for token in doc if token.is_alpha]
+    return len(words) >= 6 and sum(token.is_stop for token in words) < 0.1 * len(words)
+
+
 def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Context) -> None:
     base = sentence.span.start
     text = sentence.text
+    if _asserts_nothing(text, doc):
+        return
+    handle = HANDLE.match(text)
+    if handle is not None:
+        # "@user: text": a post, stated by the handle that posted it.
+        speaker = Speaker(handle.group("handle"))
+        span = _trim(body, Span(base + handle.start(), base + len(text)))
+        if len(text[handle.end() :].split()) >= 4:
+            _statement(context, body, span, speaker, _sentence_text(text), verbatim=True)
+        return
     context.mentions = [
         Mention(base + mention.start, base + mention.end, mention.surface, mention.entity)
         for mention in find_mentions(text)
