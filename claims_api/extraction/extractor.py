@@ -129,9 +129,10 @@ class Attribution:
 
 def _subject(verb: Token) -> Token | None:
     subject = next((child for child in verb.children if child.dep_ in {"nsubj", "csubj"}), None)
-    if subject is None and verb.dep_ in {"conj", "advcl", "xcomp"} and verb.tag_ in {"VBG", "VBD"}:
-        # "..., claiming that ..." / "... and said": the subject is the head verb's.
-        return _subject(verb.head) if verb.head is not verb else None
+    shares = verb.dep_ == "conj" or (verb.dep_ in {"advcl", "xcomp"} and verb.tag_ == "VBG")
+    if subject is None and shares and verb.head is not verb:
+        # "..., claiming that ..." / "... and has urged": the subject is the head verb's.
+        return _subject(verb.head)
     return subject
 
 
@@ -328,8 +329,9 @@ class Context:
     last_person: Speaker | None = None
     last_organization: str | None = None
     open_quote: bool = False
-    # The known entities the current sentence mentions, offsets in the body.
-    mentions: list[Mention] = field(default_factory=list)
+    # The sentence being read, and the known entities it mentions (offsets in the body).
+    sentence: Sentence | None = None
+    mentions: list[Mention] | None = None
     candidates: list[Candidate] = field(default_factory=list)
 
 
@@ -416,6 +418,14 @@ def _tags(context: Context, span: Span, text: str) -> list[str]:
 
     A place or national body is tagged with its country; a person with the full name.
     """
+    if context.mentions is None:
+        # Found once per sentence, and only for a sentence that gives a claim.
+        sentence = context.sentence
+        base = sentence.span.start if sentence else 0
+        context.mentions = [
+            Mention(base + mention.start, base + mention.end, mention.surface, mention.entity)
+            for mention in find_mentions(sentence.text if sentence else "")
+        ]
     found = {
         (country_of(mention.entity) or mention.entity).name
         for mention in context.mentions
@@ -474,10 +484,8 @@ def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Conte
         if len(text[handle.end() :].split()) >= 4:
             _statement(context, body, span, speaker, _sentence_text(text), verbatim=True)
         return
-    context.mentions = [
-        Mention(base + mention.start, base + mention.end, mention.surface, mention.entity)
-        for mention in find_mentions(text)
-    ]
+    context.sentence = sentence
+    context.mentions = None
     quotes = quote_ranges(text)
     if context.open_quote:
         # The quotation opened in an earlier sentence goes on up to its closing mark.
