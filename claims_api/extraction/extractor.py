@@ -154,7 +154,9 @@ def attributions(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[Attributio
             and token.i + 1 < len(doc)
             and doc[token.i + 1].lower_ == "to"
         ):
-            source = next((c for c in doc[token.i + 1].children if c.dep_ == "pobj"), None)
+            source = next(
+                (c for c in doc[token.i + 1].children if c.dep_ in {"pobj", "pcomp"}), None
+            )
             if source is not None:
                 head = token.head if token.head is not token else doc[token.i].sent.root
                 found.append(Attribution(token, source, [head], None, None))
@@ -733,7 +735,10 @@ def _clause_candidates(
     if span.end <= span.start:
         return
     clause_text = body[span.start : span.end]
-    if any(span.within(other) or other.within(span) for other in taken):
+    # A clause a membership fact already quotes (most of it) gives nothing more.
+    if any(
+        span.within(other) or (other.within(span) and _share(other, span) >= 0.6) for other in taken
+    ):
         return
     if len([token for token in tokens if not token.is_punct]) < 3:
         return
@@ -775,11 +780,21 @@ def _quantity_candidates(body: str, base: int, span: Span, doc: Doc, context: Co
     return False
 
 
+def _share(part: Span, whole: Span) -> float:
+    return (part.end - part.start) / max(1, whole.end - whole.start)
+
+
 def _has_subject(head: Token) -> bool:
     if any(child.dep_ in SUBJECTS for child in head.children):
         return True
     # A conjoined verb shares its head's subject: "Police arrested and questioned him".
-    return head.dep_ == "conj" and _has_subject(head.head)
+    if head.dep_ == "conj":
+        return _has_subject(head.head)
+    # A subject the parser attached elsewhere ("As of 15:11 GMT the site was ..."); an
+    # imperative (a bare verb with nothing nominal before it) has none.
+    return head.tag_ != "VB" and any(
+        token.pos_ in {"NOUN", "PROPN", "PRON"} for left in head.lefts for token in left.subtree
+    )
 
 
 def _token_at(doc: Doc, offset: int) -> Token | None:
