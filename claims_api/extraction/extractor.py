@@ -808,7 +808,12 @@ def _is_name_number(doc: Doc, offset: int) -> bool:
     token = _token_at(doc, offset)
     if token is None:
         return False
-    if token.ent_type_ in NAMES_WITH_NUMBERS or token.ent_type_ == "ORDINAL":
+    if token.ent_type_ in NAMES_WITH_NUMBERS or token.ent_type_ in {"ORDINAL", "TIME"}:
+        return True
+    if re.fullmatch(r"\d{1,2}:\d{2}", token.text):
+        return True  # a clock time, "15:11"
+    # "Internet Explorer 6": a figure right after a proper name is part of it.
+    if token.i > 0 and doc[token.i - 1].pos_ == "PROPN" and token.head.pos_ == "PROPN":
         return True
     return token.tag_ == "NNP" and token.like_num is False
 

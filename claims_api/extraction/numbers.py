@@ -231,7 +231,11 @@ def _quantity(text: str, match: re.Match[str]) -> Quantity | None:
         ):
             return None
         if groups["spelled"] and (
-            re.fullmatch(r"one", words, re.IGNORECASE)
+            (
+                re.fullmatch(r"one", words, re.IGNORECASE)
+                and not re.match(r"\s+(?:per\s?cent|percent)\b", text[match.end() :])
+                and not groups["percent"]
+            )
             or (DEFINITE_BEFORE.search(before) and not modifier)
         ):
             return None
