@@ -29,6 +29,7 @@ __all__ = [
     "entity_key",
     "find_mentions",
     "forms_of",
+    "is_description",
     "lookup",
     "normalise",
     "resolve",
@@ -69,6 +70,13 @@ def resolve(name: str, *, context: Iterable[KnownEntity] = ()) -> KnownEntity | 
     )
     described = {entity.key: entity for entity in entities if entity.key in keys}
     return next(iter(described.values())) if len(described) == 1 else None
+
+
+def is_description(name: str) -> bool:
+    """Whether ``name`` is a generic description ("the alliance") rather than a name."""
+    form = normalise(name)
+    descriptions = reference().descriptions
+    return form in descriptions or _COUNTED.sub("", form) in descriptions
 
 
 def lookup(key: str) -> KnownEntity | None:
