@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, delete, insert, select, tuple_
+from sqlalchemy import Insert, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from claims_api.entities import (
@@ -36,6 +37,7 @@ from claims_api.extensions import db
 from claims_api.limits import MAX_KEY_LENGTH, MAX_NAME_LENGTH
 from claims_api.models import ClaimEntity, Entity, EntityAlias, EntityRole
 from claims_api.models.base import utcnow
+from claims_api.services.rows import insert_rows
 
 # The snapshot fields links are derived from: a change that moves none of them keeps them.
 LINKED_FIELDS = frozenset({"text", "kind", "quantity", "membership", "statement", "tags"})
@@ -66,8 +68,9 @@ class EntitySpec:
     # (alias as written, normalised), the name's first: the form an entity is found by.
     aliases: tuple[tuple[str, str], ...]
 
-    @classmethod
-    def known(cls, entity: KnownEntity) -> EntitySpec:
+    @staticmethod
+    @lru_cache(maxsize=4096)
+    def known(entity: KnownEntity) -> EntitySpec:
         """A reference entity, with every name that names it alone (its name first)."""
         by_form = reference().by_form
         aliases = {normalise(entity.name): entity.name}
@@ -76,7 +79,7 @@ class EntitySpec:
             if by_form.get(form) == entity and len(form) <= MAX_NAME_LENGTH:
                 aliases.setdefault(form, name[:MAX_NAME_LENGTH])
         pairs = tuple((alias, form) for form, alias in aliases.items())
-        return cls(entity.key, entity.name, entity.kind, entity.wikidata_id, pairs)
+        return EntitySpec(entity.key, entity.name, entity.kind, entity.wikidata_id, pairs)
 
     @classmethod
     def named(cls, name: str, form: str, kind: EntityKind) -> EntitySpec:
@@ -166,44 +169,38 @@ def ensure_entities(specs: Iterable[EntitySpec]) -> dict[str, int]:
     return ids
 
 
-def link_claims(snapshots: Sequence[Mapping[str, Any]]) -> None:
+def link_claims(snapshots: Sequence[Mapping[str, Any]], *, created: bool = False) -> None:
     """Make the entity links of each claim (by its snapshot, with its ``id``) what the
-    claim now names: the links it no longer names go, new ones come."""
+    claim now names: the links it no longer names go, new ones come. ``created``: the
+    claims are new, so there are no links to read or remove."""
     if not snapshots:
         return
     wanted = {int(snapshot["id"]): _wanted(snapshot) for snapshot in snapshots}
     ids = ensure_entities(spec for pairs in wanted.values() for spec, _ in pairs)
     target = {
-        (claim_id, ids[spec.key], role)
+        (claim_id, ids[spec.key], role.value)
         for claim_id, pairs in wanted.items()
         for spec, role in pairs
     }
-    current = {
-        (claim_id, entity_id, EntityRole(role))
-        for claim_id, entity_id, role in db.session.execute(
+    current: set[tuple[int, int, str]] = set()
+    if not created:
+        rows = db.session.execute(
             select(ClaimEntity.claim_id, ClaimEntity.entity_id, ClaimEntity.role).where(
                 ClaimEntity.claim_id.in_(wanted)
             )
         )
-    }
+        current = {(claim_id, entity_id, str(role)) for claim_id, entity_id, role in rows}
     stale = current - target
     if stale:
-        db.session.execute(
-            delete(ClaimEntity).where(
-                tuple_(ClaimEntity.claim_id, ClaimEntity.entity_id, ClaimEntity.role).in_(
-                    [(claim_id, entity_id, str(role)) for claim_id, entity_id, role in stale]
-                )
-            )
-        )
-    new = target - current
-    if new:
-        db.session.execute(
-            insert(ClaimEntity),
-            [
-                {"claim_id": claim_id, "entity_id": entity_id, "role": role}
-                for claim_id, entity_id, role in sorted(new)
-            ],
-        )
+        link = tuple_(ClaimEntity.claim_id, ClaimEntity.entity_id, ClaimEntity.role)
+        db.session.execute(delete(ClaimEntity).where(link.in_(sorted(stale))))
+    insert_rows(
+        ClaimEntity.__table__,
+        [
+            {"claim_id": claim_id, "entity_id": entity_id, "role": role}
+            for claim_id, entity_id, role in sorted(target - current)
+        ],
+    )
 
 
 def entity_for_name(name: str) -> int | None:

@@ -808,7 +808,7 @@ def _insert_claims(
     insert_rows(ExternalReview.__table__, review_rows)
     insert_rows(Revision.__table__, revision_rows)
     record_events(event_rows)
-    link_claims(snapshots)
+    link_claims(snapshots, created=True)
     report.counts["claims_created"] += len(ids)
 
 
