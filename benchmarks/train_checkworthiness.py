@@ -182,10 +182,11 @@ class Split:
 
 
 def threshold_for_recall(y: np.ndarray, scores: np.ndarray, recall: float) -> float:
-    """The highest cut, to two decimals, that keeps ``recall`` of the positives."""
-    positives = np.sort(scores[y == 1])
+    """The highest cut, to two decimals, that keeps ``recall`` of the positives (scored as
+    the extractor rounds them)."""
+    positives = np.sort(np.round(scores[y == 1], 2))
     cut = positives[int(np.floor((1 - recall) * len(positives)))]
-    return float(np.floor(cut * 100) / 100)
+    return round(float(cut), 2)
 
 
 def best_f(y: np.ndarray, scores: np.ndarray, beta: float) -> float:
@@ -247,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for beta in (1, 2):
         print(f"  cut with the best F{beta}: {best_f(validation.y, val_best, beta)}")
     threshold = threshold_for_recall(validation.y, val_best, RECALL_TARGET)
-    kept = val_best >= threshold
+    kept = np.round(val_best, 2) >= threshold
 
     def sentence_auc(part: Split) -> float:
         return round(float(roc_auc_score(part.y, part.best(probability(fitted, part)))), 4)

@@ -137,8 +137,8 @@ def _reason(name: str, weight: float) -> str:
     if name.startswith(CUE_PREFIX):
         return name.removeprefix(CUE_PREFIX)
     if name.startswith(KIND_PREFIX):
-        return f"{name.removeprefix(KIND_PREFIX)} {'+' if weight > 0 else '−'}{abs(weight):.2f}"
-    sign = "+" if weight > 0 else "−"
+        return f"{name.removeprefix(KIND_PREFIX)} {'+' if weight > 0 else '-'}{abs(weight):.2f}"
+    sign = "+" if weight > 0 else "-"
     return f"“{name.removeprefix(WORD_PREFIX)}” {sign}{abs(weight):.2f}"
 
 
