@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{len(names)} features")
 
     def fit(c: float) -> LogisticRegression:
-        model = LogisticRegression(C=c, solver="liblinear", max_iter=1000)
+        model = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=SEED)
         return model.fit(train.x, train.y_candidates)
 
     def probability(model: LogisticRegression, part: Split) -> np.ndarray:

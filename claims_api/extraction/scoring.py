@@ -109,7 +109,8 @@ class Model:
 
     def probability(self, text: str, kind: ClaimKind | None = None) -> float:
         """P(check-worthy) for a candidate of ``kind`` quoting ``text``."""
-        return _sigmoid(self.intercept + sum(self.contributions(text, kind).values()))
+        # fsum: exact, so the same whatever order the set of features iterates in.
+        return _sigmoid(math.fsum([self.intercept, *self.contributions(text, kind).values()]))
 
 
 def _sigmoid(z: float) -> float:
@@ -137,9 +138,10 @@ def _reason(name: str, weight: float) -> str:
     if name.startswith(CUE_PREFIX):
         return name.removeprefix(CUE_PREFIX)
     if name.startswith(KIND_PREFIX):
-        return f"{name.removeprefix(KIND_PREFIX)} {'+' if weight > 0 else '-'}{abs(weight):.2f}"
-    sign = "+" if weight > 0 else "-"
-    return f"“{name.removeprefix(WORD_PREFIX)}” {sign}{abs(weight):.2f}"
+        label = name.removeprefix(KIND_PREFIX)
+    else:
+        label = f"“{name.removeprefix(WORD_PREFIX)}”"
+    return f"{label} {'+' if weight > 0 else '-'}{abs(weight):.2f}"
 
 
 def explain(text: str, kind: ClaimKind | None = None) -> tuple[float, list[str]]:
