@@ -7,6 +7,12 @@ from claims_api.models.claim import Claim, ClaimSource, ClaimTag
 from claims_api.models.event import Event
 from claims_api.models.external_review import ExternalReview
 from claims_api.models.import_run import ImportRun
+from claims_api.models.relation import (
+    ClaimGroup,
+    ClaimGroupMember,
+    ClaimRelation,
+    RelationDecision,
+)
 from claims_api.models.review import ClaimAssignment, Review
 from claims_api.models.revision import Revision
 from claims_api.models.source import Source
@@ -20,11 +26,15 @@ __all__ = [
     "Base",
     "Claim",
     "ClaimAssignment",
+    "ClaimGroup",
+    "ClaimGroupMember",
+    "ClaimRelation",
     "ClaimSource",
     "ClaimTag",
     "Event",
     "ExternalReview",
     "ImportRun",
+    "RelationDecision",
     "Review",
     "Revision",
     "Source",
