@@ -31,9 +31,7 @@ class ClaimRelation(Base):
     relation: Mapped[RelationKind] = mapped_column(enum_column_type(RelationKind, "relation_kind"))
     # For ``updates``: the claim that gives the later value (one of the pair).
     newer_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
-    state: Mapped[RelationState] = mapped_column(
-        enum_column_type(RelationState, "relation_state")
-    )
+    state: Mapped[RelationState] = mapped_column(enum_column_type(RelationState, "relation_state"))
     revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

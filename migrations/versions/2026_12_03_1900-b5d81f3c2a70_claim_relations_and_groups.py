@@ -62,9 +62,7 @@ def upgrade() -> None:
             "claim_low_id < claim_high_id", name="ck_claim_relations_canonical_pair"
         ),
     )
-    op.create_index(
-        "ix_claim_relations_claim_low_id_id", "claim_relations", ["claim_low_id", "id"]
-    )
+    op.create_index("ix_claim_relations_claim_low_id_id", "claim_relations", ["claim_low_id", "id"])
     op.create_index(
         "ix_claim_relations_claim_high_id_id", "claim_relations", ["claim_high_id", "id"]
     )
