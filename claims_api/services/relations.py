@@ -406,24 +406,26 @@ def list_relations(claim_id: int, page: PageRequest) -> Page[RelationView]:
     )
 
 
+def decided_pairs(claim_id: int) -> dict[int, RelationState]:
+    """The claims a reviewer decided a relation with ``claim_id`` about, and where each
+    stands: two index lookups, one per side of the pair."""
+    other_of = (
+        (ClaimRelation.claim_low_id, ClaimRelation.claim_high_id),
+        (ClaimRelation.claim_high_id, ClaimRelation.claim_low_id),
+    )
+    decided: dict[int, RelationState] = {}
+    for side, other in other_of:
+        statement = select(other, ClaimRelation.state).where(side == claim_id)
+        decided.update((row[0], row[1]) for row in db.session.execute(statement))
+    return decided
+
+
 def rejected_pairs(claim_id: int) -> set[int]:
     """The claims a reviewer rejected a relation with ``claim_id`` to: matching leaves
-    them out of its suggestions (a rejected pair is never suggested again). Two index
-    lookups, one per side of the pair."""
-    rejected = ClaimRelation.state == RelationState.REJECTED
-    return set(
-        db.session.scalars(
-            select(ClaimRelation.claim_high_id).where(
-                ClaimRelation.claim_low_id == claim_id, rejected
-            )
-        )
-    ) | set(
-        db.session.scalars(
-            select(ClaimRelation.claim_low_id).where(
-                ClaimRelation.claim_high_id == claim_id, rejected
-            )
-        )
-    )
+    them out of its suggestions (a rejected pair is never suggested again)."""
+    return {
+        other for other, state in decided_pairs(claim_id).items() if state == RelationState.REJECTED
+    }
 
 
 def read_group(group_id: int) -> GroupView:

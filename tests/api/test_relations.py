@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from claims_api.extensions import db
-from claims_api.services.relations import rejected_pairs
+from claims_api.services.relations import decided_pairs, rejected_pairs
 from tests.factories import check, client_for, create_article, create_claim, review_claim
 
 
@@ -105,6 +105,11 @@ def test_a_rejected_pair_is_remembered_for_matching(
     with app.app_context():
         assert rejected_pairs(claims[2]["id"]) == {claims[0]["id"], claims[4]["id"]}
         assert rejected_pairs(claims[0]["id"]) == {claims[2]["id"]}
+        assert decided_pairs(claims[2]["id"]) == {
+            claims[0]["id"]: "rejected",
+            claims[1]["id"]: "confirmed",
+            claims[4]["id"]: "rejected",
+        }
         db.session.remove()
     assert group_of(reviewer, claims[4]) is None
 
@@ -285,3 +290,23 @@ def test_relation_decisions_are_told_in_the_change_feed(
     assert [event["data"]["relation"]["id"] for event in events] == [relation["id"]]
     assert events[0]["data"]["relation"]["state"] == "rejected"
     assert events[0]["claim_id"] == claims[0]["id"]
+
+
+def test_a_deleted_claim_leaves_its_group_reads_and_its_group_review(
+    client: FlaskClient, reviewer: FlaskClient, claims: list[dict[str, Any]]
+) -> None:
+    a, b, c = claims[:3]
+    check(decide(reviewer, a, b), 201)
+    check(decide(reviewer, b, c), 201)
+    client.delete(f"/claims/{b['id']}", headers={"If-Match": '"1"'})
+    group = group_of(reviewer, a)
+    assert member_ids(group) == [a["id"], c["id"]]
+    check(reviewer.get(f"/claims/{b['id']}/group"), 410)
+    check(decide(reviewer, b, a, relation="related"), 410)
+    assert "claim_id" in check(decide(reviewer, a, b, relation="related"), 422)["errors"]
+    url = f"/claim-groups/{group['id']}/reviews"
+    reviews = check(
+        reviewer.post(url, json={"status": "in_review"}, headers={"If-Match": "*"}), 201
+    )
+    assert sorted(review["claim_id"] for review in reviews["items"]) == [a["id"], c["id"]]
+    assert len(check(reviewer.get(f"/claims/{b['id']}/relations"), 200)["items"]) == 2
