@@ -486,7 +486,9 @@ def review_group(
     four_eyes: bool,
 ) -> tuple[ClaimGroup, list[Review]]:
     """One decision on every live member of the group, all or nothing, through the same
-    rules as one claim's review (``reviews.review_claims``). ``precondition`` is on the
+    rules as one claim's review (``reviews.review_claims``); ``"correction": true``
+    corrects the members with a published verdict (the others have none to correct), so
+    a group mixing both takes one verdict. ``precondition`` is on the
     group's revision: the members the reviewer saw. The group row stays locked, so its
     members cannot change meanwhile; each member is locked as it is reviewed."""
     group = get_by_id(ClaimGroup, group_id, "claim group", for_update=True)
@@ -494,7 +496,9 @@ def review_group(
     members = [member.claim_id for member in _group_members(group_id)]
     versions = [review_service.ClaimVersion(claim_id, ANY_VERSION) for claim_id in members]
     try:
-        reviews = review_service.review_claims(versions, decision, change, four_eyes=four_eyes)
+        reviews = review_service.review_claims(
+            versions, decision, change, four_eyes=four_eyes, correction_where_published=True
+        )
     except DomainError as error:
         raise _naming_member(error, members) from None
     return group, reviews

@@ -310,3 +310,25 @@ def test_a_deleted_claim_leaves_its_group_reads_and_its_group_review(
     )
     assert sorted(review["claim_id"] for review in reviews["items"]) == [a["id"], c["id"]]
     assert len(check(reviewer.get(f"/claims/{b['id']}/relations"), 200)["items"]) == 2
+
+
+def test_a_group_mixing_published_and_new_claims_takes_one_verdict_as_a_correction(
+    client: FlaskClient, reviewer: FlaskClient, claims: list[dict[str, Any]]
+) -> None:
+    published, fresh = claims[:2]
+    publish(client, published, "false")
+    check(decide(reviewer, published, fresh), 201)
+    url = f"/claim-groups/{group_of(reviewer, fresh)['id']}/reviews"
+    etag = {"If-Match": "*"}
+    refused = check(reviewer.post(url, json={"status": "in_review"}, headers=etag), 409)
+    assert refused["claim_id"] == published["id"]
+    check(reviewer.post(url, json={"status": "in_review", "correction": True}, headers=etag), 201)
+    verdict = {
+        "status": "false",
+        "rationale": "Same claim, same evidence.",
+        "evidence": [{"url": "https://example.org/figures", "stance": "refutes"}],
+        "correction": True,
+    }
+    reviews = check(reviewer.post(url, json=verdict, headers=etag), 201)["items"]
+    corrections = {review["claim_id"]: review["correction"] for review in reviews}
+    assert corrections == {published["id"]: True, fresh["id"]: False}
