@@ -505,19 +505,18 @@ def review_group(
 
 
 def _naming_member(error: DomainError, members: list[int]) -> DomainError:
-    """The error of a member's review, naming the claim (``claim_id``) rather than its
-    place in a list the client never sent."""
-    prefix, _, rest = error.detail.partition(": ")
-    index = int(prefix.removeprefix("claims.")) if prefix.startswith("claims.") else None
-    if index is None:
+    """The error of a member's review, as about the claim (``claim_id``, which
+    ``review_claims`` names) rather than its place in a list the client never sent."""
+    claim_id = error.extensions.get("claim_id")
+    if claim_id not in members:
         return error
-    claim_id = members[index]
+    prefix = f"claims.{members.index(claim_id)}"
     errors = {
         name.removeprefix(f"{prefix}."): texts for name, texts in (error.errors or {}).items()
     }
     return type(error)(
-        f"The group review stopped at claim {claim_id}: {rest}",
+        f"The group review stopped at claim {claim_id}: {error.detail.removeprefix(prefix + ': ')}",
         errors=errors or None,
         headers=error.headers,
-        **{**error.extensions, "claim_id": claim_id},
+        **error.extensions,
     )

@@ -76,7 +76,8 @@ def review_claims(
     four_eyes: bool,
     correction_where_published: bool = False,
 ) -> list[Review]:
-    """The same decision on every claim, all or nothing; errors name the item (claims.N).
+    """The same decision on every claim, all or nothing; errors name the item (claims.N)
+    and the claim (``claim_id``).
 
     Claims are locked in id order, so two bulk reviews of overlapping claims
     wait for each other instead of deadlocking.
@@ -101,7 +102,7 @@ def review_claims(
                 correction_where_published=correction_where_published,
             )
         except DomainError as error:
-            raise error.within(f"claims.{index}") from None
+            raise error.within(f"claims.{index}", claim_id=item.claim_id) from None
     return [reviews[index] for index in range(len(claims))]
 
 
