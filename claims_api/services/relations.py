@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import case, delete, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -335,30 +335,22 @@ def _disconnect(low: int, high: int, now: datetime) -> None:
 
 
 def _component(claim_id: int) -> set[int]:
-    """The claims confirmed ``same`` relations connect to ``claim_id`` (breadth first)."""
-    joined = (
-        ClaimRelation.state == RelationState.CONFIRMED,
-        ClaimRelation.relation == RelationKind.SAME,
-    )
-    seen, frontier = {claim_id}, {claim_id}
-    while frontier:
-        ids = list(frontier)
-        found = set(
-            db.session.scalars(
-                select(ClaimRelation.claim_high_id).where(
-                    ClaimRelation.claim_low_id.in_(ids), *joined
-                )
-            )
-        ) | set(
-            db.session.scalars(
-                select(ClaimRelation.claim_low_id).where(
-                    ClaimRelation.claim_high_id.in_(ids), *joined
-                )
-            )
+    """The claims confirmed ``same`` relations connect to ``claim_id``: one recursive
+    statement, however far the group reaches (UNION, not UNION ALL, stops at claims
+    already found, so cycles end)."""
+    found = select(literal(claim_id).label("claim_id")).cte("component", recursive=True)
+    touches_low = ClaimRelation.claim_low_id == found.c.claim_id
+    step = (
+        select(case((touches_low, ClaimRelation.claim_high_id), else_=ClaimRelation.claim_low_id))
+        .select_from(ClaimRelation)
+        .join(found, or_(touches_low, ClaimRelation.claim_high_id == found.c.claim_id))
+        .where(
+            ClaimRelation.state == RelationState.CONFIRMED,
+            ClaimRelation.relation == RelationKind.SAME,
         )
-        frontier = found - seen
-        seen |= frontier
-    return seen
+    )
+    found = found.union(step)
+    return set(db.session.scalars(select(found.c.claim_id)))
 
 
 def _decisions_of(relation_ids: list[int]) -> dict[int, list[RelationDecision]]:
