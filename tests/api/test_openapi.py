@@ -24,6 +24,8 @@ LIST_PATHS = [
     "/claims/{claim_id}/reviews",
     "/claims/{claim_id}/relations",
     "/review-queue",
+    "/entities",
+    "/entities/{entity_id}/claims",
     "/keys",
     "/webhooks",
     "/webhooks/{webhook_id}/deliveries",

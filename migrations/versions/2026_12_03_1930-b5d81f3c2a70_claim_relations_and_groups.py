@@ -8,8 +8,8 @@ components of confirmed ``same`` relations, kept by the service with each decisi
 New tables only: nothing existing changes.
 
 Revision ID: b5d81f3c2a70
-Revises: e41a9c6b3f27
-Create Date: 2026-12-03 19:00:00
+Revises: b5d17e3c9a40
+Create Date: 2026-12-03 19:30:00
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b5d81f3c2a70"
-down_revision: str | None = "e41a9c6b3f27"
+down_revision: str | None = "b5d17e3c9a40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
