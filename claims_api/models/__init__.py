@@ -7,6 +7,7 @@ from claims_api.models.claim import Claim, ClaimSource, ClaimTag
 from claims_api.models.event import Event
 from claims_api.models.external_review import ExternalReview
 from claims_api.models.import_run import ImportRun
+from claims_api.models.proposition import Proposition
 from claims_api.models.review import ClaimAssignment, Review
 from claims_api.models.revision import Revision
 from claims_api.models.source import Source
@@ -25,6 +26,7 @@ __all__ = [
     "Event",
     "ExternalReview",
     "ImportRun",
+    "Proposition",
     "Review",
     "Revision",
     "Source",

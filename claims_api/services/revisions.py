@@ -19,9 +19,12 @@ from claims_api.schemas.claims import ClaimSchema
 from claims_api.schemas.common import compiled_dump
 from claims_api.services.events import event_row, record_events
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
+from claims_api.services.propositions import follow_claims
 
 # Fields every change moves; a revision lists what the change itself did.
 BOOKKEEPING_FIELDS = frozenset({"revision", "updated_at"})
+# The snapshot fields a claim's proposition is derived from (services/propositions.py).
+PROPOSITION_FIELDS = frozenset({"text", "kind", "quantity", "membership", "statement"})
 
 # ClaimSchema().dump, compiled: the bulk import builds a snapshot per claim it inserts.
 _dump_claim = compiled_dump(ClaimSchema())
@@ -184,6 +187,7 @@ def record_revisions(
     if any(claim.id is None for claim, _ in changed):
         db.session.flush()  # a new claim's snapshot names its id
     revisions, events = [], []
+    moved: list[Claim] = []
     for claim, before in changed:
         snapshot = snapshot_of(claim) if touching is None else {**before, **_dump(claim, touching)}
         changes = changed_fields(before, snapshot)
@@ -191,6 +195,10 @@ def record_revisions(
             continue
         claim.revision += 1
         claim.updated_at = now
+        if action in (RevisionAction.CREATE, RevisionAction.DELETE) or (
+            PROPOSITION_FIELDS & changes.keys()
+        ):
+            moved.append(claim)
         snapshot.update(_dump(claim, BOOKKEEPING_FIELDS))
         is_status = action == RevisionAction.UPDATE and set(changes) == {"status"}
         events.extend(
@@ -219,6 +227,8 @@ def record_revisions(
     if revisions:
         db.session.execute(insert(Revision), revisions)
         record_events(events)
+    # What the claims assert follows them in the same transaction.
+    follow_claims(moved)
     return len(revisions)
 
 

@@ -51,6 +51,7 @@ from claims_api.services.article_versions import (
 from claims_api.services.events import event_row, record_events
 from claims_api.services.exports import review_document, reviews_by_claim
 from claims_api.services.imports.decoding import decode_reviews
+from claims_api.services.propositions import follow_claims
 from claims_api.services.revisions import (
     ANY_VERSION,
     Change,
@@ -753,6 +754,7 @@ def _insert_claims(
     revision_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     review_rows: list[dict[str, Any]] = []
+    inserted: list[ClaimRow] = []
     for claim_id, claim, row in zip(ids, new_claims, claim_rows, strict=True):
         tag_rows.extend({"claim_id": claim_id, "tag": tag} for tag in claim.tags)
         review_rows.extend(
@@ -774,7 +776,9 @@ def _insert_claims(
             }
             for link in claim.links
         )
-        snapshot = snapshot_of(_claim_row(claim_id, row, claim, published.get(claim_id)))
+        claim_row = _claim_row(claim_id, row, claim, published.get(claim_id))
+        inserted.append(claim_row)
+        snapshot = snapshot_of(claim_row)
         changes = creation_changes(snapshot)
         revision_rows.append(
             {
@@ -804,6 +808,7 @@ def _insert_claims(
     insert_rows(ExternalReview.__table__, review_rows)
     insert_rows(Revision.__table__, revision_rows)
     record_events(event_rows)
+    follow_claims(inserted)
     report.counts["claims_created"] += len(ids)
 
 
