@@ -15,17 +15,17 @@ MATCH_LIMIT_MAX = 100
 RELATIONS = ("same", "contradicts", "updates", "related")
 
 
-def MatchLimit() -> fields.Integer:
+def MatchLimit(*, strict: bool) -> fields.Integer:
     return fields.Integer(
         load_default=20,
-        strict=True,
+        strict=strict,
         validate=validate.Range(min=1, max=MATCH_LIMIT_MAX),
         metadata={"description": "How many matches at most (default 20)."},
     )
 
 
 class MatchArgs(Schema):
-    limit = MatchLimit()
+    limit = MatchLimit(strict=False)
 
 
 class MatchInputSchema(Schema):
@@ -46,7 +46,7 @@ class MatchInputSchema(Schema):
         }
     )
     as_of = ISODate(metadata={"description": "When the claim holds (overrides the fields' own)."})
-    limit = MatchLimit()
+    limit = MatchLimit(strict=True)
 
     @validates_schema
     def check_fields_of_kind(self, data: dict[str, Any], **kwargs: Any) -> None:
