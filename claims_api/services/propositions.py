@@ -36,10 +36,10 @@ from flask import current_app, has_app_context
 from sqlalchemy import Connection, delete, insert, select
 
 from claims_api.config import DefaultConfig
+from claims_api.entities import KnownEntity, entity_key, find_mentions, resolve
 from claims_api.extensions import db
 from claims_api.extraction.extractor import EVENT_TRIGGERS
-from claims_api.extraction.gazetteer import TAG_WORDS
-from claims_api.models import Article, Claim, Proposition
+from claims_api.models import Article, Claim, ClaimTag, Proposition
 from claims_api.models.vocabulary import ClaimKind, MembershipRelation
 
 AFFIRMED = "affirmed"
@@ -60,36 +60,37 @@ UNIT_SYNONYMS = {
     "%": "percent",
     "per cent": "percent",
 }
-_TAG_KEYS = {word.casefold(): tag for word, tag in TAG_WORDS.items()}
-_TAG_WORD = re.compile(
-    r"(?<![\w.])(?:"
-    + "|".join(sorted(map(re.escape, _TAG_KEYS), key=len, reverse=True))
-    + r")(?!\w)",
-    re.IGNORECASE,
-)
 
 
-def entity_key(name: str) -> str:
-    """A stand-in for the entity resolver's key until it lands: the same key for the
-    spellings the extractor's gazetteer knows ("Nato", "the alliance" → nato), else the
-    name casefolded without a leading "the"."""
-    words = " ".join(name.split()).casefold()
-    words = words.removeprefix("the ")
-    known = _TAG_KEYS.get(words)
-    return (known or words).casefold()
+def context_of(text: str, tags: Iterable[str] = ()) -> list[KnownEntity]:
+    """The entities a claim names, in its text and its tags: what a generic description
+    in its fields ("the alliance") may stand for."""
+    named = [mention.entity for mention in find_mentions(text)]
+    tagged = [resolve(tag) for tag in tags]
+    return list({entity.key: entity for entity in [*named, *tagged] if entity}.values())
+
+
+def key_of(name: str, context: Sequence[KnownEntity] = ()) -> str:
+    """The entity key of a name (any alias, or a description of an entity of
+    ``context``), else its normalised form (entities.entity_key)."""
+    known = resolve(name, context=context)
+    return known.key if known is not None else entity_key(name)
 
 
 def mentions(text: str) -> list[str]:
     """The keys of the known entities ``text`` names, in order of appearance, once each."""
-    found = [entity_key(_TAG_KEYS[match.group().casefold()]) for match in _TAG_WORD.finditer(text)]
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(mention.entity.key for mention in find_mentions(text)))
 
 
-def _phrase_key(phrase: str | None) -> str | None:
-    """The entity a noun phrase is about: the first known one it names ("Russian
-    troops" → russia), else the phrase's own key."""
+def _phrase_key(phrase: str | None, context: Sequence[KnownEntity]) -> str | None:
+    """The entity a noun phrase is about: itself when known ("the Ukrainian border" is
+    not, "Belarus" is), else the first known one it names ("Russian troops" → Russia),
+    else the phrase's own key."""
     if not phrase or not phrase.strip():
         return None
+    known = resolve(phrase, context=context)
+    if known is not None:
+        return known.key
     named = mentions(phrase)
     return named[0] if named else entity_key(phrase)
 
@@ -158,8 +159,10 @@ def proposition_values(
     text: str,
     published_at: datetime | None,
     within: Tolerances,
+    tags: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """The proposition of a claim (or of a text to match), as a row without claim_id."""
+    """The proposition of a claim (or of a text to match), as a row without claim_id;
+    ``tags`` (the claim's) help resolve descriptions such as "the alliance"."""
     kind = ClaimKind(kind)
     details = details or {}
     row: dict[str, Any] = {
@@ -174,16 +177,17 @@ def proposition_values(
         "polarity": polarity_of(text),
         "attribution_key": None,
     }
+    context = context_of(text, tags)
     named = mentions(text)
     as_of = None
     if kind == ClaimKind.QUANTITY and details:
         unit = unit_key(details.get("unit"))
         low, high = value_range(details, within)
-        subject = _phrase_key(details.get("subject"))
+        subject = _phrase_key(details.get("subject"), context)
         row.update(
             subject_key=subject or (named[0] if named else None),
             predicate=f"quantity:{unit}",
-            object_key=_phrase_key(details.get("location")),
+            object_key=_phrase_key(details.get("location"), context),
             value_low=low,
             value_high=high,
             unit=unit or None,
@@ -194,15 +198,15 @@ def proposition_values(
     elif kind == ClaimKind.MEMBERSHIP and details:
         relation = details.get("relation")
         row.update(
-            subject_key=entity_key(details["member"]),
+            subject_key=key_of(details["member"], context),
             predicate="member_of",
-            object_key=entity_key(details["organization"]),
+            object_key=key_of(details["organization"], context),
             state=relation,
             polarity=AFFIRMED if relation == MembershipRelation.MEMBER else NEGATED,
         )
         as_of = details.get("as_of")
     elif kind == ClaimKind.STATEMENT and details:
-        speaker = entity_key(details["speaker"])
+        speaker = key_of(details["speaker"], context)
         row.update(subject_key=speaker, predicate="said", attribution_key=speaker)
     else:
         row.update(
@@ -245,18 +249,34 @@ def follow_claims(claims: Sequence[ClaimLike]) -> None:
     session.execute(delete(Proposition).where(Proposition.claim_id.in_(ids)))
     live = [claim for claim in claims if claim.deleted_at is None]
     dates = _published_dates({claim.article_id for claim in live})
+    tags = _tags([claim.id for claim in live])
     within = tolerances()
     rows = [
         {
             "claim_id": claim.id,
             **proposition_values(
-                claim.kind, claim.details, claim.text, dates.get(claim.article_id), within
+                claim.kind,
+                claim.details,
+                claim.text,
+                dates.get(claim.article_id),
+                within,
+                tags.get(claim.id, ()),
             ),
         }
         for claim in live
     ]
     if rows:
         session.execute(insert(Proposition), rows)
+
+
+def _tags(claim_ids: list[int]) -> dict[int, list[str]]:
+    """The claims' tags as written (flushed) so far."""
+    found: dict[int, list[str]] = {}
+    if claim_ids:
+        statement = select(ClaimTag.claim_id, ClaimTag.tag).where(ClaimTag.claim_id.in_(claim_ids))
+        for claim_id, tag in db.session.execute(statement):
+            found.setdefault(claim_id, []).append(tag)
+    return found
 
 
 def _published_dates(article_ids: Iterable[int]) -> dict[int, datetime | None]:

@@ -20,10 +20,22 @@ def article(client: FlaskClient, published_at: str | None = None) -> int:
 
 
 def membership(
-    client: FlaskClient, text: str, member: str, organization: str, relation: str, **extra: Any
+    client: FlaskClient,
+    text: str,
+    member: str,
+    organization: str,
+    relation: str,
+    tags: tuple[str, ...] = (),
+    **extra: Any,
 ) -> dict[str, Any]:
     fields = {"member": member, "organization": organization, "relation": relation, **extra}
-    data = {"article_id": article(client), "text": text, "kind": "membership", "membership": fields}
+    data = {
+        "article_id": article(client),
+        "text": text,
+        "kind": "membership",
+        "membership": fields,
+        "tags": tags,
+    }
     return check(client.post("/claims", json=data), 201)
 
 
@@ -59,8 +71,15 @@ def not_joined(client: FlaskClient) -> dict[str, Any]:
 
 def test_a_paraphrase_of_a_negated_membership_is_the_same_claim(client: FlaskClient) -> None:
     claim = not_joined(client)
+    # "The alliance" is NATO in a claim tagged so (the extractor tags with the article's
+    # entities).
     paraphrase = membership(
-        client, "Ukraine is not a member of the alliance.", "Ukraine", "the alliance", "not_member"
+        client,
+        "Ukraine is not a member of the alliance.",
+        "Ukraine",
+        "the alliance",
+        "not_member",
+        tags=("Nato", "Ukraine"),
     )
     found = matches(client, claim)
     assert found[paraphrase["id"]]["relation"] == "same", found

@@ -9,10 +9,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from claims_api.entities import entity_key
 from claims_api.extensions import db
 from claims_api.models import Proposition
 from claims_api.models.vocabulary import ClaimKind
-from claims_api.services.propositions import Tolerances, entity_key, proposition_values
+from claims_api.services.propositions import Tolerances, proposition_values
 from tests.factories import check, create_article, create_claim, patch_claim
 from tests.imports.helpers import border_document, jsonl, post_import
 
@@ -57,17 +58,19 @@ def test_an_exact_figure_is_within_two_percent_and_an_approximate_one_ten() -> N
     assert (exact["value_low"], exact["value_high"]) == pytest.approx((98_000, 102_000))
     assert (around["value_low"], around["value_high"]) == pytest.approx((90_000, 110_000))
     assert around["predicate"] == exact["predicate"] == "quantity:troops"
-    assert around["subject_key"] == "russia"
+    assert around["subject_key"] == entity_key("Russia")
 
 
-def test_a_membership_not_held_is_negated_and_aliases_share_a_key() -> None:
+def test_a_membership_not_held_is_negated_and_the_alliance_is_the_nato_its_tags_name() -> None:
     values = proposition_values(
         ClaimKind.MEMBERSHIP,
-        {"member": "Ukraine", "organization": "the alliance", "relation": "not_member"},
+        {"member": "Kiev", "organization": "the alliance", "relation": "not_member"},
         "Ukraine is not a member of the alliance",
         None,
         WITHIN,
+        tags=["Nato"],
     )
+    assert values["subject_key"] == entity_key("Kyiv")
     assert values["polarity"] == "negated"
     assert values["object_key"] == entity_key("NATO") == entity_key("Nato")
     assert values["time_start"] is None and values["time_source"] is None
