@@ -10,9 +10,10 @@ Candidates, never a scan, at most MATCH_CANDIDATES of them:
 - structural: claims whose proposition has the same subject and predicate, nearest
   in time on either side (index on (subject_key, predicate, time_start): two bounded
   range scans and one for undated ones);
-- textual: the claim's words in the full-text index: FTS5 (trigram) on SQLite, ranked
-  by bm25; pg_trgm similarity on PostgreSQL (its GIN index). Neither drops "not"
-  (PostgreSQL's ``english`` text search configuration would: it is a stop word there).
+- textual: the claim's words in the text indexes: pg_trgm on PostgreSQL (a GiST
+  index, nearest first), FTS5 (trigram) on SQLite (``text_candidates``). Neither
+  drops "not" (PostgreSQL's ``english`` text search configuration would: it is a stop
+  word there).
 
 Relation, from the propositions (the issue's defaults, configurable):
 
@@ -44,7 +45,7 @@ from typing import Any
 
 from flask import current_app
 from rapidfuzz import fuzz
-from sqlalchemy import Integer, Select, column, func, select, text
+from sqlalchemy import Integer, Select, column, select, text
 
 from claims_api.extensions import db
 from claims_api.extraction.extractor import extract_claims
@@ -203,7 +204,14 @@ def search_words(text_: str) -> list[str]:
 
 
 def text_candidates(probe: Probe, limit: int) -> list[int]:
-    """Claims sharing the probe's words, best first, from the full-text index."""
+    """Claims sharing the probe's words, from the text indexes, at most ``limit``, each
+    query stopping at its limit so the cost does not grow with the table.
+
+    PostgreSQL: nearest first by trigram distance, walked in order by the GiST index.
+    SQLite: FTS5 (trigram) has no such order (ranking by bm25 scores every match), so
+    it takes the newest claims having all the words, then the three longest, then
+    any: each a walk of the index in rowid order that stops at the limit.
+    """
     words = search_words(probe.text)
     if not words:
         return []
@@ -211,19 +219,24 @@ def text_candidates(probe: Probe, limit: int) -> list[int]:
         query = " ".join(words)
         statement = (
             select(Claim.id)
-            .where(Claim.text.op("%")(query), Claim.deleted_at.is_(None))
-            .order_by(func.similarity(Claim.text, query).desc(), Claim.id)
+            .where(Claim.deleted_at.is_(None))
+            .order_by(Claim.text.op("<->")(query))
             .limit(limit)
         )
         return list(db.session.scalars(statement))
     table = fts_table(Claim)
-    phrase = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
-    statement_text = (
-        text(f"SELECT rowid FROM {table} WHERE {table} MATCH :phrase ORDER BY rank LIMIT :limit")
-        .bindparams(phrase=phrase, limit=limit)
-        .columns(column("rowid", Integer))
-    )
-    return list(db.session.scalars(statement_text))
+    phrases = ['"' + word.replace('"', '""') + '"' for word in words]
+    queries = [" AND ".join(phrases), " AND ".join(phrases[:3]), " OR ".join(phrases)]
+    found: list[int] = []
+    for query in dict.fromkeys(queries):
+        statement_text = text(
+            f"SELECT rowid FROM {table} WHERE {table} MATCH :query ORDER BY rowid DESC LIMIT :limit"
+        ).bindparams(query=query, limit=limit)
+        found.extend(db.session.scalars(statement_text.columns(column("rowid", Integer))))
+        found = list(dict.fromkeys(found))
+        if len(found) >= limit:
+            break
+    return found[:limit]
 
 
 def candidates(probe: Probe, settings: Settings) -> list[Candidate]:
