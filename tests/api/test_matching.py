@@ -191,3 +191,33 @@ def test_errors_are_problems(client: FlaskClient) -> None:
     assert set(bad.get_json()["errors"]) >= {"text"}
     reader = client_for(client.application, "reader-1", "reader")
     assert reader.post("/claims/match", json={"text": "Ukraine joined NATO."}).status_code == 200
+
+
+def test_another_fact_checkers_review_is_a_verdict_by_them(client: FlaskClient) -> None:
+    claim = not_joined(client)
+    document = {
+        "article": {"url": "https://elsewhere.example.org/ukraine", "title": "Ukraine"},
+        "claims": [
+            {
+                "text": "Ukraine is not a NATO member.",
+                "kind": "membership",
+                "membership": {
+                    "member": "Ukraine",
+                    "organization": "NATO",
+                    "relation": "not_member",
+                },
+                "external_reviews": [
+                    {
+                        "reviewer": "PolitiFact",
+                        "url": "https://www.politifact.com/factchecks/ukraine-nato/",
+                        "rating": {"alternate_name": "True"},
+                    }
+                ],
+            }
+        ],
+    }
+    response = client.post("/imports", json=document)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    items = check(client.get(f"/claims/{claim['id']}/matches"), 200)["items"]
+    assert items[0]["verdict"] == {"rating": "True", "by": "PolitiFact"}, items
+    assert items[0]["relation"] == "same"
