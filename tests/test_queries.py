@@ -123,6 +123,7 @@ LIST_QUERIES = [
     "/revisions?since=2020-01-01T00:00:00Z",
     "/revisions?until=2030-01-01T00:00:00Z",
     "/claims/1/revisions",
+    "/claims/1/matches",
     "/articles/1",
     "/claims/1/reviews",
     "/review-queue",
