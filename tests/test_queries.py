@@ -107,6 +107,7 @@ LIST_QUERIES = [
     "/claims?source_id=1",
     "/claims?q=troops",
     "/claims?updated_since=2020-01-01T00:00:00Z",
+    "/claims?matches_verdict=true",
     "/articles/1/claims",
     "/articles",
     "/articles?publisher=The National Interest",

@@ -44,6 +44,10 @@ class Proposition(Base):
     time_source: Mapped[str | None] = mapped_column(String(16))
     polarity: Mapped[str] = mapped_column(String(16))
     attribution_key: Mapped[str | None] = mapped_column(String(MAX_NAME_LENGTH))
+    # A claim with a published verdict (ours or another fact-checker's) that this one
+    # is the same as, contradicts or updates: set by a single write of either claim and
+    # by publishing (services/matching.flag_verdict_matches); GET /claims?matches_verdict.
+    verdict_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
 
     __table_args__ = (
         # Matching's structural candidates: same subject and predicate, nearest in time.

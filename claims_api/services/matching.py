@@ -38,14 +38,16 @@ ClaimReviews), then by score, then by claim id.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from rapidfuzz import fuzz
-from sqlalchemy import Integer, Select, column, select, text
+from sqlalchemy import Integer, Select, column, select, text, update
 
 from claims_api.extensions import db
 from claims_api.extraction.extractor import extract_claims
@@ -63,8 +65,31 @@ from claims_api.services.revisions import ClaimRow, snapshot_of
 from claims_api.services.search import fts_table
 
 PROPOSITION_KEYS = tuple(
-    column.key for column in Proposition.__table__.columns if column.key != "claim_id"
+    column.key
+    for column in Proposition.__table__.columns
+    if column.key not in ("claim_id", "verdict_claim_id")
 )
+# The relations that make a claim one a published verdict answers.
+ANSWERED_BY = frozenset({"same", "contradicts", "updates"})
+# Single writes are matched as they are written; larger ones, and a bulk import's
+# edits of the claims it holds already (``not_matched_on_write``), are not.
+MATCHED_ON_WRITE = 10
+_matching_on_write: ContextVar[bool] = ContextVar("matching_on_write", default=True)
+
+
+def matched_on_write() -> bool:
+    return _matching_on_write.get()
+
+
+@contextmanager
+def not_matched_on_write() -> Iterator[None]:
+    token = _matching_on_write.set(False)
+    try:
+        yield
+    finally:
+        _matching_on_write.reset(token)
+
+
 WORD = re.compile(r"[\w’'.,-]*\w", re.UNICODE)
 _STOP = (
     "the and for are was were has have had its this that with from into over than their "
@@ -485,3 +510,38 @@ def _claims(ids: Sequence[int]) -> dict[int, ClaimRow]:
     statement = claim_reads.claim_rows_selected(Claim.id.in_(ids))
     rows = claim_reads.claim_rows(db.session.execute(statement).all())
     return {row.id: row for row in rows}
+
+
+def flag_verdict_matches(claim_ids: Sequence[int], *, verdicts: Sequence[int] = ()) -> None:
+    """Keep ``verdict_claim_id`` of propositions true after a write: each claim of
+    ``claim_ids`` (just written) points at the best match with a published verdict that
+    it is the same as, contradicts or updates; each of ``verdicts`` (a verdict just
+    published on it, ours or imported) becomes that match of the claims it answers."""
+    for claim_id in claim_ids:
+        found = next(
+            (
+                item
+                for item in matches(claim_probe(claim_id), DEFAULT_LIMIT)
+                if item["verdict"] is not None and item["relation"] in ANSWERED_BY
+            ),
+            None,
+        )
+        _point(Proposition.claim_id == claim_id, None if found is None else found["claim"]["id"])
+    for claim_id in verdicts:
+        answered = [
+            item["claim"]["id"]
+            for item in matches(claim_probe(claim_id), MATCH_ANSWERED_MAX)
+            if item["relation"] in ANSWERED_BY
+        ]
+        if answered:
+            _point(
+                Proposition.claim_id.in_(answered) & Proposition.verdict_claim_id.is_(None),
+                claim_id,
+            )
+
+
+MATCH_ANSWERED_MAX = 100
+
+
+def _point(where: Any, verdict_claim_id: int | None) -> None:
+    db.session.execute(update(Proposition).where(where).values(verdict_claim_id=verdict_claim_id))

@@ -188,6 +188,7 @@ def record_revisions(
         db.session.flush()  # a new claim's snapshot names its id
     revisions, events = [], []
     moved: list[Claim] = []
+    verdicts: list[int] = []
     for claim, before in changed:
         snapshot = snapshot_of(claim) if touching is None else {**before, **_dump(claim, touching)}
         changes = changed_fields(before, snapshot)
@@ -199,6 +200,8 @@ def record_revisions(
             PROPOSITION_FIELDS & changes.keys()
         ):
             moved.append(claim)
+        if action == RevisionAction.PUBLISH or (changes.get("external_reviews") or {}).get("new"):
+            verdicts.append(claim.id)
         snapshot.update(_dump(claim, BOOKKEEPING_FIELDS))
         is_status = action == RevisionAction.UPDATE and set(changes) == {"status"}
         events.extend(
@@ -227,8 +230,17 @@ def record_revisions(
     if revisions:
         db.session.execute(insert(Revision), revisions)
         record_events(events)
-    # What the claims assert follows them in the same transaction.
+    # What the claims assert follows them in the same transaction, and so, for single
+    # writes, which published verdicts answer them.
     follow_claims(moved)
+    if moved or verdicts:
+        from claims_api.services import matching  # it reads claims as this module does
+
+        few = max(len(moved), len(verdicts)) <= matching.MATCHED_ON_WRITE
+        if few and matching.matched_on_write():
+            matching.flag_verdict_matches(
+                [claim.id for claim in moved if claim.deleted_at is None], verdicts=verdicts
+            )
     return len(revisions)
 
 

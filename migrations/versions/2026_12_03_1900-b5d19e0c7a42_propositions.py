@@ -43,8 +43,12 @@ def upgrade() -> None:
         sa.Column("time_source", sa.String(16)),
         sa.Column("polarity", sa.String(16), nullable=False),
         sa.Column("attribution_key", sa.String(300)),
+        sa.Column("verdict_claim_id", sa.Integer()),
         sa.ForeignKeyConstraint(
             ["claim_id"], ["claims.id"], name="fk_propositions_claim_id_claims"
+        ),
+        sa.ForeignKeyConstraint(
+            ["verdict_claim_id"], ["claims.id"], name="fk_propositions_verdict_claim_id_claims"
         ),
         sa.PrimaryKeyConstraint("claim_id", name="pk_propositions"),
     )

@@ -221,3 +221,31 @@ def test_another_fact_checkers_review_is_a_verdict_by_them(client: FlaskClient) 
     items = check(client.get(f"/claims/{claim['id']}/matches"), 200)["items"]
     assert items[0]["verdict"] == {"rating": "True", "by": "PolitiFact"}, items
     assert items[0]["relation"] == "same"
+
+
+def publish_false(client: FlaskClient, claim: dict[str, Any]) -> None:
+    check(review_claim(client, read(client, claim["id"]), "in_review"), 201)
+    check(review_claim(client, read(client, claim["id"]), "false"), 201)
+    headers = {"If-Match": f'"{read(client, claim["id"])["revision"]}"'}
+    check(client.post(f"/claims/{claim['id']}/publish", headers=headers), 200)
+
+
+def test_claims_matching_a_published_verdict_are_found_by_a_filter(client: FlaskClient) -> None:
+    earlier = not_joined(client)
+    checked = membership(client, "Ukraine is not in NATO.", "Ukraine", "NATO", "not_member")
+    unrelated = membership(client, "Finland joined NATO.", "Finland", "NATO", "member")
+    publish_false(client, checked)
+    later = membership(client, "Ukraine joined NATO.", "Ukraine", "NATO", "member")
+
+    def listed(query: str) -> list[int]:
+        return [claim["id"] for claim in check(client.get(f"/claims?{query}"), 200)["items"]]
+
+    assert listed("matches_verdict=true") == [earlier["id"], later["id"]]
+    assert listed("matches_verdict=false") == [checked["id"], unrelated["id"]]
+    response = client.patch(
+        f"/claims/{later['id']}",
+        json={"membership": {"member": "Poland", "organization": "NATO", "relation": "member"}},
+        headers={"If-Match": f'"{later["revision"]}"'},
+    )
+    assert response.status_code == 200
+    assert listed("matches_verdict=true") == [earlier["id"]], "an edit matches it again"

@@ -51,6 +51,7 @@ from claims_api.services.article_versions import (
 from claims_api.services.events import event_row, record_events
 from claims_api.services.exports import review_document, reviews_by_claim
 from claims_api.services.imports.decoding import decode_reviews
+from claims_api.services.matching import not_matched_on_write
 from claims_api.services.propositions import follow_claims
 from claims_api.services.revisions import (
     ANY_VERSION,
@@ -693,7 +694,8 @@ def _update(
     )
     if not (fields_differ or tags_differ or links_differ or reviews_differ):
         return "claims_unchanged"
-    with db.session.begin_nested():
+    # A bulk import's edits are not matched one by one (a matching each; README).
+    with db.session.begin_nested(), not_matched_on_write():
         claim_service.update_claim(claim.id, entry, ANY_VERSION, change, role=role)
     return "claims_updated"
 
