@@ -203,20 +203,28 @@ def structural_candidates(probe: Probe, limit: int) -> list[int]:
         Proposition.subject_key == subject, Proposition.predicate == predicate
     )
     time = probe.proposition["time_start"]
-    quarter = max(limit // 4, 1)
-    statements: list[Select[Any]] = [
-        base.where(Proposition.time_start.is_(None)).order_by(Proposition.claim_id.desc())
+    undated = max(limit // 4, 1)
+    dated = base.where(Proposition.time_start.is_not(None))
+    statements: list[tuple[Select[Any], int]] = [
+        (
+            base.where(Proposition.time_start.is_(None)).order_by(Proposition.claim_id.desc()),
+            undated,
+        )
     ]
     if time is None:
-        statements.append(base.order_by(Proposition.time_start.desc()))
+        statements.append((dated.order_by(Proposition.time_start.desc()), limit - undated))
     else:
+        side = max((limit - undated) // 2, 1)
         statements += [
-            base.where(Proposition.time_start <= time).order_by(Proposition.time_start.desc()),
-            base.where(Proposition.time_start > time).order_by(Proposition.time_start),
+            (
+                dated.where(Proposition.time_start <= time).order_by(Proposition.time_start.desc()),
+                side,
+            ),
+            (dated.where(Proposition.time_start > time).order_by(Proposition.time_start), side),
         ]
     found: list[int] = []
-    for statement in statements:
-        found.extend(db.session.scalars(statement.limit(quarter if len(found) else quarter * 2)))
+    for statement, count in statements:
+        found.extend(db.session.scalars(statement.limit(count)))
     return found
 
 
