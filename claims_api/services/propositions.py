@@ -41,6 +41,7 @@ from claims_api.extensions import db
 from claims_api.extraction.extractor import EVENT_TRIGGERS
 from claims_api.models import Article, Claim, ClaimTag, Proposition
 from claims_api.models.vocabulary import ClaimKind, MembershipRelation
+from claims_api.services.rows import insert_rows
 
 AFFIRMED = "affirmed"
 NEGATED = "negated"
@@ -265,8 +266,8 @@ def follow_claims(claims: Sequence[ClaimLike]) -> None:
         }
         for claim in live
     ]
-    if rows:
-        session.execute(insert(Proposition), rows)
+    # One multi-row INSERT (COPY on PostgreSQL), never a statement per row.
+    insert_rows(Proposition.__table__, rows)
 
 
 def _tags(claim_ids: list[int]) -> dict[int, list[str]]:
