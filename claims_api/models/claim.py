@@ -167,14 +167,6 @@ class Claim(StructuredByKind, QuotedByColumns, Base):
             postgresql_using="gin",
             postgresql_ops={"text": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
-        # Claim matching's text candidates, nearest first (ORDER BY text <-> query):
-        # a GiST index walks them in order and stops at the limit.
-        Index(
-            "ix_claims_text_gist_trgm",
-            "text",
-            postgresql_using="gist",
-            postgresql_ops={"text": "gist_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
         Index(
             "ix_claims_quote_exact_trgm",
             "quote_exact",

@@ -3,8 +3,8 @@
 One row per live claim (claim_id is the key), filled here for the claims that
 exist by the application's own derivation (services/propositions.py), so a
 database upgraded in place matches as one created fresh. The index on
-(subject_key, predicate, time_start) gives matching its structural candidates; on
-PostgreSQL a GiST trigram index on claims.text its text candidates, nearest first.
+(subject_key, predicate, time_start) gives matching its structural candidates (its
+text candidates come from the existing pg_trgm and FTS5 indexes).
 
 Revision ID: b5d19e0c7a42
 Revises: e41a9c6b3f27
@@ -57,22 +57,11 @@ def upgrade() -> None:
         "propositions",
         ["subject_key", "predicate", "time_start"],
     )
-    if op.get_bind().dialect.name == "postgresql":
-        # Matching's text candidates, nearest first: GiST orders by trigram distance.
-        op.create_index(
-            "ix_claims_text_gist_trgm",
-            "claims",
-            ["text"],
-            postgresql_using="gist",
-            postgresql_ops={"text": "gist_trgm_ops"},
-        )
     from claims_api.services.propositions import backfill
 
     backfill(op.get_bind())
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_claims_text_gist_trgm", table_name="claims")
     op.drop_index("ix_propositions_subject_key_predicate_time_start", table_name="propositions")
     op.drop_table("propositions")
