@@ -91,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from claims_api.resources import (
         articles,
         claims,
+        entities,
         events,
         exports,
         extraction,
@@ -133,6 +134,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         reviews,
         review_queue,
         sources,
+        entities,
         revisions,
         events,
         imports,

@@ -99,6 +99,18 @@ def record(folder: Path) -> dict[str, dict[str, Any]]:
     rec.call("getClaim", "GET", claim_url)
     rec.call("listClaims", "GET", "/claims?tag=NATO&limit=1")
     rec.call("listArticleClaims", "GET", f"{article_url}/claims?limit=1")
+    nato = rec.call("listEntities", "GET", "/entities?q=nato&limit=1").get_json()["items"][0]
+    nato_url = f"/entities/{nato['id']}"
+    rec.call("getEntity", "GET", nato_url)
+    rec.call("listEntityClaims", "GET", f"{nato_url}/claims?role=mentioned&limit=1")
+    rec.call("addEntityAlias", "POST", f"{nato_url}/aliases", {"alias": "the Atlantic Treaty"})
+    duplicate = rec.call(
+        "createEntity",
+        "POST",
+        "/entities",
+        {"name": "N.A.T.O. alliance", "kind": "organization", "aliases": ["NATO military bloc"]},
+    ).get_json()
+    rec.call("mergeEntity", "POST", f"/entities/{duplicate['id']}/merge", {"into": nato["id"]})
     rec.call(
         "updateClaim",
         "PATCH",

@@ -54,7 +54,8 @@ def role_of(app: Flask, endpoint: str, method: str) -> Any:
 @pytest.fixture
 def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Ids for every path parameter: an article, a claim citing a source, a spare key,
-    a webhook (on an allowed loopback port nothing listens on) and a delivery of it."""
+    a webhook (on an allowed loopback port nothing listens on) and a delivery of it,
+    an entity."""
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
     client = client_for(app)
     webhook = client.post("/webhooks", json={"url": "http://127.0.0.1:9/hook"}).get_json()
@@ -67,6 +68,7 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     imported = client.post(
         "/imports", data=document, headers={"Content-Type": "application/json"}
     ).get_json()
+    entity = client.post("/entities", json={"name": "Role Check Entity"}).get_json()
     with app.app_context():
         from claims_api.services.keys import get_key
 
@@ -80,6 +82,7 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "import_id": imported["id"],
         "webhook_id": webhook["id"],
         "delivery_id": delivery["id"],
+        "entity_id": entity["id"],
         "number": 1,
         "filename": "swagger-ui.css",
     }

@@ -4,6 +4,7 @@ from claims_api.models.api_key import ApiKey
 from claims_api.models.article import Article, ArticleAlias, ArticleVersion
 from claims_api.models.base import Base
 from claims_api.models.claim import Claim, ClaimSource, ClaimTag
+from claims_api.models.entity import ClaimEntity, Entity, EntityAlias, EntityKindValue, EntityRole
 from claims_api.models.event import Event
 from claims_api.models.external_review import ExternalReview
 from claims_api.models.import_run import ImportRun
@@ -21,8 +22,13 @@ __all__ = [
     "Base",
     "Claim",
     "ClaimAssignment",
+    "ClaimEntity",
     "ClaimSource",
     "ClaimTag",
+    "Entity",
+    "EntityAlias",
+    "EntityKindValue",
+    "EntityRole",
     "Event",
     "ExternalReview",
     "ImportRun",

@@ -7,7 +7,7 @@ database upgraded in place matches as one created fresh. The index on
 text candidates come from the existing pg_trgm and FTS5 indexes).
 
 Revision ID: b5d19e0c7a42
-Revises: e41a9c6b3f27
+Revises: b5d17e3c9a40
 Create Date: 2026-12-03 19:00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b5d19e0c7a42"
-down_revision: str | None = "e41a9c6b3f27"
+down_revision: str | None = "b5d17e3c9a40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,8 @@ LIST_PATHS = [
     "/claims/{claim_id}/revisions",
     "/claims/{claim_id}/reviews",
     "/review-queue",
+    "/entities",
+    "/entities/{entity_id}/claims",
     "/keys",
     "/webhooks",
     "/webhooks/{webhook_id}/deliveries",

@@ -48,6 +48,7 @@ from claims_api.services.article_versions import (
     restored_anchor,
     version_row,
 )
+from claims_api.services.claim_entities import link_claims
 from claims_api.services.events import event_row, record_events
 from claims_api.services.exports import review_document, reviews_by_claim
 from claims_api.services.imports.decoding import decode_reviews
@@ -729,7 +730,8 @@ def _insert_claims(
     new_claims: list[NewClaim], report: ImportReport, change: Change, now: datetime
 ) -> None:
     """Insert new claims, then their tags, links, reviews and revision 1: one statement
-    (or COPY) each, and one to point claims at their public review."""
+    (or COPY) each, and one to point claims at their public review; then their entity
+    links, a few statements for the whole batch (``claim_entities.link_claims``)."""
     if not new_claims:
         return
     initial = workflow.current().initial
@@ -757,6 +759,7 @@ def _insert_claims(
     event_rows: list[dict[str, Any]] = []
     review_rows: list[dict[str, Any]] = []
     inserted: list[ClaimRow] = []
+    snapshots: list[dict[str, Any]] = []
     for claim_id, claim, row in zip(ids, new_claims, claim_rows, strict=True):
         tag_rows.extend({"claim_id": claim_id, "tag": tag} for tag in claim.tags)
         review_rows.extend(
@@ -781,6 +784,7 @@ def _insert_claims(
         claim_row = _claim_row(claim_id, row, claim, published.get(claim_id))
         inserted.append(claim_row)
         snapshot = snapshot_of(claim_row)
+        snapshots.append(snapshot)
         changes = creation_changes(snapshot)
         revision_rows.append(
             {
@@ -810,6 +814,7 @@ def _insert_claims(
     insert_rows(ExternalReview.__table__, review_rows)
     insert_rows(Revision.__table__, revision_rows)
     record_events(event_rows)
+    link_claims(snapshots, created=True)
     follow_claims(inserted)
     report.counts["claims_created"] += len(ids)
 
