@@ -4,9 +4,11 @@ A claim's entities come from its kind and structured fields (a statement's speak
 quantity's subject and location, a membership's member and organisation) and from its
 tags and the names its text gives (``mentioned``). A name is looked up by its normalised
 form among the aliases stored (users' aliases and merges included), else resolved by the
-reference list (``claims_api.entities``), else taken as a new named entity: both created
-on first use. A generic description ("the alliance") stands for an entity only where the
-claim names it too, and is never an entity of its own.
+reference list (``claims_api.entities``), else (for a subject, location, member or
+organisation) as the reference entities named inside it ("Russian troops" → Russia), else
+taken as a new named entity: both created on first use. A generic description ("the
+alliance") stands for an entity only where the claim names it too, and is never an entity
+of its own.
 
 Set-based: for a batch of claims, one SELECT of aliases, at most one INSERT and one SELECT
 of entities and one INSERT of aliases, then one SELECT, DELETE and INSERT of links, however
@@ -52,6 +54,8 @@ ROLE_KINDS: dict[EntityRole, EntityKind] = {
     EntityRole.ORGANIZATION: "organization",
     EntityRole.LOCATION: "place",
 }
+# Roles whose value is one name, never read for the names inside it.
+OWN_NAME_ROLES = frozenset({EntityRole.SPEAKER, EntityRole.MENTIONED})
 NAMED_PREFIX = "name:"
 # Longer "names" are phrases, not entities ("Ministers in the south of the country ...").
 MAX_NAME_FORM = MAX_KEY_LENGTH - len(NAMED_PREFIX) - 50
@@ -110,7 +114,15 @@ def _wanted(snapshot: Mapping[str, Any]) -> list[tuple[EntitySpec, EntityRole]]:
         known = resolve(name, context=context)
         if known is not None:
             wanted.append((EntitySpec.known(known), role))
-        elif not is_description(name) and 0 < len(form := normalise(name)) <= MAX_NAME_FORM:
+            continue
+        # "Russian troops" is about Russia, "the three Baltic states" the Baltic states;
+        # a speaker's description ("Chinese foreign ministry spokesperson Zhao Lijian")
+        # is not about the countries it names, so it is an entity of its own.
+        inner = [] if role in OWN_NAME_ROLES else find_mentions(name)
+        wanted.extend((EntitySpec.known(mention.entity), role) for mention in inner)
+        if inner or is_description(name):
+            continue
+        if 0 < len(form := normalise(name)) <= MAX_NAME_FORM:
             wanted.append((EntitySpec.named(name, form, _named_kind(name, role)), role))
     return wanted
 
