@@ -17,7 +17,7 @@ many claims (``record_revisions`` and the bulk import pass their whole batch).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -37,7 +37,7 @@ from claims_api.entities.reference import reference
 from claims_api.entities.types import entity_type
 from claims_api.extensions import db
 from claims_api.limits import MAX_KEY_LENGTH, MAX_NAME_LENGTH
-from claims_api.models import ClaimEntity, Entity, EntityAlias, EntityRole
+from claims_api.models import Claim, ClaimEntity, Entity, EntityAlias, EntityRole
 from claims_api.models.base import utcnow
 from claims_api.services.rows import insert_rows
 
@@ -221,3 +221,21 @@ def entity_for_name(name: str) -> int | None:
     if not form:
         return None
     return db.session.scalar(select(EntityAlias.entity_id).where(EntityAlias.normalised == form))
+
+
+def link_all_claims(batch: int = 1000) -> Iterator[int]:
+    """Link every stored claim (deleted ones too), ``batch`` claims per transaction, in id
+    order: for claims written before links existed. Yields the claims linked so far; the
+    caller commits after each batch."""
+    from claims_api.services.claim_reads import claim_rows, claim_rows_selected
+    from claims_api.services.revisions import snapshot_of
+
+    last, done = 0, 0
+    while True:
+        statement = claim_rows_selected(Claim.id > last).order_by(Claim.id).limit(batch)
+        rows = db.session.connection().execute(statement).all()
+        if not rows:
+            return
+        link_claims([snapshot_of(claim) for claim in claim_rows(rows)])
+        last, done = rows[-1].id, done + len(rows)
+        yield done

@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete
 
+from claims_api import cli
+from claims_api.extensions import db
+from claims_api.models import ClaimEntity
 from tests.factories import check, client_for, create_article, create_claim, patch_claim
 from tests.imports.helpers import border_document, post_import
 
@@ -254,3 +259,20 @@ def test_an_entity_timeline_orders_its_facts_in_time(client: FlaskClient) -> Non
     short = check(client.get(f"/entities/{russia['id']}/timeline?limit=2"), 200)
     assert short["truncated"] and len(short["items"]) == 2
     _problem(client.get("/entities/999999/timeline"), 404)
+
+
+def test_link_entities_links_claims_written_before_links_existed(
+    app: Flask, client: FlaskClient, database_url: str
+) -> None:
+    article = create_article(client, body=None)
+    claim = create_claim(client, article["id"], quote=None, tags=["NATO"])
+    with app.app_context():
+        db.session.execute(delete(ClaimEntity))
+        db.session.commit()
+    assert check(client.get("/claims", query_string={"tag": "Nato"}), 200)["items"] == []
+    result = CliRunner().invoke(
+        cli.main, ["link-entities", "--batch", "1"], env={"DATABASE_URL": database_url}
+    )
+    assert result.exit_code == 0 and "1 claims linked" in result.output, result.output
+    found = check(client.get("/claims", query_string={"tag": "Nato"}), 200)["items"]
+    assert [item["id"] for item in found] == [claim["id"]]
