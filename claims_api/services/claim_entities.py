@@ -127,6 +127,10 @@ def _wanted(snapshot: Mapping[str, Any]) -> list[tuple[EntitySpec, EntityRole]]:
     return wanted
 
 
+def _key(spec: EntitySpec) -> str:
+    return spec.key
+
+
 def _insert_new(table: Any) -> Insert:
     """An INSERT that skips rows a unique constraint already holds (another writer's)."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
@@ -148,7 +152,9 @@ def ensure_entities(specs: Iterable[EntitySpec]) -> dict[str, int]:
         )
     ):
         ids[forms[form]] = entity_id
-    missing = [spec for key, spec in wanted.items() if key not in ids]
+    # In key order (and aliases in their order), so that two writers creating the same
+    # entities wait for each other in one order and never deadlock.
+    missing = sorted((spec for key, spec in wanted.items() if key not in ids), key=_key)
     if missing:
         now = utcnow()
         db.session.execute(
@@ -174,7 +180,7 @@ def ensure_entities(specs: Iterable[EntitySpec]) -> dict[str, int]:
             [
                 {"entity_id": created[spec.key], "alias": alias, "normalised": form}
                 for spec in missing
-                for alias, form in spec.aliases
+                for alias, form in sorted(spec.aliases, key=lambda pair: pair[1])
             ],
         )
         ids.update(created)
