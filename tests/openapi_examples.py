@@ -229,6 +229,50 @@ def record(folder: Path) -> dict[str, dict[str, Any]]:
         },
         token=reviewer,
     )
+    relation = rec.call(
+        "decideClaimRelation",
+        "POST",
+        f"/claims/{second['id']}/relations",
+        {"claim_id": claim["id"], "relation": "same", "note": "Same membership, same day."},
+        token=reviewer,
+    ).get_json()
+    rec.call("listClaimRelations", "GET", f"/claims/{second['id']}/relations?limit=1")
+    rec.call("getClaimRelation", "GET", f"/claims/{claim['id']}/relations/{relation['id']}")
+    group = rec.call("getClaimGroupOfClaim", "GET", f"/claims/{second['id']}/group").get_json()
+    rec.call("getClaimGroup", "GET", f"/claim-groups/{group['id']}")
+    paraphrases = [
+        client.post(
+            "/claims",
+            json={**claim_body, "key": key, "text": text, "sources": []},
+            headers={"Authorization": f"Bearer {admin}"},
+        ).get_json()
+        for key, text in [
+            ("third", "Ukraine has not joined NATO."),
+            ("fourth", "Ukraine is not a member of the alliance."),
+        ]
+    ]
+    joined = client.post(
+        f"/claims/{paraphrases[0]['id']}/relations",
+        json={"claim_id": paraphrases[1]["id"], "relation": "same"},
+        headers={"Authorization": f"Bearer {reviewer}"},
+    ).get_json()
+    pair_group = f"/claims/{paraphrases[0]['id']}/group"
+    rec.call(
+        "reviewClaimGroup",
+        "POST",
+        f"/claim-groups/{client.get(pair_group).get_json()['id']}/reviews",
+        {"status": "in_review", "reason": "one review for the paraphrases"},
+        rec.etag(pair_group),
+        token=reviewer,
+    )
+    rec.call(
+        "withdrawClaimRelation",
+        "DELETE",
+        f"/claims/{paraphrases[0]['id']}/relations/{joined['id']}",
+        None,
+        {"If-Match": f'"{joined["revision"]}"', "X-Reason": "The alliance is not NATO here."},
+        token=reviewer,
+    )
     rec.call("extractArticleClaims", "POST", f"{article_url}/extract?min_score=0.5")
     rec.call("listKeys", "GET", "/keys?limit=1")
     key = rec.call(

@@ -64,6 +64,11 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     claim = create_claim(
         client, article["id"], sources=[{"url": "https://example.org/s", "stance": "supports"}]
     )
+    twin = create_claim(client, article["id"], key="twin")
+    relation = client.post(
+        f"/claims/{claim['id']}/relations", json={"claim_id": twin["id"], "relation": "same"}
+    ).get_json()
+    group = client.get(f"/claims/{claim['id']}/group").get_json()
     document = json.dumps({"article": {"url": "https://example.org/imported", "title": "Imported"}})
     imported = client.post(
         "/imports", data=document, headers={"Content-Type": "application/json"}
@@ -82,6 +87,8 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "import_id": imported["id"],
         "webhook_id": webhook["id"],
         "delivery_id": delivery["id"],
+        "relation_id": relation["id"],
+        "group_id": group["id"],
         "entity_id": entity["id"],
         "number": 1,
         "filename": "swagger-ui.css",

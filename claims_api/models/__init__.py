@@ -8,6 +8,12 @@ from claims_api.models.entity import ClaimEntity, Entity, EntityAlias, EntityKin
 from claims_api.models.event import Event
 from claims_api.models.external_review import ExternalReview
 from claims_api.models.import_run import ImportRun
+from claims_api.models.relation import (
+    ClaimGroup,
+    ClaimGroupMember,
+    ClaimRelation,
+    RelationDecision,
+)
 from claims_api.models.review import ClaimAssignment, Review
 from claims_api.models.revision import Revision
 from claims_api.models.source import Source
@@ -22,6 +28,9 @@ __all__ = [
     "Claim",
     "ClaimAssignment",
     "ClaimEntity",
+    "ClaimGroup",
+    "ClaimGroupMember",
+    "ClaimRelation",
     "ClaimSource",
     "ClaimTag",
     "Entity",
@@ -31,6 +40,7 @@ __all__ = [
     "Event",
     "ExternalReview",
     "ImportRun",
+    "RelationDecision",
     "Review",
     "Revision",
     "Source",

@@ -22,6 +22,7 @@ LIST_PATHS = [
     "/articles/{article_id}/claims",
     "/claims/{claim_id}/revisions",
     "/claims/{claim_id}/reviews",
+    "/claims/{claim_id}/relations",
     "/review-queue",
     "/entities",
     "/entities/{entity_id}/claims",
