@@ -103,6 +103,7 @@ def record(folder: Path) -> dict[str, dict[str, Any]]:
     nato_url = f"/entities/{nato['id']}"
     rec.call("getEntity", "GET", nato_url)
     rec.call("listEntityClaims", "GET", f"{nato_url}/claims?role=mentioned&limit=1")
+    rec.call("getEntityTimeline", "GET", f"{nato_url}/timeline?limit=5")
     rec.call("addEntityAlias", "POST", f"{nato_url}/aliases", {"alias": "the Atlantic Treaty"})
     duplicate = rec.call(
         "createEntity",

@@ -294,3 +294,31 @@ def test_body_edits_racing_claim_edits_never_deadlock_nor_misplace_a_quote(app: 
         assert body[quote["start"] : quote["end"]] == quote["exact"]
         assert current["anchor"]["state"] in {"anchored", "moved"}
         assert revision_numbers(app, claim["id"]) == list(range(1, current["revision"] + 1))
+
+
+def test_writers_naming_the_same_new_entities_at_once_share_one_of_each(app: Flask) -> None:
+    client = client_for(app)
+    article = create_article(client, body=None)
+    writers = [client_for(app, f"linker-{index}", "contributor") for index in range(WRITERS)]
+
+    def create(index: int) -> int:
+        response = writers[index].post(
+            "/claims",
+            json={
+                "article_id": article["id"],
+                "text": f"Claim {index}: Nato and the Acme Alliance met in Kiev.",
+                "kind": "other",
+                # Both orders, so writers insert the same new entities in both orders.
+                "tags": ["Zed Group", "Acme Alliance"] if index % 2 else ["Acme Alliance"],
+            },
+        )
+        return response.status_code
+
+    assert Counter(run_together(WRITERS, create)) == {201: WRITERS}
+    for name in ("Acme Alliance", "NATO", "Kyiv"):
+        found = check(client.get("/entities", query_string={"q": name}), 200)["items"]
+        assert len(found) == 1, f"{name}: {found}"
+        claims = check(
+            client.get(f"/entities/{found[0]['id']}/claims", query_string={"limit": 200}), 200
+        )
+        assert len(claims["items"]) == WRITERS, name

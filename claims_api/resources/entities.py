@@ -15,10 +15,12 @@ from claims_api.resources.common import (
     LOCATION_HEADER_DOC,
     Blueprint,
     Reply,
+    dumped,
     page_request,
     page_response,
 )
 from claims_api.schemas.claims import ClaimPageSchema
+from claims_api.schemas.common import compiled_dump
 from claims_api.schemas.entities import (
     EntityAliasCreateSchema,
     EntityClaimListArgs,
@@ -27,10 +29,22 @@ from claims_api.schemas.entities import (
     EntityMergeSchema,
     EntityPageSchema,
     EntitySchema,
+    TimelineArgs,
+    TimelineArticleSchema,
+    TimelineSchema,
 )
 from claims_api.services import entities as entity_service
 from claims_api.services.pagination import Page
 from claims_api.services.revisions import snapshot_of
+
+# Timeline items hold claims dumped already (snapshot_of); the rest is dumped here.
+_dump_article = compiled_dump(TimelineArticleSchema())
+
+
+def _dump_timeline(timeline: dict[str, Any]) -> dict[str, Any]:
+    items = [{**item, "article": _dump_article(item["article"])} for item in timeline["items"]]
+    return {"items": items, "truncated": timeline["truncated"]}
+
 
 blp = Blueprint(
     "entities",
@@ -114,3 +128,15 @@ class EntityClaims(MethodView):
         return page_response(
             entity_service.list_entity_claims(entity_id, page, **args), snapshot_of
         )
+
+
+@blp.route("/<int:entity_id>/timeline")
+class EntityTimeline(MethodView):
+    @blp.arguments(TimelineArgs, location="query", as_kwargs=True)
+    @blp.response(200, TimelineSchema)
+    @blp.doc(operationId="getEntityTimeline")
+    def get(self, entity_id: int, limit: int) -> Reply:
+        """The quantity and membership facts about the entity in time order (as_of, else
+        the article's date; facts without either last), each with its claim and article."""
+        timeline = entity_service.entity_timeline(entity_id, limit=limit)
+        return dumped(_dump_timeline(timeline)), 200, {}

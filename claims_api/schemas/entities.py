@@ -4,10 +4,11 @@ from marshmallow import Schema, fields, validate
 
 from claims_api.limits import MAX_ALIASES, MAX_NAME_LENGTH
 from claims_api.models.entity import EntityKindValue, EntityRole
-from claims_api.schemas.claims import CLAIM_SORTS
+from claims_api.schemas.claims import CLAIM_SORTS, ClaimSchema
 from claims_api.schemas.common import Id, PageArgs, Timestamp, page_schema
 
 NAME = validate.Length(min=1, max=MAX_NAME_LENGTH)
+MAX_TIMELINE = 1000
 
 
 class EntitySchema(Schema):
@@ -65,3 +66,39 @@ class EntityClaimListArgs(PageArgs):
 
 
 EntityPageSchema = page_schema(EntitySchema, "EntityPage")
+
+
+class TimelineArgs(Schema):
+    limit = fields.Integer(
+        load_default=200,
+        validate=validate.Range(min=1, max=MAX_TIMELINE),
+        metadata={"description": f"The most recently written facts ordered (1-{MAX_TIMELINE})."},
+    )
+
+
+class TimelineArticleSchema(Schema):
+    always_present = True
+
+    id = fields.Integer()
+    title = fields.String()
+    url = fields.String()
+    published_at = Timestamp(allow_none=True)
+
+
+class TimelineItemSchema(Schema):
+    always_present = True
+
+    time = fields.String(
+        allow_none=True,
+        metadata={"format": "date", "description": "The fact's as_of, else its article's date."},
+    )
+    time_source = fields.String(allow_none=True, metadata={"enum": ["as_of", "published_at", None]})
+    claim = fields.Nested(ClaimSchema)
+    article = fields.Nested(TimelineArticleSchema)
+
+
+class TimelineSchema(Schema):
+    items = fields.List(fields.Nested(TimelineItemSchema), required=True)
+    truncated = fields.Boolean(
+        required=True, metadata={"description": "Whether older facts were left out (limit)."}
+    )

@@ -4,9 +4,11 @@ A claim's entities come from its kind and structured fields (a statement's speak
 quantity's subject and location, a membership's member and organisation) and from its
 tags and the names its text gives (``mentioned``). A name is looked up by its normalised
 form among the aliases stored (users' aliases and merges included), else resolved by the
-reference list (``claims_api.entities``), else taken as a new named entity: both created
-on first use. A generic description ("the alliance") stands for an entity only where the
-claim names it too, and is never an entity of its own.
+reference list (``claims_api.entities``), else (for a subject, location, member or
+organisation) as the reference entities named inside it ("Russian troops" → Russia), else
+taken as a new named entity: both created on first use. A generic description ("the
+alliance") stands for an entity only where the claim names it too, and is never an entity
+of its own.
 
 Set-based: for a batch of claims, one SELECT of aliases, at most one INSERT and one SELECT
 of entities and one INSERT of aliases, then one SELECT, DELETE and INSERT of links, however
@@ -15,7 +17,7 @@ many claims (``record_revisions`` and the bulk import pass their whole batch).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -35,7 +37,7 @@ from claims_api.entities.reference import reference
 from claims_api.entities.types import entity_type
 from claims_api.extensions import db
 from claims_api.limits import MAX_KEY_LENGTH, MAX_NAME_LENGTH
-from claims_api.models import ClaimEntity, Entity, EntityAlias, EntityRole
+from claims_api.models import Claim, ClaimEntity, Entity, EntityAlias, EntityRole
 from claims_api.models.base import utcnow
 from claims_api.services.rows import insert_rows
 
@@ -52,6 +54,8 @@ ROLE_KINDS: dict[EntityRole, EntityKind] = {
     EntityRole.ORGANIZATION: "organization",
     EntityRole.LOCATION: "place",
 }
+# Roles whose value is one name, never read for the names inside it.
+OWN_NAME_ROLES = frozenset({EntityRole.SPEAKER, EntityRole.MENTIONED})
 NAMED_PREFIX = "name:"
 # Longer "names" are phrases, not entities ("Ministers in the south of the country ...").
 MAX_NAME_FORM = MAX_KEY_LENGTH - len(NAMED_PREFIX) - 50
@@ -110,9 +114,21 @@ def _wanted(snapshot: Mapping[str, Any]) -> list[tuple[EntitySpec, EntityRole]]:
         known = resolve(name, context=context)
         if known is not None:
             wanted.append((EntitySpec.known(known), role))
-        elif not is_description(name) and 0 < len(form := normalise(name)) <= MAX_NAME_FORM:
+            continue
+        # "Russian troops" is about Russia, "the three Baltic states" the Baltic states;
+        # a speaker's description ("Chinese foreign ministry spokesperson Zhao Lijian")
+        # is not about the countries it names, so it is an entity of its own.
+        inner = [] if role in OWN_NAME_ROLES else find_mentions(name)
+        wanted.extend((EntitySpec.known(mention.entity), role) for mention in inner)
+        if inner or is_description(name):
+            continue
+        if 0 < len(form := normalise(name)) <= MAX_NAME_FORM:
             wanted.append((EntitySpec.named(name, form, _named_kind(name, role)), role))
     return wanted
+
+
+def _key(spec: EntitySpec) -> str:
+    return spec.key
 
 
 def _insert_new(table: Any) -> Insert:
@@ -136,7 +152,9 @@ def ensure_entities(specs: Iterable[EntitySpec]) -> dict[str, int]:
         )
     ):
         ids[forms[form]] = entity_id
-    missing = [spec for key, spec in wanted.items() if key not in ids]
+    # In key order (and aliases in their order), so that two writers creating the same
+    # entities wait for each other in one order and never deadlock.
+    missing = sorted((spec for key, spec in wanted.items() if key not in ids), key=_key)
     if missing:
         now = utcnow()
         db.session.execute(
@@ -162,7 +180,7 @@ def ensure_entities(specs: Iterable[EntitySpec]) -> dict[str, int]:
             [
                 {"entity_id": created[spec.key], "alias": alias, "normalised": form}
                 for spec in missing
-                for alias, form in spec.aliases
+                for alias, form in sorted(spec.aliases, key=lambda pair: pair[1])
             ],
         )
         ids.update(created)
@@ -209,3 +227,21 @@ def entity_for_name(name: str) -> int | None:
     if not form:
         return None
     return db.session.scalar(select(EntityAlias.entity_id).where(EntityAlias.normalised == form))
+
+
+def link_all_claims(batch: int = 1000) -> Iterator[int]:
+    """Link every stored claim (deleted ones too), ``batch`` claims per transaction, in id
+    order: for claims written before links existed. Yields the claims linked so far; the
+    caller commits after each batch."""
+    from claims_api.services.claim_reads import claim_rows, claim_rows_selected
+    from claims_api.services.revisions import snapshot_of
+
+    last, done = 0, 0
+    while True:
+        statement = claim_rows_selected(Claim.id > last).order_by(Claim.id).limit(batch)
+        rows = db.session.connection().execute(statement).all()
+        if not rows:
+            return
+        link_claims([snapshot_of(claim) for claim in claim_rows(rows)])
+        last, done = rows[-1].id, done + len(rows)
+        yield done

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import selectinload
 
 from claims_api import workflow
@@ -42,7 +42,7 @@ from claims_api.services.revisions import (
     record_revision,
     snapshot_of,
 )
-from claims_api.services.search import contains_text, planned
+from claims_api.services.search import contains_text, planned, planned_id
 from claims_api.services.sources import source_for_link
 
 # What a claim is read with: a fixed number of queries whatever the page size.
@@ -406,24 +406,23 @@ def unlink_source(
 
 
 def has_tag(name: str) -> ColumnElement[bool]:
-    """Claims tagged ``name``: a correlated EXISTS, one probe of the (tag, claim_id) index
-    per claim, so the database walks the page's keyset index in order and stops when the
-    page is full (an IN over the tagged claims collected and sorted every one of them).
+    """Claims tagged ``name``: a correlated EXISTS, one probe of an index per claim, so the
+    database walks the page's keyset index in order and stops when the page is full (an
+    IN over the tagged claims collected and sorted every one of them).
 
-    When ``name`` is a name of a stored entity, claims that mention that entity by any
-    of its names (a tag or their text: role ``mentioned``) match too, so ``tag=Nato`` and
-    ``tag=NATO`` give one answer; that is one more probe per claim, of claim_entities'
-    primary key (claim_id, entity_id, role)."""
-    tagged = exists().where(ClaimTag.tag == planned(name), ClaimTag.claim_id == Claim.id)
+    Every write links a claim to the entity of each of its tags (and each name in its
+    text), role ``mentioned``: when ``name`` is a name of a stored entity, the probe is of
+    those links, so every name of the entity gives one answer (``tag=Nato`` finds claims
+    tagged ``NATO``, or naming NATO in their text); else of the tags as written.
+    """
     entity_id = entity_for_name(name)
     if entity_id is None:
-        return tagged
-    mentioned = exists().where(
+        return exists().where(ClaimTag.tag == planned(name), ClaimTag.claim_id == Claim.id)
+    return exists().where(
         ClaimEntity.claim_id == Claim.id,
-        ClaimEntity.entity_id == entity_id,
+        ClaimEntity.entity_id == planned_id(entity_id),
         ClaimEntity.role == EntityRole.MENTIONED,
     )
-    return or_(tagged, mentioned)
 
 
 def list_claims(

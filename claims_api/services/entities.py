@@ -8,6 +8,7 @@ the merged entity's names and claim links to the one it is merged into.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, insert, literal, select, update
@@ -16,14 +17,15 @@ from sqlalchemy.orm import aliased
 from claims_api.entities import EntityKind, normalise, resolve
 from claims_api.errors import Conflict, InvalidInput
 from claims_api.extensions import db
-from claims_api.models import Claim, ClaimEntity, Entity, EntityAlias, EntityRole
+from claims_api.models import Article, Claim, ClaimEntity, Entity, EntityAlias, EntityRole
 from claims_api.models.base import utcnow
+from claims_api.models.vocabulary import ClaimKind
 from claims_api.services.claim_entities import NAMED_PREFIX
-from claims_api.services.claim_reads import claim_page, claim_rows_selected
+from claims_api.services.claim_reads import claim_page, claim_rows, claim_rows_selected
 from claims_api.services.claims import CLAIM_SORT_COLUMNS
 from claims_api.services.lookups import get_by_id
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
-from claims_api.services.revisions import ClaimRow
+from claims_api.services.revisions import ClaimRow, snapshot_of
 
 ENTITY_ORDER = SortOrder("id", Entity.id, Entity.id)
 
@@ -204,3 +206,71 @@ def list_entity_claims(
         link = link.where(ClaimEntity.role == role)
     order = SortOrder.parse(sort, CLAIM_SORT_COLUMNS, Claim.id)
     return claim_page([claim_rows_selected(Claim.deleted_at.is_(None), link)], order, page)
+
+
+# The roles a quantity or membership fact is about its entity in ("mentioned" is not).
+TIMELINE_ROLES = (
+    EntityRole.SUBJECT,
+    EntityRole.LOCATION,
+    EntityRole.MEMBER,
+    EntityRole.ORGANIZATION,
+)
+TIMELINE_KINDS = (ClaimKind.QUANTITY, ClaimKind.MEMBERSHIP)
+
+
+def _fact_time(claim: ClaimRow, published: datetime | None) -> tuple[str | None, str | None]:
+    """A fact's date and where it comes from: its ``as_of``, else its article's date."""
+    as_of = (claim.details or {}).get("as_of")
+    if as_of:
+        return str(as_of), "as_of"
+    if published is not None:
+        return published.astimezone(UTC).date().isoformat(), "published_at"
+    return None, None
+
+
+def entity_timeline(entity_id: int, *, limit: int) -> dict[str, Any]:
+    """The quantity and membership facts about the entity (as subject, location, member
+    or organisation) in time order, those without a time last: each with its time, its
+    claim as GET /claims/{id} shows it (value, bounds, sources, status, rating) and its
+    article. The ``limit`` most recently written facts are ordered; ``truncated`` says
+    whether there were more."""
+    get_entity(entity_id)
+    about = exists().where(
+        ClaimEntity.entity_id == entity_id,
+        ClaimEntity.claim_id == Claim.id,
+        ClaimEntity.role.in_(TIMELINE_ROLES),
+    )
+    statement = (
+        claim_rows_selected(Claim.deleted_at.is_(None), Claim.kind.in_(TIMELINE_KINDS), about)
+        .order_by(Claim.created_at.desc(), Claim.id.desc())
+        .limit(limit + 1)
+    )
+    rows = db.session.connection().execute(statement).all()
+    claims = claim_rows(rows[:limit])
+    articles = {
+        article.id: article
+        for article in db.session.execute(
+            select(Article.id, Article.title, Article.url, Article.published_at).where(
+                Article.id.in_({claim.article_id for claim in claims})
+            )
+        )
+    }
+    items: list[dict[str, Any]] = []
+    for claim in claims:
+        article = articles[claim.article_id]
+        time, source = _fact_time(claim, article.published_at)
+        items.append(
+            {
+                "time": time,
+                "time_source": source,
+                "claim": snapshot_of(claim),
+                "article": {
+                    "id": article.id,
+                    "title": article.title,
+                    "url": article.url,
+                    "published_at": article.published_at,
+                },
+            }
+        )
+    items.sort(key=lambda item: (item["time"] is None, item["time"] or "", item["claim"]["id"]))
+    return {"items": items, "truncated": len(rows) > limit}

@@ -40,6 +40,13 @@ def planned(value: str) -> ColumnElement[str]:
     return literal(value, String())
 
 
+def planned_id(value: int) -> ColumnElement[int]:
+    """A row id for a filter whose cost depends on it (the entity of a tag), written into
+    the statement on PostgreSQL, for the reason ``planned`` gives."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    return literal(value, Integer(), literal_execute=postgres)
+
+
 def contains_text(model: type[Claim] | type[Article], q: str) -> ColumnElement[bool]:
     """A condition: any of the model's searched columns contains ``q``.
 

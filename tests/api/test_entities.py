@@ -6,9 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import delete
 
+from claims_api import cli
+from claims_api.extensions import db
+from claims_api.models import ClaimEntity
 from tests.factories import check, client_for, create_article, create_claim, patch_claim
 from tests.imports.helpers import border_document, post_import
 
@@ -191,3 +196,83 @@ def test_a_bulk_import_links_its_claims(client: FlaskClient) -> None:
     assert len(_linked(client, wang["id"], role="speaker")) == 1
     assert len(_linked(client, ukraine["id"], role="member")) == 1
     assert len(_linked(client, ukraine["id"], role="mentioned")) == 2, "tag, and the text's name"
+
+
+def _quantity(
+    client: FlaskClient, article_id: int, value: int, as_of: str | None
+) -> dict[str, Any]:
+    return create_claim(
+        client,
+        article_id,
+        text=f"About {value:,} Russian troops are near Ukraine.",
+        quote=None,
+        tags=[],
+        quantity={
+            "value": value,
+            "unit": "troops",
+            "subject": "Russian troops",
+            "location": "the Ukrainian border",
+            "as_of": as_of,
+        },
+    )
+
+
+def test_an_entity_timeline_orders_its_facts_in_time(client: FlaskClient) -> None:
+    article = create_article(client, body=None, published_at="2022-02-15T09:00:00+00:00")
+    latest = _quantity(client, article["id"], 150_000, None)
+    earliest = _quantity(client, article["id"], 100_000, "2021-11-01")
+    middle = _quantity(client, article["id"], 130_000, "2022-02-11")
+    for relation, as_of in (("member", "2023-04-04"), ("applicant", "2022-05-18")):
+        create_claim(
+            client,
+            article["id"],
+            kind="membership",
+            text=f"Finland: {relation} of NATO.",
+            quote=None,
+            quantity=None,
+            tags=[],
+            membership={
+                "member": "Finland",
+                "organization": "NATO",
+                "relation": relation,
+                "as_of": as_of,
+            },
+        )
+    russia = _entity(client, "Russia")
+    timeline = check(client.get(f"/entities/{russia['id']}/timeline"), 200)
+    assert [item["claim"]["id"] for item in timeline["items"]] == [
+        earliest["id"],
+        middle["id"],
+        latest["id"],
+    ]
+    assert [(item["time"], item["time_source"]) for item in timeline["items"]] == [
+        ("2021-11-01", "as_of"),
+        ("2022-02-11", "as_of"),
+        ("2022-02-15", "published_at"),
+    ]
+    assert timeline["items"][0]["article"]["id"] == article["id"] and not timeline["truncated"]
+    finland = check(client.get(f"/entities/{_entity(client, 'Finland')['id']}/timeline"), 200)
+    assert [item["claim"]["membership"]["relation"] for item in finland["items"]] == [
+        "applicant",
+        "member",
+    ]
+    short = check(client.get(f"/entities/{russia['id']}/timeline?limit=2"), 200)
+    assert short["truncated"] and len(short["items"]) == 2
+    _problem(client.get("/entities/999999/timeline"), 404)
+
+
+def test_link_entities_links_claims_written_before_links_existed(
+    app: Flask, client: FlaskClient, database_url: str
+) -> None:
+    article = create_article(client, body=None)
+    claim = create_claim(client, article["id"], quote=None, tags=["NATO"])
+    with app.app_context():
+        db.session.execute(delete(ClaimEntity))
+        db.session.commit()
+    assert check(client.get("/claims", query_string={"tag": "Nato"}), 200)["items"] == []
+    result = CliRunner().invoke(
+        cli.main, ["link-entities", "--batch", "1"], env={"DATABASE_URL": database_url}
+    )
+    assert result.exit_code == 0 and "1 claims linked" in result.output, result.output
+    found = check(client.get("/claims", query_string={"tag": "Nato"}), 200)["items"]
+    assert [item["id"] for item in found] == [claim["id"]]
