@@ -60,6 +60,7 @@ from claims_api.services.propositions import (
     proposition_values,
     tolerances,
 )
+from claims_api.services.relations import rejected_pairs
 from claims_api.services.revisions import ClaimRow, snapshot_of
 from claims_api.services.search import fts_table, planned
 
@@ -495,6 +496,9 @@ def matches(probe: Probe, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     GET /claims/{claim_id} shows it."""
     settings = Settings.current()
     found = candidates(probe, settings)
+    if probe.claim_id is not None:  # a pair a reviewer rejected is never suggested again
+        rejected = rejected_pairs(probe.claim_id)
+        found = [candidate for candidate in found if candidate.claim_id not in rejected]
     scored = [score_candidate(probe, candidate, settings) for candidate in found]
     relevant = [
         match

@@ -38,7 +38,6 @@ from sqlalchemy import Connection, delete, insert, select
 from claims_api.config import DefaultConfig
 from claims_api.entities import KnownEntity, entity_key, find_mentions, resolve
 from claims_api.extensions import db
-from claims_api.extraction.extractor import EVENT_TRIGGERS
 from claims_api.models import Article, Claim, ClaimTag, Proposition
 from claims_api.models.vocabulary import ClaimKind, MembershipRelation
 from claims_api.services.rows import insert_rows
@@ -140,6 +139,19 @@ def as_time(value: str | date | datetime | None) -> datetime | None:
     if isinstance(value, datetime):
         return value.astimezone(UTC)
     return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+# What an event claim says happened, as the word that names it: the predicate of its
+# proposition ("met", "visit", "signed"), so that two reports of one meeting compare
+# equal. A normal form for matching, not a rule of extraction.
+EVENT_TRIGGERS = re.compile(
+    r"\b(?:(?:telephone |phone |video )?call with|talks|meeting|met|meet|summit|visit(?:ed)?"
+    r"|drawdown|evacuat\w+|ratifi\w+|signed|offered|refused|suspended|ordered|withdr[ae]w\w*"
+    r"|launched|imposed|announced|sent|deployed|attacked|invaded|arrived|voted|approved"
+    r"|rejected|closed|resolved|agreed|expelled|arrested|killed|collapsed|elected|resigned"
+    r"|news conference|press conference)\b",
+    re.IGNORECASE,
+)
 
 
 def polarity_of(text: str) -> str:

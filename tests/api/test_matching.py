@@ -148,6 +148,17 @@ def test_a_published_verdict_ranks_first(client: FlaskClient) -> None:
     assert items[1]["verdict"] is None
 
 
+def test_a_pair_a_reviewer_rejected_is_never_suggested_again(client: FlaskClient) -> None:
+    claim = not_joined(client)
+    repeated = membership(client, "Ukraine has not joined NATO.", "Ukraine", "NATO", "not_member")
+    kept = membership(client, "Ukraine is not in NATO.", "Ukraine", "NATO", "not_member")
+    assert {repeated["id"], kept["id"]} <= set(matches(client, claim))
+    body = {"claim_id": claim["id"], "relation": "same", "decision": "rejected"}
+    check(client.post(f"/claims/{repeated['id']}/relations", json=body), 201)
+    assert set(matches(client, claim)) & {repeated["id"], kept["id"]} == {kept["id"]}
+    assert claim["id"] not in matches(client, repeated)
+
+
 def test_a_deleted_claim_never_matches(client: FlaskClient) -> None:
     claim = not_joined(client)
     gone = membership(client, "Ukraine has not joined NATO.", "Ukraine", "NATO", "not_member")
