@@ -276,7 +276,9 @@ def load(app: Flask, corpus: Corpus) -> dict[str, int]:
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as raw:
                 raw.exec_driver_sql("VACUUM ANALYZE")
         # Keys are unique across the corpus, so they name a claim without its article.
-        stored = dict(db.session.execute(select(Claim.key, Claim.id)).tuples().all())
+        stored = {
+            key: claim_id for key, claim_id in db.session.execute(select(Claim.key, Claim.id))
+        }
     return {identity: stored[key] for identity, (_, key) in corpus.keys.items()}
 
 
