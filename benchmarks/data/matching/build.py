@@ -387,6 +387,11 @@ GV_ORIGIN = {
 def sources(pairs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Every real article a pair quotes, by URL: outlet, licence and where its text came from."""
     extraction = json.loads((EXTRACTION / "sources.json").read_text(encoding="utf-8"))
+    authors = {}
+    for split in ("dev", "heldout"):
+        for path in sorted((EXTRACTION / split).glob("*.json")):
+            article = json.loads(path.read_text(encoding="utf-8"))["article"]
+            authors[article["url"]] = article.get("authors") or []
     by_url = {
         entry["url"]: dict(entry, file=f"benchmarks/data/extraction/{name}")
         for name, entry in extraction.items()
@@ -396,6 +401,7 @@ def sources(pairs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         by_url[article["url"]] = {
             "url": article["url"],
             "outlet": GV,
+            "authors": [article["author"]],
             "title": article["title"],
             "date": article["published_at"],
             "licence": "CC BY 3.0",
@@ -408,10 +414,12 @@ def sources(pairs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             url = side["article"]["url"]
             if side["article"]["outlet"] != VARIANT_OUTLET:
                 entry = by_url[url]
+                entry.setdefault("authors", authors.get(url, []))
                 found[url] = {
                     key: entry[key]
                     for key in (
                         "outlet",
+                        "authors",
                         "title",
                         "date",
                         "licence",
