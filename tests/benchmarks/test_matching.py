@@ -17,6 +17,7 @@ from benchmarks.data.matching import build as pair_builder
 from benchmarks.matching import (
     DATA,
     Outcome,
+    ask,
     documents,
     labelled_matches,
     load,
@@ -221,3 +222,40 @@ def test_a_claim_matches_what_any_pair_labels_it_with_either_way_round() -> None
     pairs = [_pair("same"), _pair("none")]
     assert labelled_matches(pairs[:1], IDS) == {1: {2}, 2: {1}}
     assert labelled_matches(pairs[1:], IDS) == {}
+
+
+class _Answer:
+    def __init__(self, items: list[dict[str, Any]]) -> None:
+        self.status_code = 200
+        self._items = items
+
+    def get_json(self) -> dict[str, Any]:
+        return {"items": self._items}
+
+
+class _Client:
+    """Answers both requests with b first, as same; records what was asked."""
+
+    def __init__(self, b_id: int) -> None:
+        self.b_id = b_id
+        self.asked: list[tuple[str, Any]] = []
+
+    def get(self, path: str) -> _Answer:
+        self.asked.append((path, None))
+        return _Answer([_item(self.b_id, "same")])
+
+    def post(self, path: str, json: dict[str, Any]) -> _Answer:
+        self.asked.append((path, json))
+        return _Answer([_item(1, "same"), _item(self.b_id, "same")])
+
+
+def test_each_pair_is_asked_both_ways_and_scored_without_a_itself() -> None:
+    pair = _pair("same")
+    client = _Client(b_id=2)
+    answers = ask(client, [pair], IDS)  # type: ignore[arg-type]
+    assert client.asked == [
+        ("/claims/1/matches", None),
+        ("/claims/match", {"text": "a", "kind": "other"}),
+    ]
+    assert [found.rank for found in answers["GET /claims/{id}/matches"]] == [1]
+    assert [found.rank for found in answers["POST /claims/match"]] == [1]
