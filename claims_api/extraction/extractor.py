@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from claims_api.entities.gazetteer import ORGANIZATION_PATTERN, ORGANIZATIONS, tags_in
 from claims_api.extraction.candidates import Candidate, Span
-from claims_api.extraction.gazetteer import ORGANIZATION_PATTERN, ORGANIZATIONS, tags_in
 from claims_api.extraction.membership import memberships
 from claims_api.extraction.numbers import Quantity, quantities
 from claims_api.extraction.people import PRONOUNS, People, Speaker, find_people, parse_speaker

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from claims_api.extraction.gazetteer import COUNTRY_GROUPS, ORGANIZATION_PATTERN, ORGANIZATIONS
+from claims_api.entities.gazetteer import COUNTRY_GROUPS, ORGANIZATION_PATTERN, ORGANIZATIONS
 from claims_api.models.vocabulary import MembershipRelation
 
 ORG = rf"(?:{ORGANIZATION_PATTERN}|the alliance|the bloc)"

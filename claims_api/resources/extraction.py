@@ -28,13 +28,15 @@ class ArticleExtraction(MethodView):
     @blp.arguments(ExtractArgs, location="query", as_kwargs=False)
     @blp.arguments(ReasonHeaders, location="headers")
     @blp.response(200, ExtractionSchema)
+    @blp.problems(503)
     @blp.doc(operationId="extractArticleClaims")
     def post(self, args: dict[str, Any], headers: dict[str, Any], article_id: int) -> Any:
         """Propose the article's checkable claims; `save=true` stores the new ones.
 
         Saved candidates become claims with revision reason "extracted". A candidate
         that overlaps a live claim of the same kind is not stored again (outcome
-        "exists"), so extracting twice never duplicates a claim.
+        "exists"), so extracting twice never duplicates a claim. When no NLP pipeline can
+        be loaded, it answers 503 `extraction-unavailable`, naming the setting to change.
         """
         proposals = extraction_service.extract_article(
             article_id,

@@ -54,6 +54,15 @@ class ProblemSchema(Schema):
     claim_count = fields.Integer(metadata={"description": "409: claims that stop the change."})
     assigned_to = fields.String(metadata={"description": "409: who holds the lease."})
     limit = fields.Integer(metadata={"description": "413: the most bytes accepted."})
+    setting = fields.String(
+        metadata={"description": "503 extraction-unavailable: the setting to change."}
+    )
+    check = fields.String(
+        metadata={
+            "description": "503 extraction-unavailable: the check the NLP pipeline failed "
+            "(installed, meta, digest or load)."
+        }
+    )
     import_id = fields.Integer(metadata={"description": "The import run, at /imports/{id}."})
     import_errors = fields.List(
         fields.Dict(), metadata={"description": "422 import-failed: the run's errors."}

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from claims_api.entities.types import entity_type
 from claims_api.limits import MAX_RATING_TEXT
 from claims_api.models import Article, Claim
-from claims_api.services.entities import entity_type
 from claims_api.services.urls import InvalidURL, normalize_url
 
 KEY_PREFIX = "claimreview:"

@@ -7,18 +7,22 @@ create_claim, so that every saved candidate has its revision like any claim.
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import select
 
-from claims_api.errors import InvalidInput, LanguageNotSupported, NotFound
+from claims_api.errors import ExtractionUnavailable, InvalidInput, LanguageNotSupported, NotFound
 from claims_api.extensions import db
 from claims_api.extraction import (
     SUPPORTED_LANGUAGES,
     Candidate,
     Span,
     extract_claims,
+    nlp,
     reads_language,
 )
 from claims_api.models import Article, Claim
@@ -28,6 +32,7 @@ from claims_api.services.claims import create_claim
 from claims_api.services.revisions import Change
 
 EXTRACTED_REASON = "extracted"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -64,8 +69,43 @@ class Proposal(StructuredByKind):
         return self.candidate.details
 
 
+def require_pipeline() -> None:
+    """Load the NLP pipeline extraction parses with, or say that none can be loaded.
+
+    Called by :func:`propose`, the one way into the extractor, so that every path (the
+    API, the CLI) refuses alike, with the loader's reason and the setting that fixes it.
+    A request the service would refuse anyway (no such article, no body, another
+    language) is refused for that first: the client's to fix, whatever the server's state.
+    """
+    try:
+        nlp.pipeline()
+    except nlp.NlpUnavailable as error:
+        raise ExtractionUnavailable(str(error), setting=nlp.SETTING, check=error.check) from None
+
+
+def warm_pipeline(app: Flask) -> threading.Thread:
+    """Load the pipeline in a background thread of a new server worker.
+
+    A load takes about a second: this way no request waits for it (one that comes
+    meanwhile waits on the loader's lock, not for a second load), and a worker that
+    cannot load one says so in its log at start rather than at the first extraction.
+    """
+
+    def warm() -> None:
+        with app.app_context():
+            try:
+                require_pipeline()
+            except ExtractionUnavailable as error:
+                log.warning("claim extraction is unavailable: %s", error.detail)
+
+    thread = threading.Thread(target=warm, name="nlp-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def propose(body: str, min_score: float) -> list[Proposal]:
     """The candidates of ``body``, each with its anchored quote (prefix and suffix)."""
+    require_pipeline()
     return [
         Proposal(
             candidate,

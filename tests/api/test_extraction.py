@@ -131,3 +131,21 @@ def test_a_candidate_posted_to_claims_as_given_is_stored(client: FlaskClient) ->
     )
     assert (created["kind"], created["text"]) == (candidate["kind"], candidate["text"])
     assert created["quote"] == candidate["quote"]
+
+
+def test_without_an_nlp_pipeline_extract_is_503_naming_the_setting(
+    client: FlaskClient, no_nlp_pipeline: str
+) -> None:
+    article = create_article(client)
+    for query in ("", "?save=true"):
+        refused = client.post(f"/articles/{article['id']}/extract{query}")
+        assert refused.status_code == 503, refused.get_data(as_text=True)
+        assert refused.mimetype == "application/problem+json"
+        problem = refused.get_json()
+        assert problem["type"] == "urn:claims-api:problem:extraction-unavailable", problem
+        assert problem["detail"] == no_nlp_pipeline and "CLAIMS_NLP_MODEL" in problem["detail"]
+        assert (problem["setting"], problem["check"]) == ("CLAIMS_NLP_MODEL", "installed")
+    assert check(client.get(f"/articles/{article['id']}/claims"), 200)["items"] == []
+    # The rest of the service works, and client errors are still the client's.
+    check(client.get(f"/articles/{article['id']}"), 200)
+    assert client.post("/articles/999/extract").status_code == 404

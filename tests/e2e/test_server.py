@@ -106,3 +106,25 @@ def test_readme_walkthrough_over_http(server: str, database_url: str) -> None:
     )
     assert broken.status_code == 400
     assert "Traceback" not in broken.text
+
+
+def test_a_server_without_an_nlp_pipeline_starts_and_extract_says_why(
+    app: Flask, database_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "server.log"
+    with running_server(database_url, log, env={"CLAIMS_NLP_MODEL": "no_such_pipeline"}) as base:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {create_key(database_url, 'eve', 'admin')}"
+        article_fields = {
+            key: value for key, value in seed_document()["article"].items() if value is not None
+        }
+        article = session.post(f"{base}/articles", json=article_fields, timeout=60)
+        assert article.status_code == 201, article.text
+        refused = session.post(f"{base}/articles/{article.json()['id']}/extract", timeout=60)
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    problem = refused.json()
+    assert problem["type"] == "urn:claims-api:problem:extraction-unavailable", problem
+    assert "no_such_pipeline" in problem["detail"] and "CLAIMS_NLP_MODEL" in problem["detail"]
+    assert "claim extraction is unavailable" in log.read_text(), log.read_text()[-2000:]
+    assert "Traceback" not in log.read_text(), log.read_text()[-2000:]

@@ -1,10 +1,10 @@
-"""The rule that types a name as an Organization or a Person (claims_api/services/entities.py)."""
+"""The rule that types a name as an Organization or a Person (claims_api/entities/types.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from claims_api.services.entities import entity_type
+from claims_api.entities.types import entity_type
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 A simple rule, good enough for the speakers of statements (and meant to be reused
 wherever a name needs a schema.org type). A name is an organisation when it is
 
-1. an organisation the extractor's gazetteer knows ("NATO", "the EU", "OPEC");
+1. an organisation, group or country the entity resolver knows ("NATO", "the EU", "Nato");
 2. a definite description, starting with "the" ("the Chinese government", "the Kremlin");
 3. an acronym: one word of two or more capitals ("WHO", "OSCE");
 4. a noun phrase whose last word (its head) is an organisation noun
@@ -17,11 +17,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from claims_api.extraction.gazetteer import ORGANIZATIONS
+from claims_api.entities import resolve
 
 EntityType = Literal["Organization", "Person"]
 
-KNOWN = {name.casefold() for pair in ORGANIZATIONS.items() for name in pair}
 # Heads of noun phrases naming organisations ("Defence Ministry", "Foreign Office").
 _NOUNS = (
     "administration agency alliance army assembly association authority bank bureau cabinet "
@@ -39,7 +38,10 @@ def entity_type(name: str) -> EntityType:
     words = name.split()
     if not words:
         return "Person"
-    if name.casefold() in KNOWN or words[0].casefold() == "the":
+    known = resolve(name)
+    if known is not None and known.kind in ("organization", "group", "country"):
+        return "Organization"
+    if words[0].casefold() == "the":
         return "Organization"
     if len(words) == 1 and ACRONYM.fullmatch(words[0]):
         return "Organization"
