@@ -1,7 +1,7 @@
 """Claim matching on labelled pairs hidden in a pool of look-alikes (issue 12).
 
     python -m benchmarks.matching [--split dev|heldout|all] [--database sqlite|postgresql]
-                                  [--pool 10000] [--sizes 10000,100000]
+                                  [--pool 10000]
 
 For each database: migrate a fresh one, import (through the project's bulk import, as
 import documents) the claims of the pairs in benchmarks/data/matching/pairs.json and a
@@ -16,8 +16,7 @@ relation accuracy per class (``none``: b is not suggested as same, contradicts o
 updates), ``newer_claim_id`` right on ``updates`` pairs, and the number of contradicting
 or different-valued pairs (contradicts, updates) that came back ``same`` (target 0).
 
-With ``--sizes``, the pool is built at each size and the median time of
-``GET /claims/{a}/matches`` is compared (the largest over the smallest, target ≤ 2).
+The cost of a match at 10,000 against 100,000 claims is benchmarks/matching_scale.py's.
 
 The held-out split was drawn once, by a fixed seed, before any matching code existed;
 no threshold or rule may be tuned on it. See benchmarks/data/matching/README.md.
@@ -31,7 +30,6 @@ import json
 import os
 import random
 import re
-import statistics
 import tempfile
 import time
 from collections import defaultdict
@@ -46,7 +44,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from benchmarks.bulk_import import DEFAULT_POSTGRES, fresh_database
-from benchmarks.filters import sql_time
 from benchmarks.matching_data import COUNTRIES, claim_only, load_extraction, number_forms
 from claims_api import create_app, migrations
 from claims_api.extensions import db
@@ -382,10 +379,14 @@ def report(title: str, scores: Scores) -> Iterator[str]:
 
 
 def match_request(pair_side: dict[str, Any]) -> dict[str, Any]:
-    """The body of POST /claims/match for a claim not yet stored: its text, kind and fields."""
+    """The body of POST /claims/match for a claim not yet stored: its text, kind and
+    fields, and its article's date (its time when the fields give none)."""
     claim = pair_side["claim"]
     body = {"text": claim["text"], "kind": claim["kind"]}
     body.update({kind: claim[kind] for kind in STRUCTURED if claim.get(kind)})
+    published_at = _timestamp(pair_side["article"]["published_at"])
+    if published_at:
+        body["article_published_at"] = published_at
     return body
 
 
@@ -420,19 +421,6 @@ def reader_client(app: Flask) -> FlaskClient:
     return client
 
 
-def request_times(app: Flask, ids: Sequence[int], rounds: int) -> list[float]:
-    """SQL seconds of GET /claims/{id}/matches, per request."""
-    client = reader_client(app)
-    seconds = []
-    for _ in range(rounds):
-        for claim_id in ids:
-            with sql_time(app) as spent:
-                response = client.get(f"/claims/{claim_id}/matches")
-            assert response.status_code == 200
-            seconds.append(sum(spent))
-    return seconds
-
-
 def build(
     kind: str, folder: Path, size: int, pairs: Sequence[dict[str, Any]], postgres_url: str
 ) -> tuple[Flask, dict[str, int]]:
@@ -447,10 +435,6 @@ def main() -> None:
     parser.add_argument("--split", choices=("dev", "heldout", "all"), default="all")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), action="append")
     parser.add_argument("--pool", type=int, default=10_000)
-    parser.add_argument(
-        "--sizes", help="pool sizes to compare the cost of matches at, e.g. 10000,100000"
-    )
-    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--postgres-url", default=os.environ.get("CLAIMS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
     )
@@ -470,24 +454,6 @@ def main() -> None:
                 for way, outcomes in ask(reader_client(app), chosen, ids).items():
                     for line in report(f"{split}, {way}", score(outcomes)):
                         print(line, flush=True)
-            if options.sizes:
-                sample = sorted({side_identity(pair["a"]) for pair in pairs})[:100]
-                medians = {}
-                for size in sorted(int(size) for size in options.sizes.split(",")):
-                    sized, sized_ids = build(kind, Path(scratch), size, pairs, options.postgres_url)
-                    sample_ids = [sized_ids[identity] for identity in sample]
-                    medians[size] = statistics.median(
-                        request_times(sized, sample_ids, options.rounds)
-                    )
-                    print(
-                        f"  GET /claims/{{id}}/matches at {size:,} claims:"
-                        f" median SQL {medians[size] * 1000:.2f} ms"
-                    )
-                low, high = min(medians), max(medians)
-                print(
-                    f"  cost ratio {high:,}/{low:,}: {medians[high] / medians[low]:.2f}"
-                    " (target ≤ 2)"
-                )
 
 
 if __name__ == "__main__":

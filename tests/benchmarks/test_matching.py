@@ -140,13 +140,19 @@ def test_the_pool_reaches_ten_thousand_claims() -> None:
     assert len(pool_claims(10_000, PAIRS)) == 10_000
 
 
-def test_a_post_match_request_carries_the_claim_text_kind_and_structured_fields() -> None:
-    quantity = next(pair for pair in PAIRS if pair["a"]["claim"]["kind"] == "quantity")
+def test_a_post_match_request_carries_the_claim_and_its_article_date() -> None:
+    quantity = next(
+        pair
+        for pair in PAIRS
+        if pair["a"]["claim"]["kind"] == "quantity"
+        and "T" not in pair["a"]["article"]["published_at"]
+    )
     body = match_request(quantity["a"])
     assert body == {
         "text": quantity["a"]["claim"]["text"],
         "kind": "quantity",
         "quantity": quantity["a"]["claim"]["quantity"],
+        "article_published_at": f"{quantity['a']['article']['published_at']}T12:00:00+00:00",
     }
 
 
@@ -163,7 +169,8 @@ def test_loading_stores_each_pair_claim_once_with_its_text(app: Flask) -> None:
 
 def _pair(relation: str, newer: str | None = None) -> dict[str, Any]:
     def side(text: str) -> dict[str, Any]:
-        return {"claim": {"text": text, "kind": "other"}, "article": {"url": text}}
+        article = {"url": text, "published_at": None}
+        return {"claim": {"text": text, "kind": "other"}, "article": article}
 
     return {"id": 1, "relation": relation, "newer": newer, "a": side("a"), "b": side("b")}
 
