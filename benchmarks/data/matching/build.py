@@ -237,7 +237,8 @@ def build() -> list[dict[str, Any]]:
     # Negations: the same proposition, opposite polarity.
     negations = 0
     for article, claim in shuffled:
-        if negations >= 45 or claim["kind"] not in ("event", "other", "statement", "quantity"):
+        # Not quantities: their structured value would still assert what the text denies.
+        if negations >= 45 or claim["kind"] not in ("event", "other", "statement"):
             continue
         text = negate(claim["text"])
         if text:
