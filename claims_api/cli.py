@@ -463,7 +463,7 @@ def _print_import_summary(report: dict[str, Any]) -> None:
     "--min-score",
     default=None,
     type=click.FloatRange(0, 1),
-    help="Leave out candidates less check-worthy than this (default 0.4).",
+    help="Leave out candidates less check-worthy than this (default: the API's min_score).",
 )
 @click.option("--actor", default="extractor", show_default=True, help="Recorded with --save.")
 def extract(

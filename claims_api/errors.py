@@ -71,14 +71,15 @@ class DomainError(Exception):
         self.headers = dict(headers) if headers else None
         self.extensions = extensions
 
-    def within(self, prefix: str) -> DomainError:
-        """The same error about a part of a document: ``quote.exact`` → ``claims.3.quote.exact``."""
+    def within(self, prefix: str, **extensions: Any) -> DomainError:
+        """The same error about a part of a document: ``quote.exact`` → ``claims.3.quote.exact``
+        (with ``extensions`` added, such as the id of the part)."""
         errors = {f"{prefix}.{name}": texts for name, texts in (self.errors or {}).items()}
         return type(self)(
             f"{prefix}: {self.detail}",
             errors=errors or None,
             headers=self.headers,
-            **self.extensions,
+            **{**self.extensions, **extensions},
         )
 
 

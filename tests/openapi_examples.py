@@ -99,6 +99,18 @@ def record(folder: Path) -> dict[str, dict[str, Any]]:
     rec.call("getClaim", "GET", claim_url)
     rec.call("listClaims", "GET", "/claims?tag=NATO&limit=1")
     rec.call("listArticleClaims", "GET", f"{article_url}/claims?limit=1")
+    nato = rec.call("listEntities", "GET", "/entities?q=nato&limit=1").get_json()["items"][0]
+    nato_url = f"/entities/{nato['id']}"
+    rec.call("getEntity", "GET", nato_url)
+    rec.call("listEntityClaims", "GET", f"{nato_url}/claims?role=mentioned&limit=1")
+    rec.call("addEntityAlias", "POST", f"{nato_url}/aliases", {"alias": "the Atlantic Treaty"})
+    duplicate = rec.call(
+        "createEntity",
+        "POST",
+        "/entities",
+        {"name": "N.A.T.O. alliance", "kind": "organization", "aliases": ["NATO military bloc"]},
+    ).get_json()
+    rec.call("mergeEntity", "POST", f"/entities/{duplicate['id']}/merge", {"into": nato["id"]})
     rec.call(
         "updateClaim",
         "PATCH",
@@ -214,6 +226,50 @@ def record(folder: Path) -> dict[str, dict[str, Any]]:
             "claims": [{"claim_id": second["id"], "revision": second["revision"]}],
             "reason": "weekly triage",
         },
+        token=reviewer,
+    )
+    relation = rec.call(
+        "decideClaimRelation",
+        "POST",
+        f"/claims/{second['id']}/relations",
+        {"claim_id": claim["id"], "relation": "same", "note": "Same membership, same day."},
+        token=reviewer,
+    ).get_json()
+    rec.call("listClaimRelations", "GET", f"/claims/{second['id']}/relations?limit=1")
+    rec.call("getClaimRelation", "GET", f"/claims/{claim['id']}/relations/{relation['id']}")
+    group = rec.call("getClaimGroupOfClaim", "GET", f"/claims/{second['id']}/group").get_json()
+    rec.call("getClaimGroup", "GET", f"/claim-groups/{group['id']}")
+    paraphrases = [
+        client.post(
+            "/claims",
+            json={**claim_body, "key": key, "text": text, "sources": []},
+            headers={"Authorization": f"Bearer {admin}"},
+        ).get_json()
+        for key, text in [
+            ("third", "Ukraine has not joined NATO."),
+            ("fourth", "Ukraine is not a member of the alliance."),
+        ]
+    ]
+    joined = client.post(
+        f"/claims/{paraphrases[0]['id']}/relations",
+        json={"claim_id": paraphrases[1]["id"], "relation": "same"},
+        headers={"Authorization": f"Bearer {reviewer}"},
+    ).get_json()
+    pair_group = f"/claims/{paraphrases[0]['id']}/group"
+    rec.call(
+        "reviewClaimGroup",
+        "POST",
+        f"/claim-groups/{client.get(pair_group).get_json()['id']}/reviews",
+        {"status": "in_review", "reason": "one review for the paraphrases"},
+        rec.etag(pair_group),
+        token=reviewer,
+    )
+    rec.call(
+        "withdrawClaimRelation",
+        "DELETE",
+        f"/claims/{paraphrases[0]['id']}/relations/{joined['id']}",
+        None,
+        {"If-Match": f'"{joined["revision"]}"', "X-Reason": "The alliance is not NATO here."},
         token=reviewer,
     )
     rec.call("extractArticleClaims", "POST", f"{article_url}/extract?min_score=0.5")

@@ -245,3 +245,40 @@ def test_a_restored_backup_keeps_body_versions_aliases_and_anchors(
         again = client_for(restored).get("/export").get_data(as_text=True)
         assert again == exported, "the restored database exports differently"
         assert '"versions": [{"number": 1' in again and '"state": "orphaned"' in again, again
+
+
+def test_a_restored_backup_keeps_relations_their_history_and_groups(
+    app: Flask, database_url: str, other_database: str, tmp_path: Path, pg_tools: None
+) -> None:
+    client = client_for(app)
+    article = create_article(client)
+    first, second, third = (
+        create_claim(client, article["id"], key=f"c{index}") for index in range(3)
+    )
+    for other in (second, third):
+        check(
+            client.post(
+                f"/claims/{first['id']}/relations",
+                json={"claim_id": other["id"], "relation": "same", "note": "paraphrase"},
+            ),
+            201,
+        )
+    check(
+        client.post(
+            f"/claims/{first['id']}/relations",
+            json={"claim_id": third["id"], "relation": "same", "decision": "rejected"},
+        ),
+        200,
+    )
+    relations = check(client.get(f"/claims/{first['id']}/relations"), 200)
+    group = check(client.get(f"/claims/{second['id']}/group"), 200)
+    backup = tmp_path / "claims.backup"
+    assert invoke(database_url, "backup", str(backup)).exit_code == 0
+
+    result = invoke(other_database, "restore", str(backup))
+
+    assert result.exit_code == 0, result.output
+    for restored in app_on(other_database):
+        reader = client_for(restored)
+        assert check(reader.get(f"/claims/{first['id']}/relations"), 200) == relations
+        assert check(reader.get(f"/claims/{second['id']}/group"), 200) == group

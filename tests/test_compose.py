@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 from jsonschema.validators import validator_for
+
+from claims_api.extraction import nlp
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
@@ -194,3 +197,24 @@ def test_dockerfile_copies_only_existing_paths() -> None:
         sources = [word for word in words if not word.startswith("--")][:-1]
         missing += [source for source in sources if not (REPO_ROOT / source).exists()]
     assert not missing, f"Dockerfile COPYs paths absent from the repository: {missing}"
+
+
+def test_the_nlp_pipeline_is_installed_with_the_package_never_fetched_at_run_time() -> None:
+    dependencies = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"][
+        "dependencies"
+    ]
+    assert nlp.DEFAULT_DISTRIBUTION in dependencies, (
+        f"pyproject.toml should pin {nlp.DEFAULT_DISTRIBUTION} (the pipeline the code checks)"
+    )
+    installs = [
+        arguments
+        for keyword, arguments in dockerfile_instructions()
+        if keyword == "RUN" and "pip install" in arguments
+    ]
+    assert any(re.search(r"pip install\b.*(?:-e )?\.(?:\s|$)", run) for run in installs), (
+        f"the Dockerfile should pip install the package (and so its pipeline): {installs}"
+    )
+    deployment = DOCKERFILE.read_text() + COMPOSE_FILE.read_text()
+    # A pipeline fetched when the container starts: the image holds the pinned one.
+    for fetch in ("spacy download", "spacy-models"):
+        assert fetch not in deployment, f"{fetch!r} in the deployment files"

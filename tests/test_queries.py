@@ -125,6 +125,7 @@ LIST_QUERIES = [
     "/claims/1/revisions",
     "/articles/1",
     "/claims/1/reviews",
+    "/claims/1/relations",
     "/review-queue",
     "/review-queue?sort=priority",
     "/review-queue?tag=Russia",

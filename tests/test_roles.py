@@ -54,7 +54,8 @@ def role_of(app: Flask, endpoint: str, method: str) -> Any:
 @pytest.fixture
 def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Ids for every path parameter: an article, a claim citing a source, a spare key,
-    a webhook (on an allowed loopback port nothing listens on) and a delivery of it."""
+    a webhook (on an allowed loopback port nothing listens on) and a delivery of it,
+    an entity."""
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
     client = client_for(app)
     webhook = client.post("/webhooks", json={"url": "http://127.0.0.1:9/hook"}).get_json()
@@ -63,10 +64,16 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     claim = create_claim(
         client, article["id"], sources=[{"url": "https://example.org/s", "stance": "supports"}]
     )
+    twin = create_claim(client, article["id"], key="twin")
+    relation = client.post(
+        f"/claims/{claim['id']}/relations", json={"claim_id": twin["id"], "relation": "same"}
+    ).get_json()
+    group = client.get(f"/claims/{claim['id']}/group").get_json()
     document = json.dumps({"article": {"url": "https://example.org/imported", "title": "Imported"}})
     imported = client.post(
         "/imports", data=document, headers={"Content-Type": "application/json"}
     ).get_json()
+    entity = client.post("/entities", json={"name": "Role Check Entity"}).get_json()
     with app.app_context():
         from claims_api.services.keys import get_key
 
@@ -80,6 +87,9 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         "import_id": imported["id"],
         "webhook_id": webhook["id"],
         "delivery_id": delivery["id"],
+        "relation_id": relation["id"],
+        "group_id": group["id"],
+        "entity_id": entity["id"],
         "number": 1,
         "filename": "swagger-ui.css",
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from claims_api.entities.core import (
     ENTITY_KINDS,
@@ -29,6 +30,7 @@ __all__ = [
     "entity_key",
     "find_mentions",
     "forms_of",
+    "is_description",
     "lookup",
     "normalise",
     "resolve",
@@ -38,10 +40,11 @@ __all__ = [
 _COUNTED = re.compile(r"^\d+ (?:nation|member|country|state|strong) ")
 
 
-def forms_of(entity: KnownEntity) -> set[str]:
+@lru_cache(maxsize=4096)
+def forms_of(entity: KnownEntity) -> frozenset[str]:
     """Every normalised form that names ``entity``: its name, aliases and demonyms."""
     names = (entity.name, *entity.aliases, *entity.demonyms)
-    return {form for form in map(normalise, names) if form}
+    return frozenset(form for form in map(normalise, names) if form)
 
 
 def resolve(name: str, *, context: Iterable[KnownEntity] = ()) -> KnownEntity | None:
@@ -69,6 +72,13 @@ def resolve(name: str, *, context: Iterable[KnownEntity] = ()) -> KnownEntity | 
     )
     described = {entity.key: entity for entity in entities if entity.key in keys}
     return next(iter(described.values())) if len(described) == 1 else None
+
+
+def is_description(name: str) -> bool:
+    """Whether ``name`` is a generic description ("the alliance") rather than a name."""
+    form = normalise(name)
+    descriptions = reference().descriptions
+    return form in descriptions or _COUNTED.sub("", form) in descriptions
 
 
 def lookup(key: str) -> KnownEntity | None:
@@ -120,24 +130,30 @@ def find_mentions(text: str) -> list[Mention]:
     """
     known = reference()
     tokens = _tokens(text)
+    # Each word normalised once; a span's form is its words' forms joined ("&" is "and").
+    words = [normalise(text[start:end]) for start, end in tokens]
     found: list[Mention] = []
     index = 0
     while index < len(tokens):
         start = tokens[index][0]
-        if text[start : tokens[index][1]].casefold() == "the":
+        if words[index] in ("the", ""):
             index += 1
             continue
         mention = None
         last = index
+        form = ""
         for candidate in range(index, min(index + known.longest_form, len(tokens))):
-            if candidate > index and not _GAP.fullmatch(
-                text, tokens[candidate - 1][1], tokens[candidate][0]
-            ):
+            if candidate > index:
+                gap = _GAP.fullmatch(text, tokens[candidate - 1][1], tokens[candidate][0])
+                if gap is None:
+                    break
+                form += " and " if "&" in gap.group() else " "
+            form += words[candidate]
+            if form not in known.prefixes:
                 break
+            entity = known.by_form.get(form)
             end = tokens[candidate][1]
             surface = text[start:end]
-            form = normalise(surface)
-            entity = known.by_form.get(form)
             if entity is None or surface.islower() or not any(c.isupper() for c in surface):
                 continue
             if form in known.acronym_forms and surface != surface.upper():

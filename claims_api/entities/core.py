@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 EntityKind = Literal["person", "organization", "country", "place", "group", "other"]
@@ -47,14 +48,17 @@ _SEPARATORS = re.compile(r"[^\w]+")
 _LEADING_THE = re.compile(r"^the ")
 
 
+@lru_cache(maxsize=65536)
 def normalise(name: str) -> str:
     """The form names are compared in: case, diacritics, punctuation and a leading "the" ignored.
 
     "the U.S." → "us", "Nato" → "nato", "Kyïv" → "kyiv", "OPEC+" → "opec plus",
     "Guinea-Bissau" → "guinea bissau", "Ukraine's" → "ukraine".
     """
-    text = unicodedata.normalize("NFKD", name.strip())
-    text = "".join(char for char in text if not unicodedata.combining(char))
+    text = name.strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in text if not unicodedata.combining(char))
     text = _POSSESSIVE.sub("", text.casefold())
     text = text.replace("&", " and ").replace("+", " plus ")
     text = _SEPARATORS.sub(" ", _JOINERS.sub("", text)).strip()

@@ -46,6 +46,9 @@ class Reference:
     # Keys of organisations that have members (NATO, the EU, the UN, ...).
     with_members: set[str] = field(default_factory=set)
     longest_form: int = 1  # in words
+    # Every leading run of words of a form ("north", "north atlantic", ...): a mention
+    # stops growing once its words begin no form.
+    prefixes: set[str] = field(default_factory=set)
 
 
 def _data(name: str) -> Any:
@@ -94,6 +97,9 @@ class _Builder:
             if all(_ACRONYM.fullmatch(surface) for surface in self._surfaces[form]):
                 reference.acronym_forms.add(form)
         reference.longest_form = max(len(form.split()) for form in reference.by_form)
+        for form in reference.by_form:
+            words = form.split()
+            reference.prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
         return reference
 
 

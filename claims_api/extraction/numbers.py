@@ -62,7 +62,7 @@ NUMBER = re.compile(
     rf"(?:(?P<ratio>(?:{_spelled}|\d+) in (?:{_spelled}|\d+))"
     rf"|(?P<fraction>{_fraction})(?= of\b)"
     rf"|(?P<dozen>a dozen)"
-    rf"|(?P<currency>[$£€])?(?P<figure>{_figure}){_scale}(?P<percent>%|\s+percent)?"
+    rf"|(?P<currency>[$£€])?(?P<figure>{_figure}){_scale}(?P<percent>%|\s+per\s?cent)?"
     rf"|(?P<vague>{_vague})(?P<more>\s+more)?"
     rf"|(?P<spelled>{_spelled}))"
     rf"(?:\s+and\s+(?P<upper>{_figure}{_scale}|{_spelled}))?",
@@ -70,7 +70,16 @@ NUMBER = re.compile(
 )
 MOST = re.compile(r"\bmost (?=[A-Z][a-z]+s\b|of (?:the|its|their) )")
 YEAR = re.compile(r"(?:1[89]|20)\d\d")
-DATE_BEFORE = re.compile(rf"(?:\b(?:{MONTHS})\.?|\b(?:in|since|of|from|until|by))\s+$")
+DATE_BEFORE = re.compile(rf"\b(?:{MONTHS})\.?\s+$")
+# "in 1989", "since 2014": a preposition before a year-like figure makes it a date.
+YEAR_BEFORE = re.compile(r"\b(?:in|since|of|from|until|by|to|between|and)\s+$")
+# "a 14-year-old boy", "a two-minute clip", "an 18-fold increase", "some 40-odd people".
+HYPHENATED = re.compile(
+    rf"\b(?P<number>\d+(?:\.\d+)?|{_spelled})-(?:(?P<unit>year|month|week|day|hour|minute|second"
+    rf"|mile|metre|meter|kilometre|kilometer|storey|story|man|member|nation|point)s?"
+    rf"(?P<old>-old)?|(?P<fold>fold)|(?P<odd>odd))\b",
+    re.IGNORECASE,
+)
 DEFINITE_BEFORE = re.compile(r"\b(?:the|both|all|these|those)\s+$", re.IGNORECASE)
 UNIT_WORDS = re.compile(
     r"(?:km|kilometres|kilometers|miles|metres|meters|tonnes|tons|barrels|percent"
@@ -159,6 +168,19 @@ def quantities(text: str) -> list[Quantity]:
         quantity = _quantity(text, match)
         if quantity is not None and not any(q.start <= match.start() < q.end for q in found):
             found.append(quantity)
+    for match in HYPHENATED.finditer(text):
+        if any(q.start <= match.start() < q.end for q in found):
+            continue
+        value = number_value(match.group("number"))
+        if value is None:
+            continue
+        unit = "times" if match.group("fold") else (match.group("unit") or "").lower() or None
+        if unit and not unit.endswith("s") and unit != "times":
+            unit = f"{unit}s"
+        approximate = bool(match.group("odd"))
+        found.append(
+            Quantity(match.start(), match.end(), value, unit, approximate, None, None, None)
+        )
     for match in MOST.finditer(text):
         unit_end = text.find(" ", match.end())
         found.append(
@@ -203,15 +225,22 @@ def _quantity(text: str, match: re.Match[str]) -> Quantity | None:
         figure = groups["figure"]
         if figure and YEAR.fullmatch(figure) and not groups["currency"]:
             return None
-        if DATE_BEFORE.search(before) and not groups["currency"]:
+        year_like = bool(figure and YEAR.fullmatch(figure))
+        if not groups["currency"] and (
+            DATE_BEFORE.search(before) or (year_like and YEAR_BEFORE.search(before))
+        ):
             return None
         if groups["spelled"] and (
-            re.fullmatch(r"one", words, re.IGNORECASE)
+            (
+                re.fullmatch(r"one", words, re.IGNORECASE)
+                and not re.match(r"\s+(?:per\s?cent|percent)\b", text[match.end() :])
+                and not groups["percent"]
+            )
             or (DEFINITE_BEFORE.search(before) and not modifier)
         ):
             return None
         number_text = match.group(0)[len(match.group("mod") or "") :].strip()
-        number_text = re.sub(r"^[$£€]|%$|\s+percent$", "", number_text)
+        number_text = re.sub(r"^[$£€]|%$|\s+per\s?cent$", "", number_text)
         if groups["upper"]:
             number_text = re.split(r"\s+and\s+", number_text)[0]
         value = number_value(number_text)

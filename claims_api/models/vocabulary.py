@@ -29,6 +29,25 @@ class MembershipRelation(StrEnum):
     APPLICANT = "applicant"
 
 
+class RelationKind(StrEnum):
+    """How two claims relate (issue 12): what matching suggests and reviewers decide."""
+
+    SAME = "same"  # the same truth conditions
+    CONTRADICTS = "contradicts"
+    UPDATES = "updates"  # a later value of the same thing (the relation names the newer claim)
+    RELATED = "related"
+
+
+class RelationState(StrEnum):
+    """Where a relation between two claims stands: a reviewer's last decision on it."""
+
+    CONFIRMED = "confirmed"
+    # Remembered so that matching never suggests the pair again.
+    REJECTED = "rejected"
+    # A decision taken back: the pair is as undecided as one never looked at.
+    WITHDRAWN = "withdrawn"
+
+
 class SourceKind(StrEnum):
     NEWS = "news"
     OFFICIAL_STATEMENT = "official_statement"

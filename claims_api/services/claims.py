@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from claims_api import workflow
 from claims_api.errors import Conflict, DomainError, InvalidInput, NotFound
 from claims_api.extensions import db
-from claims_api.models import Article, Claim, ClaimSource, ClaimTag, ExternalReview
+from claims_api.models import (
+    Article,
+    Claim,
+    ClaimEntity,
+    ClaimSource,
+    ClaimTag,
+    EntityRole,
+    ExternalReview,
+)
 from claims_api.models.base import utcnow
 from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS, natural_key
 from claims_api.models.vocabulary import (
@@ -23,6 +31,7 @@ from claims_api.models.vocabulary import (
 )
 from claims_api.schemas.claims import VERDICT_FIELDS
 from claims_api.services.anchoring import anchor_quote
+from claims_api.services.claim_entities import entity_for_name
 from claims_api.services.claim_reads import claim_page, claim_rows_selected, live
 from claims_api.services.pagination import Page, PageRequest, SortOrder
 from claims_api.services.revisions import (
@@ -398,8 +407,22 @@ def unlink_source(
 def has_tag(name: str) -> ColumnElement[bool]:
     """Claims tagged ``name``: a correlated EXISTS, one probe of the (tag, claim_id) index
     per claim, so the database walks the page's keyset index in order and stops when the
-    page is full (an IN over the tagged claims collected and sorted every one of them)."""
-    return exists().where(ClaimTag.tag == planned(name), ClaimTag.claim_id == Claim.id)
+    page is full (an IN over the tagged claims collected and sorted every one of them).
+
+    When ``name`` is a name of a stored entity, claims that mention that entity by any
+    of its names (a tag or their text: role ``mentioned``) match too, so ``tag=Nato`` and
+    ``tag=NATO`` give one answer; that is one more probe per claim, of claim_entities'
+    primary key (claim_id, entity_id, role)."""
+    tagged = exists().where(ClaimTag.tag == planned(name), ClaimTag.claim_id == Claim.id)
+    entity_id = entity_for_name(name)
+    if entity_id is None:
+        return tagged
+    mentioned = exists().where(
+        ClaimEntity.claim_id == Claim.id,
+        ClaimEntity.entity_id == entity_id,
+        ClaimEntity.role == EntityRole.MENTIONED,
+    )
+    return or_(tagged, mentioned)
 
 
 def list_claims(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,8 +104,18 @@ def warm_pipeline(app: Flask) -> threading.Thread:
     return thread
 
 
-def propose(body: str, min_score: float) -> list[Proposal]:
-    """The candidates of ``body``, each with its anchored quote (prefix and suffix)."""
+def propose(
+    body: str,
+    min_score: float,
+    *,
+    published_at: str | None = None,
+    authors: Sequence[str] = (),
+) -> list[Proposal]:
+    """The candidates of ``body``, each with its anchored quote (prefix and suffix).
+
+    ``published_at`` dates what the text dates relative to it ("on Monday");
+    ``authors`` name the speaker of a transcript.
+    """
     require_pipeline()
     return [
         Proposal(
@@ -118,7 +129,7 @@ def propose(body: str, min_score: float) -> list[Proposal]:
                 },
             ),
         )
-        for candidate in extract_claims(body, min_score)
+        for candidate in extract_claims(body, min_score, published_at=published_at, authors=authors)
     ]
 
 
@@ -156,7 +167,8 @@ def extract_article(
     duplicates a claim, whether it was extracted, seeded or written by hand.
     """
     article, body = _article_body(article_id, for_update=save)
-    proposals = propose(body, min_score)
+    published = article.published_at.date().isoformat() if article.published_at else None
+    proposals = propose(body, min_score, published_at=published, authors=article.authors or ())
     if not save:
         return proposals
     existing = db.session.execute(

@@ -51,21 +51,33 @@ def review_claim(
     change: Change,
     *,
     four_eyes: bool = False,
+    correction_where_published: bool = False,
 ) -> Review:
     """Record a reviewer's decision on one claim.
 
     ``decision``: status, and rationale, rating, evidence (source links to add)
-    and correction. ``change.actor`` is the reviewer.
+    and correction. ``change.actor`` is the reviewer. With
+    ``correction_where_published`` (a group's review: one decision for claims with and
+    without a published verdict), ``"correction": true`` corrects the claim if it has a
+    published verdict and is dropped if it has none, to correct; the rules are the same.
     """
     claim = get_claim(claim_id, for_update=True)
     precondition.check(claim.revision, f"Claim {claim_id}")
+    if correction_where_published and claim.published_review_id is None:
+        decision = {**decision, "correction": False}
     return _review(claim, decision, change, four_eyes)
 
 
 def review_claims(
-    claims: list[ClaimVersion], decision: dict[str, Any], change: Change, *, four_eyes: bool
+    claims: list[ClaimVersion],
+    decision: dict[str, Any],
+    change: Change,
+    *,
+    four_eyes: bool,
+    correction_where_published: bool = False,
 ) -> list[Review]:
-    """The same decision on every claim, all or nothing; errors name the item (claims.N).
+    """The same decision on every claim, all or nothing; errors name the item (claims.N)
+    and the claim (``claim_id``).
 
     Claims are locked in id order, so two bulk reviews of overlapping claims
     wait for each other instead of deadlocking.
@@ -82,10 +94,15 @@ def review_claims(
     for index, item in sorted(enumerate(claims), key=lambda pair: pair[1].claim_id):
         try:
             reviews[index] = review_claim(
-                item.claim_id, decision, item.precondition, change, four_eyes=four_eyes
+                item.claim_id,
+                decision,
+                item.precondition,
+                change,
+                four_eyes=four_eyes,
+                correction_where_published=correction_where_published,
             )
         except DomainError as error:
-            raise error.within(f"claims.{index}") from None
+            raise error.within(f"claims.{index}", claim_id=item.claim_id) from None
     return [reviews[index] for index in range(len(claims))]
 
 

@@ -17,6 +17,7 @@ from claims_api.models.claim import QuotedByColumns
 from claims_api.models.vocabulary import ClaimKind, EventType, RevisionAction, StructuredByKind
 from claims_api.schemas.claims import ClaimSchema
 from claims_api.schemas.common import compiled_dump
+from claims_api.services.claim_entities import LINKED_FIELDS, link_claims
 from claims_api.services.events import event_row, record_events
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 
@@ -177,13 +178,14 @@ def record_revisions(
     snapshot fields the change can move, when the caller knows: only those are dumped
     again.
 
-    Each revision comes with its events for the change feed (``event``, else the
-    one the action stands for; plus ``claim.needs_review`` when the change flagged
-    the claim), written in the same statement-per-table way.
+    The claims' entity links follow what each now names (``claim_entities``), in the
+    same statements-per-batch way. Each revision comes with its events for the change
+    feed (``event``, else the one the action stands for; plus ``claim.needs_review``
+    when the change flagged the claim), written in the same statement-per-table way.
     """
     if any(claim.id is None for claim, _ in changed):
         db.session.flush()  # a new claim's snapshot names its id
-    revisions, events = [], []
+    revisions, events, relinked = [], [], []
     for claim, before in changed:
         snapshot = snapshot_of(claim) if touching is None else {**before, **_dump(claim, touching)}
         changes = changed_fields(before, snapshot)
@@ -192,6 +194,8 @@ def record_revisions(
         claim.revision += 1
         claim.updated_at = now
         snapshot.update(_dump(claim, BOOKKEEPING_FIELDS))
+        if not before or LINKED_FIELDS & changes.keys():
+            relinked.append(snapshot)
         is_status = action == RevisionAction.UPDATE and set(changes) == {"status"}
         events.extend(
             _claim_events(
@@ -219,6 +223,7 @@ def record_revisions(
     if revisions:
         db.session.execute(insert(Revision), revisions)
         record_events(events)
+        link_claims(relinked)
     return len(revisions)
 
 

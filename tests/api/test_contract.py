@@ -153,11 +153,14 @@ IF_MATCH_REQUIRED = [
     ("/claims/{claim_id}/publish", "post"),
     ("/claims/{claim_id}/anchor", "put"),
     ("/webhooks/{webhook_id}", "patch"),
+    ("/claims/{claim_id}/relations/{relation_id}", "delete"),
+    ("/claim-groups/{group_id}/reviews", "post"),
 ]
 IF_MATCH_OPTIONAL = [
     ("/claims/{claim_id}/sources", "post"),
     ("/claims/{claim_id}/sources/{source_id}", "delete"),
     ("/articles/{article_id}/refresh", "post"),
+    ("/claims/{claim_id}/relations", "post"),
 ]
 IF_MATCH_IGNORED = [
     ("/claims", "post"),

@@ -222,6 +222,7 @@ def test_bulk_review_is_all_or_nothing(client: FlaskClient) -> None:
     stale = [*claims[:2], {**claims[2], "revision": 9}]
     problem = check(bulk(client, stale), 412)
     assert problem["detail"].startswith("claims.2:")
+    assert problem["claim_id"] == claims[2]["id"]
     check(review_claim(client, claims[1], "in_review"), 201)
     check(bulk(client, [claims[0], read(client, claims[1])]), 409)
     by_if_match = [{"claim_id": claims[0]["id"], "if_match": '"1"'}] * 2

@@ -7,6 +7,8 @@ import logging
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -211,3 +213,32 @@ def test_a_worker_that_cannot_load_a_pipeline_logs_why_and_serves_on(
     assert [record.getMessage() for record in caplog.records] == [
         f"claim extraction is unavailable: {no_nlp_pipeline}"
     ]
+
+
+def test_threads_asking_at_once_share_one_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    loads: list[str | None] = []
+    started = threading.Barrier(8)
+    pipeline = object()
+
+    def slow_load(model: str | None) -> object:
+        loads.append(model)
+        # Long enough for every other thread to reach the lock while this one loads.
+        time.sleep(0.5)
+        return pipeline
+
+    monkeypatch.setattr(nlp, "_loaded", {})
+    monkeypatch.setattr(nlp, "load_pipeline", slow_load)
+    monkeypatch.delenv(nlp.SETTING, raising=False)
+    got: list[object] = []
+
+    def ask() -> None:
+        started.wait(timeout=30)
+        got.append(nlp.pipeline())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert loads == [None], f"{len(loads)} loads for 8 threads"
+    assert got == [pipeline] * 8

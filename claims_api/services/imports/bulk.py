@@ -48,6 +48,7 @@ from claims_api.services.article_versions import (
     restored_anchor,
     version_row,
 )
+from claims_api.services.claim_entities import link_claims
 from claims_api.services.events import event_row, record_events
 from claims_api.services.exports import review_document, reviews_by_claim
 from claims_api.services.imports.decoding import decode_reviews
@@ -726,7 +727,8 @@ def _insert_claims(
     new_claims: list[NewClaim], report: ImportReport, change: Change, now: datetime
 ) -> None:
     """Insert new claims, then their tags, links, reviews and revision 1: one statement
-    (or COPY) each, and one to point claims at their public review."""
+    (or COPY) each, and one to point claims at their public review; then their entity
+    links, a few statements for the whole batch (``claim_entities.link_claims``)."""
     if not new_claims:
         return
     initial = workflow.current().initial
@@ -753,6 +755,7 @@ def _insert_claims(
     revision_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     review_rows: list[dict[str, Any]] = []
+    snapshots: list[dict[str, Any]] = []
     for claim_id, claim, row in zip(ids, new_claims, claim_rows, strict=True):
         tag_rows.extend({"claim_id": claim_id, "tag": tag} for tag in claim.tags)
         review_rows.extend(
@@ -775,6 +778,7 @@ def _insert_claims(
             for link in claim.links
         )
         snapshot = snapshot_of(_claim_row(claim_id, row, claim, published.get(claim_id)))
+        snapshots.append(snapshot)
         changes = creation_changes(snapshot)
         revision_rows.append(
             {
@@ -804,6 +808,7 @@ def _insert_claims(
     insert_rows(ExternalReview.__table__, review_rows)
     insert_rows(Revision.__table__, revision_rows)
     record_events(event_rows)
+    link_claims(snapshots, created=True)
     report.counts["claims_created"] += len(ids)
 
 
