@@ -107,6 +107,19 @@ class DefaultConfig:
     # package, such as the official en_core_web_sm (claims_api/extraction/nlp.py).
     NLP_MODEL: str | None = None
 
+    # Claim matching (GET /claims/{id}/matches, POST /claims/match; README "Matching
+    # claims"). A quantity without bounds is its value ± this share: exact figures, and
+    # approximate ones ("around", "some", "about"). Two quantities at most this many days
+    # apart are at the same time. Candidates read from the indexes before scoring (the
+    # cost of a match is bounded by it); candidates scoring below the minimum are not
+    # shown; a relation other than "related" needs the text similarity above its floor.
+    MATCH_EXACT_TOLERANCE = 0.02
+    MATCH_APPROXIMATE_TOLERANCE = 0.10
+    MATCH_SAME_TIME_DAYS = 3
+    MATCH_CANDIDATES = 200
+    MATCH_MIN_SCORE = 0.25
+    MATCH_STATEMENT_SIMILARITY = 0.6
+
     API_TITLE = "claims-api"
     # The document's version is the package's: CHANGELOG.md lists what changed in each.
     API_VERSION = version("claims-api")

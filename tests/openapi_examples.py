@@ -325,6 +325,18 @@ def record(folder: Path) -> dict[str, dict[str, Any]]:
     rec.call("cancelImport", "DELETE", f"/imports/{queued['id']}")
     rec.call("exportClaims", "GET", "/export?format=jsonl")
     rec.call("listEvents", "GET", "/events?limit=2")
+    rec.call("listClaimMatches", "GET", f"{claim_url}/matches?limit=2")
+    rec.call(
+        "matchClaim",
+        "POST",
+        "/claims/match",
+        {
+            "text": "Ukraine joined NATO last year.",
+            "kind": "membership",
+            "membership": {"member": "Ukraine", "organization": "NATO", "relation": "member"},
+            "limit": 2,
+        },
+    )
     rec.call("getLiveness", "GET", "/health/live")
     rec.call("getReadiness", "GET", "/health/ready")
     rec.call("getHealth", "GET", "/health")

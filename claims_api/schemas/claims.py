@@ -542,6 +542,13 @@ class ClaimListArgs(PageArgs):
         metadata={"description": "Text searched in the claim and its quote (3+ characters)."},
     )
     updated_since = Timestamp()
+    matches_verdict = fields.Boolean(
+        metadata={
+            "description": "Only claims that are the same as, contradict or update a claim "
+            "with a published verdict (ours or another fact-checker's): matched when either "
+            "is written on its own or the verdict published (a bulk import is not matched)."
+        }
+    )
     sort = fields.String(load_default="created_at", validate=validate.OneOf(CLAIM_SORTS))
 
 

@@ -18,6 +18,7 @@ from claims_api.schemas.articles import ArticleSummarySchema
 from claims_api.services.article_versions import body_sha256, change_body, version_row
 from claims_api.services.events import record_event
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
+from claims_api.services.propositions import follow_article
 from claims_api.services.revisions import Change, Precondition
 from claims_api.services.search import contains_text
 from claims_api.services.sources import checked_url
@@ -199,12 +200,16 @@ def update_article(
         # One of its own aliases names the article already: its URL stays.
         if url not in {alias.url for alias in article.aliases}:
             article.url = url
+    dated = article.published_at
     for name in ARTICLE_FIELDS:
         if name in data:
             setattr(article, name, data[name])
     if db.session.is_modified(article):
         article.updated_at = now
         db.session.flush()
+    if article.published_at != dated:
+        # The article's date is the time of its claims that give none.
+        follow_article(article.id)
     updated = get_article(article_id)
     _record_article_event(EventType.ARTICLE_UPDATED, before, updated, change, now)
     return updated

@@ -19,6 +19,7 @@ from claims_api.models import (
     ClaimTag,
     EntityRole,
     ExternalReview,
+    Proposition,
 )
 from claims_api.models.base import utcnow
 from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS, natural_key
@@ -437,6 +438,7 @@ def list_claims(
     source_id: int | None = None,
     q: str | None = None,
     updated_since: datetime | None = None,
+    matches_verdict: bool | None = None,
 ) -> Page[ClaimRow]:
     """Live claims matching every filter given; each filter is served by an index."""
     conditions: list[ColumnElement[bool]] = [Claim.deleted_at.is_(None)]
@@ -457,5 +459,11 @@ def list_claims(
         conditions.append(contains_text(Claim, q))
     if updated_since is not None:
         conditions.append(Claim.updated_at >= updated_since)
+    if matches_verdict is not None:
+        # A probe of the propositions' primary key per claim, as has_tag probes its index.
+        answered = exists().where(
+            Proposition.claim_id == Claim.id, Proposition.verdict_claim_id.is_not(None)
+        )
+        conditions.append(answered if matches_verdict else ~answered)
     order = SortOrder.parse(sort, CLAIM_SORT_COLUMNS, Claim.id)
     return claim_page([claim_rows_selected(*conditions)], order, page)

@@ -20,9 +20,12 @@ from claims_api.schemas.common import compiled_dump
 from claims_api.services.claim_entities import LINKED_FIELDS, link_claims
 from claims_api.services.events import event_row, record_events
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
+from claims_api.services.propositions import follow_claims
 
 # Fields every change moves; a revision lists what the change itself did.
 BOOKKEEPING_FIELDS = frozenset({"revision", "updated_at"})
+# The snapshot fields a claim's proposition is derived from (services/propositions.py).
+PROPOSITION_FIELDS = frozenset({"text", "kind", "quantity", "membership", "statement"})
 
 # ClaimSchema().dump, compiled: the bulk import builds a snapshot per claim it inserts.
 _dump_claim = compiled_dump(ClaimSchema())
@@ -186,6 +189,8 @@ def record_revisions(
     if any(claim.id is None for claim, _ in changed):
         db.session.flush()  # a new claim's snapshot names its id
     revisions, events, relinked = [], [], []
+    moved: list[Claim] = []
+    verdicts: list[int] = []
     for claim, before in changed:
         snapshot = snapshot_of(claim) if touching is None else {**before, **_dump(claim, touching)}
         changes = changed_fields(before, snapshot)
@@ -193,6 +198,12 @@ def record_revisions(
             continue
         claim.revision += 1
         claim.updated_at = now
+        if action in (RevisionAction.CREATE, RevisionAction.DELETE) or (
+            PROPOSITION_FIELDS & changes.keys()
+        ):
+            moved.append(claim)
+        if action == RevisionAction.PUBLISH or (changes.get("external_reviews") or {}).get("new"):
+            verdicts.append(claim.id)
         snapshot.update(_dump(claim, BOOKKEEPING_FIELDS))
         if not before or LINKED_FIELDS & changes.keys():
             relinked.append(snapshot)
@@ -224,6 +235,17 @@ def record_revisions(
         db.session.execute(insert(Revision), revisions)
         record_events(events)
         link_claims(relinked)
+    # What the claims assert follows them in the same transaction, and so, for single
+    # writes, which published verdicts answer them.
+    follow_claims(moved)
+    if moved or verdicts:
+        from claims_api.services import matching  # it reads claims as this module does
+
+        few = max(len(moved), len(verdicts)) <= matching.MATCHED_ON_WRITE
+        if few and matching.matched_on_write():
+            matching.flag_verdict_matches(
+                [claim.id for claim in moved if claim.deleted_at is None], verdicts=verdicts
+            )
     return len(revisions)
 
 

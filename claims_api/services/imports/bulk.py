@@ -52,6 +52,8 @@ from claims_api.services.claim_entities import link_claims
 from claims_api.services.events import event_row, record_events
 from claims_api.services.exports import review_document, reviews_by_claim
 from claims_api.services.imports.decoding import decode_reviews
+from claims_api.services.matching import not_matched_on_write
+from claims_api.services.propositions import follow_claims
 from claims_api.services.revisions import (
     ANY_VERSION,
     Change,
@@ -693,7 +695,8 @@ def _update(
     )
     if not (fields_differ or tags_differ or links_differ or reviews_differ):
         return "claims_unchanged"
-    with db.session.begin_nested():
+    # A bulk import's edits are not matched one by one (a matching each; README).
+    with db.session.begin_nested(), not_matched_on_write():
         claim_service.update_claim(claim.id, entry, ANY_VERSION, change, role=role)
     return "claims_updated"
 
@@ -755,6 +758,7 @@ def _insert_claims(
     revision_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     review_rows: list[dict[str, Any]] = []
+    inserted: list[ClaimRow] = []
     snapshots: list[dict[str, Any]] = []
     for claim_id, claim, row in zip(ids, new_claims, claim_rows, strict=True):
         tag_rows.extend({"claim_id": claim_id, "tag": tag} for tag in claim.tags)
@@ -777,7 +781,9 @@ def _insert_claims(
             }
             for link in claim.links
         )
-        snapshot = snapshot_of(_claim_row(claim_id, row, claim, published.get(claim_id)))
+        claim_row = _claim_row(claim_id, row, claim, published.get(claim_id))
+        inserted.append(claim_row)
+        snapshot = snapshot_of(claim_row)
         snapshots.append(snapshot)
         changes = creation_changes(snapshot)
         revision_rows.append(
@@ -809,6 +815,7 @@ def _insert_claims(
     insert_rows(Revision.__table__, revision_rows)
     record_events(event_rows)
     link_claims(snapshots, created=True)
+    follow_claims(inserted)
     report.counts["claims_created"] += len(ids)
 
 

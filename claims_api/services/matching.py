@@ -1,0 +1,567 @@
+"""Claim matching: has this claim been made, or checked, before?
+
+Two steps, as Meedan's Alegre and Full Fact do it: candidates from indexes, then a
+decision that explains itself. The difference is the decision: text similarity
+cannot tell "Ukraine has not joined NATO" from "Ukraine joined NATO", so the
+relation comes from comparing propositions (services/propositions.py).
+
+Candidates, never a scan, at most MATCH_CANDIDATES of them:
+
+- structural: claims whose proposition has the same subject and predicate, nearest
+  in time on either side (index on (subject_key, predicate, time_start): two bounded
+  range scans and one for undated ones);
+- textual: claims having the claim's words, from the text indexes: pg_trgm on
+  PostgreSQL, FTS5 (trigram) on SQLite (``text_candidates``). Neither drops "not"
+  (PostgreSQL's ``english`` text search configuration would: it is a stop word there).
+
+Relation, from the propositions (the issue's defaults, configurable):
+
+- ``same``: same subject, predicate (and object) at the same time, values compatible
+  (their ranges overlap), same polarity. Quantities within MATCH_SAME_TIME_DAYS are at
+  the same time; a membership state holds from its time until a later claim says
+  otherwise, so the same state at another time is still ``same``.
+- ``contradicts``: opposite polarity, or incompatible values, at the same time; with
+  the time unknown on either side, opposite polarity still contradicts.
+- ``updates``: a later time with another value (``newer_claim_id`` the later claim);
+  never when either time is unknown.
+- ``related``: anything else that scores at least MATCH_MIN_SCORE.
+
+Statements, events and other claims carry no value: they are ``same`` (or
+``contradicts``, polarity opposite) when subject and predicate agree and their words
+without the negations are at least MATCH_STATEMENT_SIMILARITY alike.
+
+Ranking: published verdicts first (ours, then other fact-checkers' imported
+ClaimReviews), then by score, then by claim id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from rapidfuzz import fuzz
+from sqlalchemy import Integer, Select, and_, column, or_, select, text, update
+
+from claims_api.extensions import db
+from claims_api.extraction.extractor import extract_claims
+from claims_api.models import Claim, ExternalReview, Proposition
+from claims_api.models.vocabulary import STRUCTURED_KINDS, ClaimKind
+from claims_api.services import claim_reads
+from claims_api.services.propositions import (
+    NEGATION,
+    as_time,
+    mentions,
+    proposition_values,
+    tolerances,
+)
+from claims_api.services.revisions import ClaimRow, snapshot_of
+from claims_api.services.search import fts_table, planned
+
+PROPOSITION_KEYS = tuple(
+    column.key
+    for column in Proposition.__table__.columns
+    if column.key not in ("claim_id", "verdict_claim_id")
+)
+# The relations that make a claim one a published verdict answers.
+ANSWERED_BY = frozenset({"same", "contradicts", "updates"})
+# Single writes are matched as they are written; larger ones, and a bulk import's
+# edits of the claims it holds already (``not_matched_on_write``), are not.
+MATCHED_ON_WRITE = 10
+_matching_on_write: ContextVar[bool] = ContextVar("matching_on_write", default=True)
+
+
+def matched_on_write() -> bool:
+    return _matching_on_write.get()
+
+
+@contextmanager
+def not_matched_on_write() -> Iterator[None]:
+    token = _matching_on_write.set(False)
+    try:
+        yield
+    finally:
+        _matching_on_write.reset(token)
+
+
+WORD = re.compile(r"[\w’'.,-]*\w", re.UNICODE)
+_STOP = (
+    "the and for are was were has have had its this that with from into over than their "
+    "they them there been being also which who whom what when where will would could "
+    "should about said says some more most other such only very"
+)
+STOP_WORDS = frozenset(_STOP.split())
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    same_time_days: float
+    candidates: int
+    min_score: float
+    statement_similarity: float
+
+    @classmethod
+    def current(cls) -> Settings:
+        config = current_app.config
+        return cls(
+            float(config["MATCH_SAME_TIME_DAYS"]),
+            int(config["MATCH_CANDIDATES"]),
+            float(config["MATCH_MIN_SCORE"]),
+            float(config["MATCH_STATEMENT_SIMILARITY"]),
+        )
+
+
+@dataclass
+class Probe:
+    """What is matched: a stored claim (``claim_id``) or a text not stored."""
+
+    text: str
+    proposition: dict[str, Any]
+    claim_id: int | None = None
+    entities: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Candidate:
+    claim_id: int
+    text: str
+    proposition: dict[str, Any]
+    published_review_id: int | None
+    verdict: dict[str, Any] | None = None
+
+
+@dataclass
+class Match:
+    claim_id: int
+    relation: str
+    newer_claim_id: int | None
+    score: float
+    signals: dict[str, Any]
+    verdict: dict[str, Any] | None
+
+
+# --- Probes ------------------------------------------------------------------------------
+
+
+def entities_of(text: str, proposition: dict[str, Any]) -> set[str]:
+    keys = {proposition.get(name) for name in ("subject_key", "object_key", "attribution_key")}
+    return {key for key in keys if key} | set(mentions(text))
+
+
+def claim_probe(claim_id: int) -> Probe:
+    """The live claim ``claim_id`` as a probe: 404 for no such claim, 410 once deleted."""
+    row = claim_reads.read_claim(claim_id)
+    stored = db.session.scalars(
+        select(Proposition).where(Proposition.claim_id == claim_id)
+    ).one_or_none()
+    if stored is not None:
+        proposition = {name: getattr(stored, name) for name in PROPOSITION_KEYS}
+    else:  # a claim written before propositions, and never since
+        proposition = proposition_values(row.kind, row.details, row.text, None, tolerances())
+    return Probe(row.text, proposition, claim_id, entities_of(row.text, proposition))
+
+
+def text_probe(data: dict[str, Any]) -> Probe:
+    """A text to match (POST /claims/match), with its kind and structured fields if
+    given; without a kind, the extractor's reading of the text supplies them."""
+    text_ = data["text"]
+    kind = data.get("kind")
+    details = data.get(kind.value) if kind in STRUCTURED_KINDS else None
+    if kind is None:
+        found = next(
+            (item for item in extract_claims(text_, 0.0) if item.kind in STRUCTURED_KINDS), None
+        )
+        kind, details = (found.kind, found.details) if found else (ClaimKind.OTHER, None)
+    published: datetime | None = data.get("article_published_at")
+    as_of = data.get("as_of")
+    if as_of is not None:
+        if details is not None and kind in (ClaimKind.QUANTITY, ClaimKind.MEMBERSHIP):
+            details = {**details, "as_of": as_of}
+        else:
+            published = as_time(as_of)
+    proposition = proposition_values(kind, details, text_, published, tolerances())
+    return Probe(text_, proposition, None, entities_of(text_, proposition))
+
+
+# --- Candidates --------------------------------------------------------------------------
+
+
+def structural_candidates(probe: Probe, limit: int) -> list[int]:
+    """Claims asserting something of the same subject with the same predicate, nearest in
+    time to the probe's: bounded range scans of the (subject, predicate, time) index."""
+    subject, predicate = probe.proposition["subject_key"], probe.proposition["predicate"]
+    if subject is None:
+        return []
+    base = select(Proposition.claim_id).where(
+        Proposition.subject_key == subject, Proposition.predicate == predicate
+    )
+    time = probe.proposition["time_start"]
+    undated = max(limit // 4, 1)
+    dated = base.where(Proposition.time_start.is_not(None))
+    statements: list[tuple[Select[Any], int]] = [
+        (
+            base.where(Proposition.time_start.is_(None)).order_by(Proposition.claim_id.desc()),
+            undated,
+        )
+    ]
+    if time is None:
+        statements.append((dated.order_by(Proposition.time_start.desc()), limit - undated))
+    else:
+        side = max((limit - undated) // 2, 1)
+        statements += [
+            (
+                dated.where(Proposition.time_start <= time).order_by(Proposition.time_start.desc()),
+                side,
+            ),
+            (dated.where(Proposition.time_start > time).order_by(Proposition.time_start), side),
+        ]
+    found: list[int] = []
+    for statement, count in statements:
+        found.extend(db.session.scalars(statement.limit(count)))
+    return found
+
+
+def search_words(text_: str) -> list[str]:
+    """The words a text is looked up by: three characters or more (the trigram indexes'
+    least), no stop words, longest (rarest) first, at most eight."""
+    words = {word.casefold().strip(".,'’-") for word in WORD.findall(text_)}
+    kept = [word for word in words if len(word) >= 3 and word not in STOP_WORDS]
+    return sorted(kept, key=lambda word: (-len(word), word))[:8]
+
+
+def text_candidates(probe: Probe, limit: int) -> list[int]:
+    """Claims sharing the probe's words, from the text indexes, at most ``limit``: the
+    newest having all the words, then the three longest, then any of them. Each query
+    stops at its limit, so the cost does not grow with the table the way ranking every
+    match would (FTS5's bm25, or pg_trgm's distance, whose GiST walk grew fourfold from
+    10,000 to 100,000 claims of look-alike texts).
+
+    SQLite: FTS5 (trigram) walked in rowid order. PostgreSQL: ILIKE per word, served
+    by the pg_trgm GIN index, or for common words by the primary key walked backwards.
+    """
+    words = search_words(probe.text)
+    if not words:
+        return []
+    stages: list[list[str] | None] = [words, *([words[:3]] if len(words) > 3 else []), None]
+    found: list[int] = []
+    for stage in stages:
+        for claim_id in _having(words, stage, limit - len(found)):
+            if claim_id not in found:
+                found.append(claim_id)
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def _having(words: list[str], every: list[str] | None, limit: int) -> list[int]:
+    """The newest claims having every word of ``every`` (None: any of ``words``)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        escaped = [
+            word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            for word in (every or words)
+        ]
+        conditions = [Claim.text.ilike(planned(f"%{word}%"), escape="\\") for word in escaped]
+        matching = and_(*conditions) if every is not None else or_(*conditions)
+        statement = (
+            select(Claim.id)
+            .where(matching, Claim.deleted_at.is_(None))
+            .order_by(Claim.id.desc())
+            .limit(limit)
+        )
+        return list(db.session.scalars(statement))
+    table = fts_table(Claim)
+    phrases = ['"' + word.replace('"', '""') + '"' for word in (every or words)]
+    query = (" AND " if every is not None else " OR ").join(phrases)
+    statement_text = text(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH :query ORDER BY rowid DESC LIMIT :limit"
+    ).bindparams(query=query, limit=limit)
+    return list(db.session.scalars(statement_text.columns(column("rowid", Integer))))
+
+
+def candidates(probe: Probe, settings: Settings) -> list[Candidate]:
+    """The candidates, at most ``settings.candidates``: live claims other than the probe,
+    with their propositions and whether a verdict on them is published."""
+    half = max(settings.candidates // 2, 1)
+    ids = list(dict.fromkeys(structural_candidates(probe, half) + text_candidates(probe, half)))
+    ids = [claim_id for claim_id in ids if claim_id != probe.claim_id][: settings.candidates]
+    if not ids:
+        return []
+    statement = (
+        select(Claim.id, Claim.text, Claim.published_review_id, Proposition)
+        .join(Proposition, Proposition.claim_id == Claim.id)
+        .where(Claim.id.in_(ids), Claim.deleted_at.is_(None))
+    )
+    found = [
+        Candidate(
+            claim_id,
+            claim_text,
+            {name: getattr(stored, name) for name in PROPOSITION_KEYS},
+            published_review_id,
+        )
+        for claim_id, claim_text, published_review_id, stored in db.session.execute(statement)
+    ]
+    _external_verdicts(found)
+    return found
+
+
+def _external_verdicts(found: list[Candidate]) -> None:
+    """Mark the candidates with a published verdict: ours (its rating is read with the
+    claims shown), else another fact-checker's imported ClaimReview, one statement for all."""
+    for candidate in found:
+        if candidate.published_review_id is not None:
+            candidate.verdict = {"rating": None, "by": "ours"}
+    unrated = [candidate.claim_id for candidate in found if candidate.published_review_id is None]
+    if not unrated:
+        return
+    statement = (
+        select(ExternalReview.claim_id, ExternalReview.reviewer, ExternalReview.rating)
+        .where(ExternalReview.claim_id.in_(unrated))
+        .order_by(ExternalReview.claim_id, ExternalReview.id)
+    )
+    reviews: dict[int, dict[str, Any]] = {}
+    for claim_id, reviewer, rating in db.session.execute(statement):
+        reviews.setdefault(claim_id, {"rating": _rating_name(rating), "by": reviewer or "external"})
+    for candidate in found:
+        if candidate.published_review_id is None:
+            candidate.verdict = reviews.get(candidate.claim_id)
+
+
+def _rating_name(rating: dict[str, Any] | None) -> str | None:
+    if not rating:
+        return None
+    for name in ("alternate_name", "name", "value"):
+        if rating.get(name) is not None:
+            return str(rating[name])
+    return None
+
+
+# --- Comparison --------------------------------------------------------------------------
+
+
+def _same_key(left: str | None, right: str | None) -> str:
+    if left is None or right is None:
+        return "unknown"
+    return "same" if left == right else "different"
+
+
+def _value(probe: dict[str, Any], other: dict[str, Any]) -> str:
+    if probe["kind"] == ClaimKind.MEMBERSHIP and other["kind"] == ClaimKind.MEMBERSHIP:
+        if probe["state"] == other["state"]:
+            return "same"
+        return "compatible" if probe["polarity"] == other["polarity"] else "incompatible"
+    ranges = (probe["value_low"], probe["value_high"], other["value_low"], other["value_high"])
+    if all(bound is None for bound in ranges):
+        return "unknown"
+    low, high, other_low, other_high = ranges
+    if (low, high) == (other_low, other_high):
+        return "same"
+    below = high is not None and other_low is not None and high < other_low
+    above = low is not None and other_high is not None and low > other_high
+    return "incompatible" if below or above else "compatible"
+
+
+def _time(probe: dict[str, Any], other: dict[str, Any], days: float) -> tuple[str, float | None]:
+    """Where the candidate's time stands against the probe's, and how many days apart."""
+    mine, theirs = probe["time_start"], other["time_start"]
+    if mine is None or theirs is None:
+        return "unknown", None
+    distance = (theirs - mine).total_seconds() / 86_400
+    if abs(distance) <= days:
+        return "same", abs(distance)
+    return ("later" if distance > 0 else "earlier"), abs(distance)
+
+
+def compare(probe: dict[str, Any], other: dict[str, Any], days: float) -> dict[str, Any]:
+    """The proposition comparison of the signals: each part of the candidate's
+    proposition against the probe's."""
+    time, distance = _time(probe, other, days)
+    return {
+        "subject": _same_key(probe["subject_key"], other["subject_key"]),
+        "predicate": "same" if probe["predicate"] == other["predicate"] else "different",
+        "object": _same_key(probe["object_key"], other["object_key"]),
+        "value": _value(probe, other),
+        "time": time,
+        "polarity": "same" if probe["polarity"] == other["polarity"] else "opposite",
+        "time_distance_days": distance,
+    }
+
+
+def _without_negations(text_: str) -> str:
+    return " ".join(NEGATION.sub(" ", text_).split())
+
+
+def relation_of(
+    comparison: dict[str, Any],
+    kind: str,
+    other_kind: str,
+    core_similarity: float,
+    settings: Settings,
+) -> tuple[str, bool]:
+    """The relation, and whether the candidate is the newer claim of an ``updates``."""
+    agrees = (
+        comparison["subject"] == "same"
+        and comparison["predicate"] == "same"
+        and comparison["object"] != "different"
+    )
+    if not agrees:
+        return "related", False
+    time, opposite = comparison["time"], comparison["polarity"] == "opposite"
+    moved = time in ("later", "earlier")
+    if kind not in (ClaimKind.QUANTITY, ClaimKind.MEMBERSHIP) or kind != other_kind:
+        if core_similarity < settings.statement_similarity:
+            return "related", False
+        return ("contradicts" if opposite else "same"), False
+    value = comparison["value"]
+    if kind == ClaimKind.MEMBERSHIP:
+        if value == "same":
+            return "same", False  # the state holds until a later claim says otherwise
+        if moved:
+            return "updates", time == "later"
+        return ("contradicts" if opposite else "related"), False
+    if value == "unknown":
+        return "related", False
+    if value == "incompatible":
+        if moved:
+            return "updates", time == "later"
+        return ("contradicts" if time == "same" else "related"), False
+    if moved:
+        # Another figure later is an update; the same figure later only related.
+        return ("related", False) if value == "same" else ("updates", time == "later")
+    return "same", False
+
+
+def _agreement(comparison: dict[str, Any]) -> float:
+    """How much of the two propositions agree, 0..1."""
+    score = 0.0
+    score += {"same": 0.35, "unknown": 0.1}.get(comparison["subject"], 0.0)
+    score += 0.25 if comparison["predicate"] == "same" else 0.0
+    score += {"same": 0.15, "unknown": 0.08}.get(comparison["object"], 0.0)
+    score += {"same": 0.15, "compatible": 0.12, "incompatible": 0.05}.get(comparison["value"], 0.07)
+    score += {"same": 0.1, "unknown": 0.05}.get(comparison["time"], 0.03)
+    return score
+
+
+def similarity(left: str, right: str) -> float:
+    return float(fuzz.token_set_ratio(left.casefold(), right.casefold())) / 100
+
+
+def score_candidate(probe: Probe, candidate: Candidate, settings: Settings) -> Match:
+    comparison = compare(probe.proposition, candidate.proposition, settings.same_time_days)
+    text_similarity = similarity(probe.text, candidate.text)
+    core = similarity(_without_negations(probe.text), _without_negations(candidate.text))
+    theirs = entities_of(candidate.text, candidate.proposition)
+    union = probe.entities | theirs
+    shared = len(probe.entities & theirs) / len(union) if union else 0.0
+    relation, candidate_newer = relation_of(
+        comparison,
+        probe.proposition["kind"],
+        candidate.proposition["kind"],
+        core,
+        settings,
+    )
+    score = 0.35 * text_similarity + 0.2 * shared + 0.45 * _agreement(comparison)
+    if relation != "related":
+        score = max(score, 0.5 + 0.5 * score)
+    newer = None
+    if relation == "updates":
+        newer = candidate.claim_id if candidate_newer else probe.claim_id
+    distance = comparison.pop("time_distance_days")
+    return Match(
+        claim_id=candidate.claim_id,
+        relation=relation,
+        newer_claim_id=newer,
+        score=round(min(score, 1.0), 4),
+        signals={
+            "text_similarity": round(text_similarity, 4),
+            "shared_entities": round(shared, 4),
+            "time_distance_days": None if distance is None else round(distance, 3),
+            "proposition": comparison,
+        },
+        verdict=candidate.verdict,
+    )
+
+
+# --- Matches -----------------------------------------------------------------------------
+
+
+def matches(probe: Probe, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
+    """The probe's matches, ranked, as the API shows them: each with the claim as
+    GET /claims/{claim_id} shows it."""
+    settings = Settings.current()
+    found = candidates(probe, settings)
+    scored = [score_candidate(probe, candidate, settings) for candidate in found]
+    relevant = [
+        match
+        for match in scored
+        if match.relation != "related" or match.score >= settings.min_score
+    ]
+    ranked = sorted(
+        relevant, key=lambda match: (match.verdict is None, -match.score, match.claim_id)
+    )[:limit]
+    rows = _claims([match.claim_id for match in ranked])
+    items = []
+    for match in ranked:
+        row = rows[match.claim_id]
+        verdict = match.verdict
+        if row.rating is not None:
+            verdict = {"rating": _rating_name(row.rating), "by": "ours"}
+        items.append(
+            {
+                "claim": snapshot_of(row),
+                "relation": match.relation,
+                "newer_claim_id": match.newer_claim_id,
+                "score": match.score,
+                "signals": match.signals,
+                "verdict": verdict,
+            }
+        )
+    return items
+
+
+def _claims(ids: Sequence[int]) -> dict[int, ClaimRow]:
+    if not ids:
+        return {}
+    statement = claim_reads.claim_rows_selected(Claim.id.in_(ids))
+    rows = claim_reads.claim_rows(db.session.execute(statement).all())
+    return {row.id: row for row in rows}
+
+
+def flag_verdict_matches(claim_ids: Sequence[int], *, verdicts: Sequence[int] = ()) -> None:
+    """Keep ``verdict_claim_id`` of propositions true after a write: each claim of
+    ``claim_ids`` (just written) points at the best match with a published verdict that
+    it is the same as, contradicts or updates; each of ``verdicts`` (a verdict just
+    published on it, ours or imported) becomes that match of the claims it answers."""
+    for claim_id in claim_ids:
+        found = next(
+            (
+                item
+                for item in matches(claim_probe(claim_id), DEFAULT_LIMIT)
+                if item["verdict"] is not None and item["relation"] in ANSWERED_BY
+            ),
+            None,
+        )
+        _point(Proposition.claim_id == claim_id, None if found is None else found["claim"]["id"])
+    for claim_id in verdicts:
+        answered = [
+            item["claim"]["id"]
+            for item in matches(claim_probe(claim_id), MATCH_ANSWERED_MAX)
+            if item["relation"] in ANSWERED_BY
+        ]
+        if answered:
+            _point(
+                Proposition.claim_id.in_(answered) & Proposition.verdict_claim_id.is_(None),
+                claim_id,
+            )
+
+
+MATCH_ANSWERED_MAX = 100
+
+
+def _point(where: Any, verdict_claim_id: int | None) -> None:
+    db.session.execute(update(Proposition).where(where).values(verdict_claim_id=verdict_claim_id))
