@@ -19,7 +19,7 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -166,8 +166,15 @@ def measure(targets: dict[int, Target], rounds: int) -> Iterator[str]:
         yield f"  {name:22} {figures}  SQL {sizes[-1] // 1000}k/{sizes[0] // 1000}k {ratio:5.2f}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_across_sizes(
+    description: str,
+    measure: Callable[[dict[int, Any], int], Iterable[str]],
+    target: Callable[[str], Any],
+    header: str = "",
+) -> None:
+    """The command line of a benchmark that builds the corpus at each size on each
+    database and prints what ``measure`` makes of the targets, interleaved in rounds."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
@@ -187,9 +194,13 @@ def main() -> None:
             }
             for size, url in urls.items():
                 build(url, size, folder)
-            print(f"{kind}: median of {options.rounds} interleaved rounds")
-            for line in measure({size: Target(url) for size, url in urls.items()}, options.rounds):
+            print(f"{kind}: median of {options.rounds} interleaved rounds{header}")
+            for line in measure({size: target(url) for size, url in urls.items()}, options.rounds):
                 print(line, flush=True)
+
+
+def main() -> None:
+    run_across_sizes(__doc__.splitlines()[0], measure, Target)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,10 @@ issue's target is a ratio of at most 2.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
-from benchmarks.bulk_import import DEFAULT_POSTGRES
-from benchmarks.filters import build, database_url, sql_time
+from benchmarks.filters import run_across_sizes, sql_time
 from claims_api import create_app
 
 # One claim of each kind of the corpus (quantity, membership, statement, event, other),
@@ -79,29 +74,7 @@ def measure(targets: dict[int, Target], rounds: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--postgres-url", default=os.environ.get("CLAIMS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    )
-    parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--keep", type=Path, help="keep (and reuse) the corpora in this folder")
-    options = parser.parse_args()
-    sizes = [int(size) for size in options.sizes.split(",")]
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = options.keep or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
-        for kind in options.databases.split(","):
-            urls = {
-                size: database_url(kind, folder, size, options.postgres_url, bool(options.keep))
-                for size in sizes
-            }
-            for size, url in urls.items():
-                build(url, size, folder)
-            print(f"{kind}: median of {options.rounds} interleaved rounds, {len(PROBES)} probes")
-            for line in measure({size: Target(url) for size, url in urls.items()}, options.rounds):
-                print(line, flush=True)
+    run_across_sizes(__doc__.splitlines()[0], measure, Target, f", {len(PROBES)} probes")
 
 
 if __name__ == "__main__":
