@@ -343,6 +343,46 @@ def perturbation_deltas(paths: Sequence[Path]) -> dict[str, dict[str, float]]:
     return deltas
 
 
+# --- Failures: what to look at while developing (development set only) --------------------
+
+
+def failures(document: dict[str, Any], found: Sequence[Candidate]) -> list[str]:
+    """One line per gold claim missed, candidate unmatched and matched statement whose
+    speaker differs: the kind, the quote, and what overlaps it on the other side."""
+    gold = document["claims"]
+    pairs = match(gold, found)
+    paired = set(pairs.values())
+    lines = []
+    for index, claim in enumerate(gold):
+        span = _span(claim)
+        if index not in pairs:
+            near = sorted({c.kind.value for c in found if c.span.overlaps(span)})
+            lines.append(f"  MISS {claim['kind']:<10} {claim['quote']['exact']!r} near={near}")
+        elif claim["kind"] == "statement":
+            candidate = found[pairs[index]]
+            speaker = (candidate.details or {}).get("speaker")
+            if not same_speaker(claim["statement"]["speaker"], speaker):
+                lines.append(
+                    f"  SPKR {claim['statement']['speaker']!r} got {speaker!r}: "
+                    f"{claim['quote']['exact'][:80]!r}"
+                )
+    for index, candidate in enumerate(found):
+        if index not in paired:
+            near = sorted({c["kind"] for c in gold if candidate.span.overlaps(_span(c))})
+            body = document["article"]["body"]
+            quote = body[candidate.span.start : candidate.span.end]
+            lines.append(f"  FALSE {candidate.kind.value:<10} {quote!r} near={near}")
+    return lines
+
+
+def print_failures(paths: Sequence[Path]) -> None:
+    for path in paths:
+        document = load(path)
+        print(f"== {path.stem}")
+        for line in failures(document, candidates_of(document)):
+            print(line)
+
+
 # --- Report --------------------------------------------------------------------------------
 
 
@@ -360,7 +400,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--no-perturbations", action="store_true", help="skip the perturbed development set"
     )
+    parser.add_argument(
+        "--failures",
+        action="store_true",
+        help="list the development set's misses, false candidates and wrong speakers, and stop",
+    )
     arguments = parser.parse_args(argv)
+    if arguments.failures:
+        print_failures(SETS["dev"]())
+        return
     names = list(SETS) if arguments.which == "all" else [arguments.which]
     header = f"{'article':<28} {'gold':>4} {'found':>5} {'match':>5} {'prec':>5} {'recall':>6}"
     words = 0
