@@ -27,7 +27,15 @@ from claims_api.extraction.numbers import Quantity, quantities
 from claims_api.extraction.parsing import parse
 from claims_api.extraction.scoring import check_worthiness
 from claims_api.extraction.segments import Sentence, sentences
-from claims_api.extraction.speakers import Names, Speaker, collect, name_span, speaker_of
+from claims_api.extraction.speakers import (
+    LABEL,
+    Names,
+    Speaker,
+    collect,
+    label_speaker,
+    name_span,
+    speaker_of,
+)
 from claims_api.models.vocabulary import ClaimKind
 
 # Chosen on the check-worthiness model's validation split (its file's "threshold"; a test
@@ -39,7 +47,8 @@ SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "expl"})
 # Verbs that take a clause without reporting anyone's words or views.
 NOT_ATTRIBUTING = frozenset(
     {
-        "be", "have", "do", "make", "ensure", "seem", "appear", "mean", "want", "wish", "let",
+        "be", "have", "do", "make", "ensure", "learn", "hear", "seem", "appear", "mean", "want",
+        "wish", "let",
         "allow", "help", "need", "become", "get", "go", "come", "see", "look", "cause", "like",
         "remain", "hope", "take", "give", "wonder", "ask", "decide", "determine",
     }
@@ -56,7 +65,7 @@ STATIVE = frozenset(
 )  # fmt: skip
 # Verbs of cause, change of state and decision: they describe, they do not report a happening.
 NOT_HAPPENINGS = frozenset(
-    {"lead", "prompt", "inspire", "become", "improve", "worsen", "decide", "consider", "support",
+    {"lead", "prompt", "inspire", "improve", "worsen", "decide", "consider", "support",
      "exclude", "motivate", "cause", "result", "enable", "focus", "outlive", "account", "fix",
      "grow", "gain", "spread", "affect", "reduce", "increase", "influence", "mark", "drive"}
 )  # fmt: skip
@@ -331,6 +340,7 @@ class Context:
     default_speaker: Speaker | None = None
     last_speaker: Speaker | None = None
     last_person: Speaker | None = None
+    last_group: Speaker | None = None
     last_organization: str | None = None
     open_quote: bool = False
     # The sentence being read, and the known entities it mentions (offsets in the body).
@@ -374,19 +384,44 @@ def extract_claims(
     ``published_at`` (ISO date) dates what the text dates relative to it;
     ``authors`` name the speaker of a transcript (a text in the first person).
     """
-    found = list(sentences(body))
+    found, labels = _without_labels(list(sentences(body)))
     docs = list(parse(sentence.text for sentence in found))
     context = Context(collect(docs), _published(published_at))
     if authors and _first_person_share(docs) >= 0.25:
         context.default_speaker = Speaker(authors[0])
     paragraph = -1
-    for sentence, doc in zip(found, docs, strict=True):
+    for index, (sentence, doc) in enumerate(zip(found, docs, strict=True)):
         if sentence.paragraph != paragraph:
             paragraph = sentence.paragraph
             context.open_quote = False
-        _sentence_candidates(body, sentence, doc, context)
+        if index in labels:
+            # A transcript: the labelled speaker says all that follows, up to the next label.
+            context.default_speaker = label_speaker(labels[index], context.names)
+        if sentence.text:
+            _sentence_candidates(body, sentence, doc, context)
     kept = [candidate for candidate in context.candidates if candidate.score >= min_score]
     return sorted(kept, key=lambda candidate: (candidate.span.start, candidate.span.end))
+
+
+def _without_labels(found: list[Sentence]) -> tuple[list[Sentence], dict[int, str]]:
+    """Sentences with a transcript's speaker labels cut off, and the label each opens with.
+
+    Only a paragraph's first sentence can open with a label ("THE PRESIDENT: Thank you").
+    """
+    kept: list[Sentence] = []
+    labels: dict[int, str] = {}
+    previous = -1
+    for sentence in found:
+        label = LABEL.match(sentence.text) if sentence.paragraph != previous else None
+        previous = sentence.paragraph
+        if label is not None and len(label.group("label").replace(".", "")) >= 2:
+            labels[len(kept)] = label.group("label")
+            start = sentence.span.start + label.end()
+            sentence = Sentence(
+                Span(start, sentence.span.end), sentence.text[label.end() :], sentence.paragraph
+            )
+        kept.append(sentence)
+    return kept, labels
 
 
 def _sentence_text(text: str) -> str:
@@ -461,6 +496,8 @@ def _statement(
     context.last_speaker = speaker
     if speaker.person:
         context.last_person = speaker
+    else:
+        context.last_group = speaker
 
 
 HANDLE = re.compile(r"^(?P<handle>@\w+):\s+")
@@ -599,6 +636,7 @@ def _attributed(
         context.last_speaker,
         context.default_speaker,
         context.last_person,
+        context.last_group,
     )
     if speaker is None:
         return
@@ -857,21 +895,49 @@ def _noun_phrase(doc: Doc, base: int, offset: int, fallback: Span) -> Span:
     return Span(base + start, base + end)
 
 
+# Gradual changes of degree: in the progressive they describe a trend, not a happening.
+TRENDS = frozenset(
+    {"slip", "decline", "rise", "fall", "grow", "shrink", "drop", "climb", "sink",
+     "hold", "keep", "stay", "wane", "fade", "surge", "soar"}
+)  # fmt: skip
+SCHEDULING = frozenset({"plan", "schedule", "expect", "set", "due", "intend", "prepare"})
+
+
 def _is_event(head: Token) -> bool:
     """A happening: a past or scheduled event verb with a subject, not a state or a cause.
 
     A future ("will") is an event only when the clause dates it: a scheduled happening,
     not a prediction.
     """
-    if head.lemma_.lower() in STATIVE | NOT_HAPPENINGS or head.pos_ != "VERB":
+    lemma = head.lemma_.lower()
+    dated = any(token.ent_type_ in {"DATE", "TIME"} for token in head.subtree)
+    scheduled = next(
+        (
+            child
+            for child in head.children
+            if child.dep_ == "xcomp" and any(c.lower_ == "to" for c in child.children)
+        ),
+        None,
+    )
+    if scheduled is not None and (lemma in SCHEDULING or lemma == "be"):
+        # "plans to meet X tomorrow", "are to travel on Wednesday": a happening scheduled.
+        return dated and _is_event(scheduled)
+    if lemma == "be" and head.tag_ == "VBD" and dated:
+        # "was a guest at the fair this weekend", "as of 15:11 the site was accessible".
+        return True
+    if lemma in STATIVE | NOT_HAPPENINGS or head.pos_ != "VERB":
         return False
     auxiliaries = {child.lower_ for child in head.children if child.dep_ in {"aux", "auxpass"}}
     if head.tag_ == "VBD":
         return True
     if head.tag_ == "VBN" and auxiliaries & {"has", "have", "had", "was", "were", "been"}:
         return True
-    if "will" in auxiliaries or ("to" in auxiliaries and head.head.lemma_ in {"plan", "schedule"}):
-        return any(token.ent_type_ in {"DATE", "TIME"} for token in head.subtree)
+    if head.tag_ == "VBG" and auxiliaries & {"is", "are", "was", "were", "am"}:
+        # "YouTube is complying", "are undergoing trial": a happening under way, not a
+        # trend ("market share is slipping").
+        return lemma not in TRENDS
+    if "will" in auxiliaries or ("to" in auxiliaries and head.head.lemma_ in SCHEDULING):
+        return dated
     return False
 
 

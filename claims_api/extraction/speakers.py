@@ -106,6 +106,33 @@ class Names:
         return re.sub(r"\b[A-Z][\w’'-]+\b", replace, text)
 
 
+# A transcript's speaker label opening a paragraph: "THE PRESIDENT:", "MR. KIRBY:",
+# "VICE PRESIDENT HARRIS:". Capitals only, so that "Note:" or "Update:" is no speaker.
+LABEL = re.compile(r"^(?P<label>[A-Z][A-Z.'’-]*(?: [A-Z][A-Z.'’-]*){0,4}):(?:\s+|$)")
+# Role words that make a different office of the same title: "Vice President" is not "President".
+OTHER_OFFICE = frozenset({"vice", "deputy", "former", "acting", "assistant", "first"})
+
+
+def label_speaker(label: str, names: Names) -> Speaker:
+    """The person a transcript label names, resolved against the article's names and roles:
+    "MR. KIRBY" → "John Kirby", "THE PRESIDENT" → whoever the article calls "President"."""
+    words = [word.capitalize() for word in label.split() if word.lower() not in {"the"}]
+    plain = [word for word in words if word.lower() not in HONORIFICS]
+    if plain:
+        full = names.full(plain[-1])
+        if full in names.roles:
+            return Speaker(full, names.role(full), True)
+    title = " ".join(words).lower()
+    for name, role in names.roles.items():
+        role_words = role.lower().split()
+        if not role_words or not " ".join(role_words).endswith(title):
+            continue
+        before = role_words[: len(role_words) - len(title.split())]
+        if not (set(before[-1:]) & OTHER_OFFICE):
+            return Speaker(name, role, True)
+    return Speaker(" ".join(words), None, True)
+
+
 def _clean(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip(" ,;:-–—()\"'“”‘’")
     return re.sub(r"^(?:[Tt]he|[Aa]n?)\s+", "", text)
@@ -239,6 +266,7 @@ def speaker_of(
     last: Speaker | None,
     default: Speaker | None,
     last_person: Speaker | None = None,
+    last_group: Speaker | None = None,
 ) -> Speaker | None:
     """The speaker a subject token names; a pronoun is the one before ("he" and "she" the last
     person), "I"/"we" the transcript's."""
@@ -247,6 +275,20 @@ def speaker_of(
         return default or last
     if lower in {"he", "she", "him", "her"}:
         return last_person or last
+    if (
+        lower in RELATIVE
+        and subject.head.dep_ == "relcl"
+        and subject.head.head.pos_
+        in {
+            "PROPN",
+            "NOUN",
+        }
+    ):
+        # "Devocht, who had told Montalvo ...": the speaker is the clause's antecedent.
+        return speaker_of(subject.head.head, names, last, default, last_person)
+    if lower in {"they", "them"} and last is not None and last.person and last_group is not None:
+        # "They" is not the one person quoted last, but the body or group before.
+        return last_group
     if lower in PRONOUNS or lower in RELATIVE:
         return last
     name, role = name_span(subject)
