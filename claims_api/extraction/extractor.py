@@ -921,7 +921,8 @@ def _is_event(head: Token) -> bool:
     )
     if scheduled is not None and (lemma in SCHEDULING or lemma == "be"):
         # "plans to meet X tomorrow", "are to travel on Wednesday": a happening scheduled.
-        return dated and _is_event(scheduled)
+        happening = scheduled.lemma_.lower() not in STATIVE | NOT_HAPPENINGS
+        return dated and happening and scheduled.pos_ == "VERB"
     if lemma == "be" and head.tag_ == "VBD" and dated:
         # "was a guest at the fair this weekend", "as of 15:11 the site was accessible".
         return True

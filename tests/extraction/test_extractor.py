@@ -139,3 +139,34 @@ def test_extraction_is_deterministic() -> None:
         "Ukraine is not a member of NATO. Russia has massed up to 130,000 troops, officials said."
     )
     assert extract_claims(body) == extract_claims(body)
+
+
+def test_a_transcript_label_makes_its_paragraphs_statements_of_the_named_speaker() -> None:
+    body = (
+        "Treasury Secretary Janet Yellen spoke at the event.\n\n"
+        "THE PRESIDENT: Thank you. We created 10 million jobs last year.\n\n"
+        "The deficit fell by $1.7 trillion over two years.\n\n"
+        "SECRETARY YELLEN: The economy grew 5.7 percent in 2021, the fastest in decades."
+    )
+    said = [(c.details["speaker"], quote(body, c)) for c in of_kind(body, "statement")]
+    assert ("President", "We created 10 million jobs last year") in said
+    assert ("President", "The deficit fell by $1.7 trillion over two years") in said
+    assert ("Janet Yellen", "The economy grew 5.7 percent in 2021, the fastest in decades") in said
+    assert not any("THE PRESIDENT" in text or "YELLEN:" in text for _, text in said)
+
+
+def test_a_relative_pronoun_speaks_for_its_antecedent_and_they_for_a_body() -> None:
+    body = (
+        "The Home Office said the rules would change. Its minister, Jane Roe, disagreed. "
+        "Former official Tom Devocht, who told reporters the plan had failed, resigned. "
+        "They claimed the figures were wrong."
+    )
+    speakers = {quote(body, c): c.details["speaker"] for c in of_kind(body, "statement")}
+    assert any(s == "Tom Devocht" and "plan had failed" in q for q, s in speakers.items())
+    assert any(s == "Home Office" and "figures were wrong" in q for q, s in speakers.items())
+
+
+def test_happenings_under_way_or_scheduled_are_events_trends_are_not() -> None:
+    assert of_kind("YouTube is complying with the church's requests to remove the video.", "event")
+    assert of_kind("On Wednesday, Mohamed and his father are to travel to New York.", "event")
+    assert not of_kind("Internet Explorer's market share is slipping.", "event")
