@@ -682,11 +682,12 @@ def _task_names(ctx: click.Context, param: click.Parameter, value: str) -> list[
 @click.option(
     "--tasks",
     "task_names",
-    default="imports,webhooks,prune-events",
+    default="imports,matching,webhooks,prune-events",
     show_default=True,
     callback=_task_names,
-    help="Comma-separated: imports (queued asynchronous imports), webhooks (due "
-    "deliveries), prune-events (hourly).",
+    help="Comma-separated: imports (queued asynchronous imports), matching (verdict "
+    "matches of claims bulk imports wrote), webhooks (due deliveries), prune-events "
+    "(hourly).",
 )
 @click.option(
     "--exit-with-parent",
@@ -696,7 +697,8 @@ def _task_names(ctx: click.Context, param: click.Parameter, value: str) -> list[
 )
 def worker(once: bool, task_names: list[str], exit_with_parent: bool) -> None:
     """Run the background work: asynchronous imports (POST /imports with
-    Prefer: respond-async), webhook deliveries and pruning the change feed.
+    Prefer: respond-async), verdict matches of bulk-imported claims, webhook
+    deliveries and pruning the change feed.
 
     \b
     Run any number beside `claims-api serve` on PostgreSQL: each job goes to

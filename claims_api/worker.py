@@ -73,8 +73,17 @@ def _webhooks(shift: Shift) -> int:
     return deliver_due()
 
 
+def _matching(shift: Shift) -> int:
+    from claims_api.services.pending_matches import match_pending
+
+    matched = match_pending()
+    db.session.commit()
+    return matched
+
+
 TASKS: dict[str, Task] = {
     "imports": Task(_imports),
+    "matching": Task(_matching),
     "webhooks": Task(_webhooks),
     "prune-events": Task(_prune_events, every=3600.0),
 }

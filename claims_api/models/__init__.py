@@ -8,7 +8,7 @@ from claims_api.models.entity import ClaimEntity, Entity, EntityAlias, EntityKin
 from claims_api.models.event import Event
 from claims_api.models.external_review import ExternalReview
 from claims_api.models.import_run import ImportRun
-from claims_api.models.proposition import Proposition
+from claims_api.models.proposition import PendingMatch, Proposition
 from claims_api.models.relation import (
     ClaimGroup,
     ClaimGroupMember,
@@ -41,6 +41,7 @@ __all__ = [
     "Event",
     "ExternalReview",
     "ImportRun",
+    "PendingMatch",
     "Proposition",
     "RelationDecision",
     "Review",

@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from claims_api.limits import MAX_NAME_LENGTH, MAX_UNIT_LENGTH
-from claims_api.models.base import Base
+from claims_api.models.base import Base, utcnow
 
 MAX_PREDICATE_LENGTH = MAX_UNIT_LENGTH + 40
 
@@ -58,3 +58,15 @@ class Proposition(Base):
             "time_start",
         ),
     )
+
+
+class PendingMatch(Base):
+    """A claim whose verdict match (``Proposition.verdict_claim_id``) is yet to be
+    computed: one a bulk import or a large batch wrote, which leave matching to the
+    worker's ``matching`` task (services/pending_matches.py). The key is the queue's
+    order, so taking a batch is an index range, never a scan."""
+
+    __tablename__ = "pending_matches"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)

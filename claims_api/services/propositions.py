@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import delete, select
 
 from claims_api.config import DefaultConfig
 from claims_api.entities import KnownEntity, entity_key, find_mentions, resolve
@@ -111,7 +111,7 @@ class Tolerances:
 
 
 def tolerances() -> Tolerances:
-    """The configured tolerances (the defaults outside an app, as in a migration)."""
+    """The configured tolerances (the defaults outside an app)."""
     config: Any = current_app.config if has_app_context() else vars(DefaultConfig)
     return Tolerances(
         float(config["MATCH_EXACT_TOLERANCE"]), float(config["MATCH_APPROXIMATE_TOLERANCE"])
@@ -310,24 +310,3 @@ def follow_article(article_id: int) -> None:
         Claim.article_id == article_id, Claim.deleted_at.is_(None)
     )
     follow_claims(list(db.session.execute(statement).all()))
-
-
-def backfill(connection: Connection) -> None:
-    """The propositions of every live claim, for a database upgraded in place (the
-    migration that creates the table calls it, outside any app)."""
-    statement = (
-        select(*CLAIM_FIELDS, Article.published_at)
-        .join(Article, Article.id == Claim.article_id)
-        .where(Claim.deleted_at.is_(None))
-        .order_by(Claim.id)
-    )
-    within = tolerances()
-    batch: list[dict[str, Any]] = []
-    for row in connection.execute(statement):
-        values = proposition_values(row.kind, row.details, row.text, row.published_at, within)
-        batch.append({"claim_id": row.id, **values})
-        if len(batch) >= 5000:
-            connection.execute(insert(Proposition), batch)
-            batch = []
-    if batch:
-        connection.execute(insert(Proposition), batch)

@@ -236,16 +236,18 @@ def record_revisions(
         record_events(events)
         link_claims(relinked)
     # What the claims assert follows them in the same transaction, and so, for single
-    # writes, which published verdicts answer them.
+    # writes, which published verdicts answer them; larger writes leave that to the
+    # worker (services/pending_matches.py).
     follow_claims(moved)
     if moved or verdicts:
-        from claims_api.services import matching  # it reads claims as this module does
+        from claims_api.services import matching, pending_matches  # they read claims
 
+        written = [claim.id for claim in moved if claim.deleted_at is None]
         few = max(len(moved), len(verdicts)) <= matching.MATCHED_ON_WRITE
         if few and matching.matched_on_write():
-            matching.flag_verdict_matches(
-                [claim.id for claim in moved if claim.deleted_at is None], verdicts=verdicts
-            )
+            matching.flag_verdict_matches(written, verdicts=verdicts)
+        else:
+            pending_matches.queue([*written, *verdicts])
     return len(revisions)
 
 

@@ -1,8 +1,9 @@
 """Propositions: what each claim asserts in normal form, for claim matching.
 
-One row per live claim (claim_id is the key), filled here for the claims that
-exist by the application's own derivation (services/propositions.py), so a
-database upgraded in place matches as one created fresh. The index on
+One row per live claim (claim_id is the key). The table is created empty: the
+derivation is the application's (services/propositions.py), which changes, so a
+migration does not import it; the worker derives the propositions of claims that
+predate the table (pending_matches, revision c3a9e5f71b28). The index on
 (subject_key, predicate, time_start) gives matching its structural candidates (its
 text candidates come from the existing pg_trgm and FTS5 indexes).
 
@@ -57,9 +58,6 @@ def upgrade() -> None:
         "propositions",
         ["subject_key", "predicate", "time_start"],
     )
-    from claims_api.services.propositions import backfill
-
-    backfill(op.get_bind())
 
 
 def downgrade() -> None:

@@ -40,6 +40,7 @@ from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS
 from claims_api.models.vocabulary import EventType, RevisionAction, Role, VersionOrigin
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
+from claims_api.services import pending_matches
 from claims_api.services.article_versions import (
     body_sha256,
     get_version,
@@ -816,6 +817,7 @@ def _insert_claims(
     record_events(event_rows)
     link_claims(snapshots, created=True)
     follow_claims(inserted)
+    pending_matches.queue(ids)  # matched by the worker, not in the import's transaction
     report.counts["claims_created"] += len(ids)
 
 
