@@ -1,7 +1,8 @@
 """Read throughput of `claims-api serve` against one SQL statement that builds the JSON.
 
     python -m benchmarks.read_api [--claims 100000] [--rounds 3] [--seconds 5]
-        [--requests /claims?limit=50,/claims?limit=200,/claims/50000] [--clients 1,8]
+        [--requests /claims?limit=50,/claims?limit=200,/claims/50000,
+                    /articles/2500/claims,/review-queue?limit=50] [--clients 1,8]
 
 For each database (SQLite, PostgreSQL): build, or reuse from ``--scratch``, a corpus
 of ``--claims`` claims (20 per article, 2 tags and 2 source links each) written by
@@ -21,7 +22,6 @@ Figures only: it asserts nothing but the identical bodies.
 from __future__ import annotations
 
 import argparse
-import codecs
 import os
 import re
 import shutil
@@ -39,13 +39,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from flask import Flask, Response, request
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import DateTime, bindparam, create_engine, make_url, text
 
 from benchmarks.corpus import write_jsonl
-from claims_api import create_app, migrations, server
+from claims_api import create_app, migrations, server, workflow
 from claims_api.extensions import db
 from claims_api.models import Claim
+from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import Role
+from claims_api.resources.common import ascii_escaped
+from claims_api.schemas.common import PAGE_SIZE_DEFAULT
 from claims_api.services.imports import ImportReport, import_stream
 from claims_api.services.pagination import SortOrder, encode_cursor
 from claims_api.services.revisions import Change
@@ -53,6 +56,9 @@ from claims_api.services.revisions import Change
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/claims_bench"
 CLAIMS_PER_ARTICLE = 20
 ORDER = SortOrder("created_at", Claim.created_at, Claim.id)
+DEFAULT_REQUESTS = (
+    "/claims?limit=50,/claims?limit=200,/claims/50000,/articles/2500/claims,/review-queue?limit=50"
+)
 
 
 # --- The reference: one statement builds the page ------------------------------------
@@ -197,15 +203,33 @@ def claim_json(dialect: str) -> str:
             "created_at": iso("c.created_at", d),
             "updated_at": iso("c.updated_at", d),
             "deleted_at": iso("c.deleted_at", d),
+            "verdict_concerns_earlier_version": (
+                "json(CASE WHEN c.published_review_id IS NOT NULL AND"
+                " c.needs_review_since IS NOT NULL THEN 'true' ELSE 'false' END)"
+                if d == "sqlite"
+                else "(c.published_review_id IS NOT NULL AND c.needs_review_since IS NOT NULL)"
+            ),
         },
         d,
     )
 
 
-def page_statement(dialect: str) -> str:
-    """One statement: the page's claims as a JSON array, whether there is a next page,
-    and the position of its last claim (for the cursor)."""
-    page = "SELECT * FROM claims WHERE deleted_at IS NULL ORDER BY created_at, id LIMIT :limit + 1"
+# What each list reads, as its WHERE clause (the order is created_at, id for all).
+LISTS = {
+    "claims": "deleted_at IS NULL",
+    "article": "deleted_at IS NULL AND article_id = :article_id",
+    # The review queue: awaiting review (a status without a verdict, or flagged), and
+    # leased to nobody (services/review_queue.py).
+    "queue": "deleted_at IS NULL AND (status IN :awaiting OR needs_review_since IS NOT NULL)"
+    " AND NOT EXISTS (SELECT 1 FROM claim_assignments a WHERE a.claim_id = claims.id"
+    " AND a.expires_at > :now)",
+}
+
+
+def page_statement(dialect: str, where: str) -> str:
+    """One statement: the page's claims (those ``where`` selects) as a JSON array,
+    whether there is a next page, and the position of its last claim (for the cursor)."""
+    page = f"SELECT * FROM claims WHERE {where} ORDER BY created_at, id LIMIT :limit + 1"
     shown = "SELECT * FROM page ORDER BY created_at, id LIMIT :limit"
     items = json_array(claim_json(dialect), "FROM shown c", "c.created_at, c.id", dialect)
     if dialect == "postgresql":
@@ -225,49 +249,51 @@ def claim_statement(dialect: str) -> str:
     )
 
 
-def _escape_non_ascii(error: UnicodeError) -> tuple[str, int]:
-    """JSON's \\uXXXX escapes (surrogate pairs past the BMP), as json.dumps writes them."""
-    assert isinstance(error, UnicodeEncodeError)
-    escaped = []
-    for character in error.object[error.start : error.end]:
-        code = ord(character)
-        if code > 0xFFFF:
-            code -= 0x10000
-            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
-        else:
-            escaped.append(f"\\u{code:04x}")
-    return "".join(escaped), error.end
-
-
-codecs.register_error("json_ascii", _escape_non_ascii)
-
-
 def reference_app(url: str) -> Flask:
-    """GET /claims?limit=N and GET /claims/{id}, each from one statement, with nothing
-    else around it."""
+    """GET /claims, /articles/{id}/claims and /review-queue (each with ``limit``) and
+    GET /claims/{id}, each from one statement, with nothing else around it."""
     app = Flask("reference")
     engine = create_engine(url, pool_size=4)
-    statement = text(page_statement(engine.dialect.name))
-    one_claim = text(claim_statement(engine.dialect.name))
+    dialect = engine.dialect.name
+    lists = {
+        name: text(page_statement(dialect, where)).bindparams(
+            *([bindparam("awaiting", expanding=True), bindparam("now", type_=DateTime(True))])
+            if name == "queue"
+            else ()
+        )
+        for name, where in LISTS.items()
+    }
+    one_claim = text(claim_statement(dialect))
+
+    def page(name: str, **parameters: object) -> Response:
+        parameters["limit"] = int(request.args.get("limit", PAGE_SIZE_DEFAULT))
+        with engine.connect() as connection:
+            items, more, last_at, last_id = connection.execute(lists[name], parameters).one()
+        cursor = "null"
+        if more:
+            cursor = '"' + encode_cursor(ORDER, SimpleNamespace(created_at=last_at, id=last_id))
+            cursor += '"'
+        body = f'{{"items":{items},"next_cursor":{cursor}}}\n'.encode()
+        return Response(ascii_escaped(body), mimetype="application/json")
 
     @app.get("/claims/<int:claim_id>")
     def claim(claim_id: int) -> Response:
         with engine.connect() as connection:
             document = connection.execute(one_claim, {"claim_id": claim_id}).scalar_one()
-        body = f"{document}\n".encode("ascii", "json_ascii")
+        body = ascii_escaped(f"{document}\n".encode())
         return Response(body, mimetype="application/json")
 
     @app.get("/claims")
     def claims() -> Response:
-        limit = int(request.args.get("limit", 50))
-        with engine.connect() as connection:
-            items, more, last_at, last_id = connection.execute(statement, {"limit": limit}).one()
-        cursor = "null"
-        if more:
-            cursor = '"' + encode_cursor(ORDER, SimpleNamespace(created_at=last_at, id=last_id))
-            cursor += '"'
-        body = f'{{"items":{items},"next_cursor":{cursor}}}\n'
-        return Response(body.encode("ascii", "json_ascii"), mimetype="application/json")
+        return page("claims")
+
+    @app.get("/articles/<int:article_id>/claims")
+    def article_claims(article_id: int) -> Response:
+        return page("article", article_id=article_id)
+
+    @app.get("/review-queue")
+    def review_queue() -> Response:
+        return page("queue", awaiting=list(workflow.DEFAULT.awaiting_review), now=utcnow())
 
     return app
 
@@ -418,8 +444,9 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8", help="concurrent connections to try")
     parser.add_argument(
         "--requests",
-        default="/claims?limit=50,/claims?limit=200",
-        help="what to ask for: /claims?limit=N pages, /claims/{id} claims",
+        default=DEFAULT_REQUESTS,
+        help="what to ask for: pages of /claims?limit=N, /articles/{id}/claims and"
+        " /review-queue?limit=N; claims /claims/{id}",
     )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
