@@ -63,6 +63,16 @@ def test_short_name_after_a_quote_resolves_to_the_full_name_and_role() -> None:
     )
 
 
+def test_in_the_words_of_names_the_speaker_of_the_quotation_it_frames() -> None:
+    body = (
+        "Her skin broke every time her parents changed her clothes, and in the words of the "
+        'Crown prosecutor, Mark Tedeschi, "Gloria spent the last five months of her life crying."'
+    )
+    speakers = {s.details["speaker"] for s in of_kind(body, "statement")}
+    assert "Mark Tedeschi" in speakers
+    assert "parents" not in " ".join(speakers)
+
+
 def test_pronoun_speaker_is_the_person_speaking_before() -> None:
     body = (
         "Kremlin spokesman Dmitry Peskov said Russia had no plans to attack. "
