@@ -84,9 +84,15 @@ class Names:
         return close[0] if len(close) == 1 else None
 
     def _document(self, noun: str) -> str | None:
-        """ "The report" or "the study": the one the article named, if it named one."""
-        named = [name for name in self.documents if name.split()[-1].lower() == noun.lower()]
-        return named[-1] if named else None
+        """ "The report" or "the study": the one the article named, if it named one; with
+        one named document only, the report is that study ("the Iodine Nutrition Study")."""
+        noun = noun.lower()
+        named = [name for name in self.documents if name.split()[-1].lower() == noun]
+        if named:
+            return named[-1]
+        if noun in NAMED_DOCUMENTS and len(set(self.documents)) == 1:
+            return self.documents[0]
+        return None
 
     def role(self, name: str) -> str | None:
         return self.roles.get(name) or None

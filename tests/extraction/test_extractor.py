@@ -73,6 +73,15 @@ def test_in_the_words_of_names_the_speaker_of_the_quotation_it_frames() -> None:
     assert "parents" not in " ".join(speakers)
 
 
+def test_the_report_is_the_one_study_the_article_named() -> None:
+    body = (
+        "The results of the National Iodine Nutrition Study were published this week. "
+        "The report says the decline in iodine intake is due to changes in the dairy industry."
+    )
+    (statement,) = of_kind(body, "statement")
+    assert statement.details["speaker"] == "National Iodine Nutrition Study"
+
+
 def test_pronoun_speaker_is_the_person_speaking_before() -> None:
     body = (
         "Kremlin spokesman Dmitry Peskov said Russia had no plans to attack. "
