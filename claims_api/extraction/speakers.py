@@ -241,6 +241,21 @@ def name_span(head: Token) -> tuple[str, str | None]:
     )
     if head.pos_ == "NOUN" and proper is not None:
         return _clean(proper.doc[proper.left_edge.i : proper.i + 1].text), None
+    # "Other sites such as Gawker.com have stated": the one named is who is reported.
+    example = next(
+        (
+            grandchild
+            for child in head.children
+            if child.dep_ == "prep"
+            and child.lower_ == "as"
+            and any(c.lower_ == "such" for c in child.children)
+            for grandchild in child.children
+            if grandchild.dep_ == "pobj" and grandchild.pos_ == "PROPN" and not grandchild.conjuncts
+        ),
+        None,
+    )
+    if head.pos_ == "NOUN" and example is not None:
+        return name_span(example)
     # "PC World's analysis", "the ministry's statement": a document speaks for its author.
     owner = next((child for child in head.children if child.dep_ == "poss"), None)
     if head.lemma_.lower() in DOCUMENTS and owner is not None and owner.pos_ == "PROPN":

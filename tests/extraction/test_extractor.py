@@ -82,6 +82,12 @@ def test_the_report_is_the_one_study_the_article_named() -> None:
     assert statement.details["speaker"] == "National Iodine Nutrition Study"
 
 
+def test_a_group_such_as_a_named_body_is_spoken_for_by_that_body() -> None:
+    body = "Critics such as the Electronic Frontier Foundation said the law was far too broad."
+    (statement,) = of_kind(body, "statement")
+    assert statement.details["speaker"] == "Electronic Frontier Foundation"
+
+
 def test_pronoun_speaker_is_the_person_speaking_before() -> None:
     body = (
         "Kremlin spokesman Dmitry Peskov said Russia had no plans to attack. "
