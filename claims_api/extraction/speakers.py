@@ -250,7 +250,9 @@ def name_span(head: Token) -> tuple[str, str | None]:
             and child.lower_ == "as"
             and any(c.lower_ == "such" for c in child.children)
             for grandchild in child.children
-            if grandchild.dep_ == "pobj" and grandchild.pos_ == "PROPN" and not grandchild.conjuncts
+            if grandchild.dep_ == "pobj"
+            and grandchild.pos_ == "PROPN"
+            and len(grandchild.conjuncts) == 0
         ),
         None,
     )
