@@ -252,7 +252,7 @@ def name_span(head: Token) -> tuple[str, str | None]:
             for grandchild in child.children
             if grandchild.dep_ == "pobj"
             and grandchild.pos_ == "PROPN"
-            and len(grandchild.conjuncts) == 0
+            and all(c.dep_ != "conj" for c in grandchild.children)
         ),
         None,
     )
