@@ -136,6 +136,8 @@ class Attribution:
     contents: list[Token]
     audience: str | None = None
     channel: str | None = None
+    # "according to X" / "in the words of X": a phrase, not a verb, names the source.
+    frame: str | None = None
 
 
 def _subject(verb: Token) -> Token | None:
@@ -160,17 +162,11 @@ def attributions(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[Attributio
     """Every attributing verb in a sentence, by the parse rather than by a list of verbs."""
     found: list[Attribution] = []
     for token in doc:
-        if (
-            token.lower_ == "according"
-            and token.i + 1 < len(doc)
-            and doc[token.i + 1].lower_ == "to"
-        ):
-            source = next(
-                (c for c in doc[token.i + 1].children if c.dep_ in {"pobj", "pcomp"}), None
-            )
-            if source is not None:
-                head = token.head if token.head is not token else doc[token.i].sent.root
-                found.append(Attribution(token, source, [head], None, None))
+        source = _framing_source(token)
+        if source is not None:
+            head = token.head if token.head is not token else token.sent.root
+            frame = doc[token.i : source.right_edge.i + 1].text
+            found.append(Attribution(token, source, [head], frame=frame))
             continue
         # A root with a subject is a verb whatever its tag ("The Department notes, ...").
         verbal = token.pos_ in {"VERB", "AUX"} or token.dep_ == "ROOT"
@@ -254,6 +250,23 @@ def attributions(doc: Doc, quotes: Sequence[tuple[int, int]]) -> list[Attributio
         contents = clauses or quoted or [token]
         found.append(Attribution(token, subject, contents, audience, _channel(token)))
     return found
+
+
+def _framing_source(token: Token) -> Token | None:
+    """The source that "according to X", "in the words of X" or "in X's words" names."""
+    doc = token.doc
+    if token.lower_ == "according" and token.i + 1 < len(doc) and doc[token.i + 1].lower_ == "to":
+        return next((c for c in doc[token.i + 1].children if c.dep_ in {"pobj", "pcomp"}), None)
+    if token.lower_ != "in" or token.dep_ != "prep":
+        return None
+    words = next((c for c in token.children if c.dep_ == "pobj" and c.lower_ == "words"), None)
+    if words is None:
+        return None
+    owner = next((c for c in words.children if c.dep_ == "poss"), None)
+    if owner is not None:
+        return owner
+    of = next((c for c in words.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+    return None if of is None else next((c for c in of.children if c.dep_ == "pobj"), None)
 
 
 def _after_semicolon(token: Token) -> bool:
@@ -543,14 +556,20 @@ def _sentence_candidates(body: str, sentence: Sentence, doc: Doc, context: Conte
     ):
         context.open_quote = True
     found = attributions(doc, quotes)
-    verbs = [a for a in found if a.verb.lower_ != "according"]
-    according = [a for a in found if a.verb.lower_ == "according"]
-    if verbs and according:
+    verbs = [a for a in found if a.frame is None]
+    framed = [a for a in found if a.frame is not None]
+    reporting = {a.verb.i for a in verbs}
+    if verbs and framed and all(a.contents[0].i in reporting for a in framed):
         # "..., Wang told Blinken, according to Chinese sources": the verb names the speaker.
-        channel = f"according to {_according_source(according[0])}"
+        channel = framed[0].frame
         for attribution in verbs:
             attribution.channel = attribution.channel or channel
         found = verbs
+    elif framed:
+        # "..., and in the words of the prosecutor, "...": the phrase frames the quotation,
+        # which no verb of the sentence reports.
+        framed_heads = {a.contents[0].i for a in framed}
+        found = framed + [a for a in verbs if not {c.i for c in a.contents} & framed_heads]
     quoted_chars = sum(end - start for start, end in quotes)
     if not found and quotes and quoted_chars >= 0.6 * len(text) and context.last_speaker:
         speaker = context.last_speaker
@@ -610,12 +629,6 @@ def _trim(body: str, span: Span) -> Span:
     return Span(start, end)
 
 
-def _according_source(attribution: Attribution) -> str:
-    source = attribution.speaker_token
-    assert source is not None
-    return source.doc[attribution.verb.i + 2 : source.right_edge.i + 1].text
-
-
 def _attributed(
     body: str,
     base: int,
@@ -648,7 +661,7 @@ def _attributed(
         and (other := speaker_of(conjunct, context.names, None, None)) is not None
     ]
     # The verb's own clause: its subtree less other clauses conjoined to it.
-    framing = verb.lower_ == "according" or any(
+    framing = attribution.frame is not None or any(
         content.is_ancestor(verb) for content in attribution.contents
     )
     if framing:
@@ -659,11 +672,7 @@ def _attributed(
         clause_head = clause_head or verb.sent.root
         tokens = _clause_tokens(clause_head, heads)
         covered.add(clause_head.i)
-        attribution_text: str | None = (
-            f"according to {_according_source(attribution)}"
-            if verb.lower_ == "according"
-            else attribution.channel
-        )
+        attribution_text = attribution.frame or attribution.channel
     else:
         tokens = _clause_tokens(verb, [h for h in heads if h is not verb])
         covered.add(verb.i)

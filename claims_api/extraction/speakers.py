@@ -84,9 +84,15 @@ class Names:
         return close[0] if len(close) == 1 else None
 
     def _document(self, noun: str) -> str | None:
-        """ "The report" or "the study": the one the article named, if it named one."""
-        named = [name for name in self.documents if name.split()[-1].lower() == noun.lower()]
-        return named[-1] if named else None
+        """ "The report" or "the study": the one the article named, if it named one; with
+        one named document only, the report is that study ("the Iodine Nutrition Study")."""
+        noun = noun.lower()
+        named = [name for name in self.documents if name.split()[-1].lower() == noun]
+        if named:
+            return named[-1]
+        if noun in NAMED_DOCUMENTS and len(set(self.documents)) == 1:
+            return self.documents[0]
+        return None
 
     def role(self, name: str) -> str | None:
         return self.roles.get(name) or None
@@ -235,6 +241,23 @@ def name_span(head: Token) -> tuple[str, str | None]:
     )
     if head.pos_ == "NOUN" and proper is not None:
         return _clean(proper.doc[proper.left_edge.i : proper.i + 1].text), None
+    # "Other sites such as Gawker.com have stated": the one named is who is reported.
+    example = next(
+        (
+            grandchild
+            for child in head.children
+            if child.dep_ == "prep"
+            and child.lower_ == "as"
+            and any(c.lower_ == "such" for c in child.children)
+            for grandchild in child.children
+            if grandchild.dep_ == "pobj"
+            and grandchild.pos_ == "PROPN"
+            and all(c.dep_ != "conj" for c in grandchild.children)
+        ),
+        None,
+    )
+    if head.pos_ == "NOUN" and example is not None:
+        return name_span(example)
     # "PC World's analysis", "the ministry's statement": a document speaks for its author.
     owner = next((child for child in head.children if child.dep_ == "poss"), None)
     if head.lemma_.lower() in DOCUMENTS and owner is not None and owner.pos_ == "PROPN":

@@ -63,6 +63,31 @@ def test_short_name_after_a_quote_resolves_to_the_full_name_and_role() -> None:
     )
 
 
+def test_in_the_words_of_names_the_speaker_of_the_quotation_it_frames() -> None:
+    body = (
+        "Her skin broke every time her parents changed her clothes, and in the words of the "
+        'Crown prosecutor, Mark Tedeschi, "Gloria spent the last five months of her life crying."'
+    )
+    speakers = {s.details["speaker"] for s in of_kind(body, "statement")}
+    assert "Mark Tedeschi" in speakers
+    assert "parents" not in " ".join(speakers)
+
+
+def test_the_report_is_the_one_study_the_article_named() -> None:
+    body = (
+        "The results of the National Iodine Nutrition Study were published this week. "
+        "The report says the decline in iodine intake is due to changes in the dairy industry."
+    )
+    (statement,) = of_kind(body, "statement")
+    assert statement.details["speaker"] == "National Iodine Nutrition Study"
+
+
+def test_a_group_such_as_a_named_body_is_spoken_for_by_that_body() -> None:
+    body = "Critics such as the Electronic Frontier Foundation said the law was far too broad."
+    (statement,) = of_kind(body, "statement")
+    assert statement.details["speaker"] == "Electronic Frontier Foundation"
+
+
 def test_pronoun_speaker_is_the_person_speaking_before() -> None:
     body = (
         "Kremlin spokesman Dmitry Peskov said Russia had no plans to attack. "
