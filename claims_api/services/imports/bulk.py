@@ -37,7 +37,14 @@ from claims_api.models import (
 from claims_api.models.base import utcnow
 from claims_api.models.claim import DEFAULT_PRIORITY
 from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS
-from claims_api.models.vocabulary import EventType, RevisionAction, Role, VersionOrigin
+from claims_api.models.vocabulary import (
+    EventType,
+    RelationKind,
+    RelationState,
+    RevisionAction,
+    Role,
+    VersionOrigin,
+)
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
 from claims_api.services import entities as entity_service
@@ -257,8 +264,8 @@ def _write_relations(records: list[PendingRecord], report: ImportReport, role: R
             ]
             history = [
                 relation_service.PastDecision(
-                    decision["decision"],
-                    decision["relation"],
+                    RelationState(decision["decision"]),
+                    RelationKind(decision["relation"]),
                     None if decision["newer_claim"] is None else claim_ids[decision["newer_claim"]],
                     decision["actor"],
                     decision["note"],
