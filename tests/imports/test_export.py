@@ -413,3 +413,24 @@ def test_claimreview_reimported_keeps_one_external_review(app: Flask, client: Fl
     assert row_counts(app) == counts
     for claim in stored_claims(client):
         assert len(claim["external_reviews"]) == 1, claim["external_reviews"]
+
+
+def test_only_a_whole_export_holds_entity_and_relation_records(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Entities and relations belong to a backup; a filtered export is article documents."""
+    import_border_and_embassy(client)
+    troops, calm = (
+        next(claim for claim in stored_claims(client) if claim["key"] == key)
+        for key in ("troops", "calm")
+    )
+    reviewer = client_for(app, "rita", "reviewer")
+    body = {"claim_id": calm["id"], "relation": "related"}
+    check(reviewer.post(f"/claims/{troops['id']}/relations", json=body), 201)
+
+    kinds = [next(iter(record)) for record in records(api_export(client)[1])]
+    filtered = records(api_export(client, article_id=troops["article_id"])[1])
+
+    assert kinds[0] == "entity" and kinds[-1] == "relation", kinds
+    assert kinds.count("relation") == 1 and "article" in kinds, kinds
+    assert [next(iter(record)) for record in filtered] == ["article"], filtered
