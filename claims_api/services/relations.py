@@ -181,9 +181,9 @@ def replay_relation(claim_id: int, other_claim_id: int, history: list[PastDecisi
     conflict. Whether the relation was ``created``, ``updated`` or ``unchanged``."""
     low, high = sorted((claim_id, other_claim_id))
     relation = db.session.scalars(
-        select(ClaimRelation).where(
-            ClaimRelation.claim_low_id == low, ClaimRelation.claim_high_id == high
-        )
+        select(ClaimRelation)
+        .where(ClaimRelation.claim_low_id == low, ClaimRelation.claim_high_id == high)
+        .with_for_update()
     ).one_or_none()
     stored = (
         []
