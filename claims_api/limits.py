@@ -53,6 +53,10 @@ MAX_CLAIMS_PER_DOCUMENT = 10_000
 # The body versions and the other URLs (aliases) an article's document carries (an export's).
 MAX_VERSIONS_PER_ARTICLE = 1000
 MAX_ALIASES = 100
+# Names of one entity in an entity record (a reference entity's demonyms, merged names).
+MAX_ENTITY_ALIASES = 1000
+# Decisions in one relation record's history.
+MAX_DECISIONS_PER_RELATION = 1000
 # A claim's review priority: 1 is the most urgent, 5 the least.
 MIN_PRIORITY, MAX_PRIORITY = 1, 5
 # A rating's number given as text by another fact-checker ("4", "Four").

@@ -247,14 +247,21 @@ def test_a_restored_backup_keeps_body_versions_aliases_and_anchors(
         assert '"versions": [{"number": 1' in again and '"state": "orphaned"' in again, again
 
 
-def test_a_restored_backup_keeps_relations_their_history_and_groups(
+def test_a_restored_backup_keeps_relations_their_history_groups_and_entities(
     app: Flask, database_url: str, other_database: str, tmp_path: Path, pg_tools: None
 ) -> None:
     client = client_for(app)
     article = create_article(client)
     first, second, third = (
-        create_claim(client, article["id"], key=f"c{index}") for index in range(3)
+        create_claim(client, article["id"], key=f"c{index}", tags=[f"Tag {index}"])
+        for index in range(3)
     )
+    acme = check(client.post("/entities", json={"name": "Acme Corp", "kind": "organization"}), 201)
+    check(client.post(f"/entities/{acme['id']}/aliases", json={"alias": "ACME"}), 201)
+    (tagged,) = [item for item in pages(client, "/entities") if item["name"] == "Tag 0"]
+    check(client.post(f"/entities/{tagged['id']}/merge", json={"into": acme["id"]}), 200)
+    entities = pages(client, "/entities")
+    linked = pages(client, f"/entities/{acme['id']}/claims")
     for other in (second, third):
         check(
             client.post(
@@ -282,3 +289,5 @@ def test_a_restored_backup_keeps_relations_their_history_and_groups(
         reader = client_for(restored)
         assert check(reader.get(f"/claims/{first['id']}/relations"), 200) == relations
         assert check(reader.get(f"/claims/{second['id']}/group"), 200) == group
+        assert pages(reader, "/entities") == entities, "entities, aliases or merges were lost"
+        assert pages(reader, f"/entities/{acme['id']}/claims") == linked

@@ -15,6 +15,17 @@ from claims_api.schemas.common import Id, Timestamp, page_schema
 DECIDABLE_STATES = (RelationState.CONFIRMED.value, RelationState.REJECTED.value)
 
 
+def newer_claim_error(relation: RelationKind | str | None, names_newer: bool) -> str | None:
+    """Why a decision's newer claim is wrong (an updates relation names one, no other
+    does), or None: for the API's decisions and an import's relation records alike."""
+    updates = relation == RelationKind.UPDATES
+    if updates and not names_newer:
+        return "an updates relation names the newer claim"
+    if not updates and names_newer:
+        return "only an updates relation names a newer claim"
+    return None
+
+
 class RelationInputSchema(Schema):
     """A reviewer's decision about how the claim relates to another."""
 
@@ -38,11 +49,9 @@ class RelationInputSchema(Schema):
 
     @validates_schema
     def check_newer_claim(self, data: dict[str, Any], **kwargs: Any) -> None:
-        updates = data.get("relation") == RelationKind.UPDATES
-        if updates and "newer_claim_id" not in data:
-            raise ValidationError("an updates relation names the newer claim", "newer_claim_id")
-        if not updates and "newer_claim_id" in data:
-            raise ValidationError("only an updates relation names a newer claim", "newer_claim_id")
+        error = newer_claim_error(data.get("relation"), "newer_claim_id" in data)
+        if error is not None:
+            raise ValidationError(error, "newer_claim_id")
 
 
 class RelationDecisionSchema(Schema):

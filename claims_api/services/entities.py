@@ -144,6 +144,57 @@ def create_entity(data: dict[str, Any]) -> Entity:
     return entity
 
 
+def upsert_entity(data: dict[str, Any]) -> str:
+    """An entity record of an import (an export's entity, with every name it goes by):
+    found by its key, else by its name; created if new, else given the names it lacks.
+    Unlike ``create_entity``, a reference entity is created too (with its key), since a
+    restore brings back the names users added to one. A name another entity goes by is
+    a conflict, as for ``add_alias``. Whether it was ``created``, ``updated`` (names
+    added) or ``unchanged``; its kind and Wikidata id stay as stored."""
+    name = " ".join(data["name"].split())
+    name_form = _form(name, "name")
+    forms, fields = {name_form: name}, {name_form: "name"}
+    for index, alias in enumerate(data.get("aliases", [])):
+        form = _form(alias, f"aliases.{index}")
+        if form not in forms:
+            forms[form], fields[form] = " ".join(alias.split()), f"aliases.{index}"
+    key = data.get("key") or data.get("wikidata_id") or f"{NAMED_PREFIX}{name_form}"
+    entity = db.session.scalars(select(Entity).where(Entity.key == key)).one_or_none()
+    owners = dict(
+        db.session.execute(
+            select(EntityAlias.normalised, EntityAlias.entity_id).where(
+                EntityAlias.normalised.in_(forms)
+            )
+        ).all()
+    )
+    if entity is None and name_form in owners:
+        entity = db.session.get(Entity, owners[name_form])
+    for form in forms:
+        if form in owners and (entity is None or owners[form] != entity.id):
+            message = f"{forms[form]!r} is already a name of entity {owners[form]}"
+            raise Conflict(f"{message}.", errors={fields[form]: [message]}, entity_id=owners[form])
+    outcome = "updated"
+    if entity is None:
+        entity = Entity(
+            key=key,
+            name=name,
+            kind=data["kind"],
+            wikidata_id=data.get("wikidata_id"),
+            created_at=data.get("created_at") or utcnow(),
+        )
+        db.session.add(entity)
+        db.session.flush()
+        outcome = "created"
+    missing = [form for form in forms if form not in owners]
+    if not missing:
+        return "unchanged"
+    db.session.execute(
+        insert(EntityAlias),
+        [{"entity_id": entity.id, "alias": forms[form], "normalised": form} for form in missing],
+    )
+    return outcome
+
+
 def add_alias(entity_id: int, alias: str) -> Entity:
     """Another name of the entity; 409 when an entity goes by it already."""
     entity = get_entity(entity_id, for_update=True)

@@ -1,5 +1,8 @@
 """Streaming exports: article documents as JSON Lines (the import format) and ClaimReview.
 
+A whole JSON Lines export is a backup: beside the article documents it holds entity,
+source and relation records, so that importing it into an empty database restores all.
+
 Articles are read in keyset batches with their claims, and the session is
 emptied after each batch, so memory stays flat however much is exported.
 """
@@ -14,12 +17,24 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import aliased
 
 from claims_api.errors import Conflict
 from claims_api.extensions import db
-from claims_api.models import Article, ArticleVersion, Claim, ClaimSource, Review, Source
+from claims_api.models import (
+    Article,
+    ArticleVersion,
+    Claim,
+    ClaimRelation,
+    ClaimSource,
+    Entity,
+    Review,
+    Source,
+)
 from claims_api.services.claimreview import Publisher, claimreview_for
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS, get_claim
+from claims_api.services.entities import describe
+from claims_api.services.relations import decisions_of
 
 ARTICLES_PER_BATCH = 100
 FORMATS = ("jsonl", "claimreview")
@@ -225,9 +240,148 @@ def _uncited_sources() -> Iterator[Source]:
         db.session.expunge_all()
 
 
+def _entities() -> Iterator[dict[str, Any]]:
+    """Every entity with all its names (users' aliases and merged entities' included),
+    a batch at a time, in id order: a restore creates them in the same order."""
+    last_id = 0
+    while True:
+        entities = db.session.scalars(
+            select(Entity).where(Entity.id > last_id).order_by(Entity.id).limit(ARTICLES_PER_BATCH)
+        ).all()
+        if not entities:
+            return
+        for entity in describe(list(entities)):
+            yield {
+                "key": entity["key"],
+                "name": entity["name"],
+                "kind": str(entity["kind"]),
+                "wikidata_id": entity["wikidata_id"],
+                "aliases": entity["aliases"],
+                "created_at": _iso(entity["created_at"]),
+            }
+        last_id = entities[-1].id
+        db.session.expunge_all()
+
+
+def claim_references(claim_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """How a relation record names each of these claims (decoding.ClaimRef): its article's
+    URL and its key; a keyless one by kind, text and quote offsets, with its ordinal among
+    the article's live keyless claims alike in those, in id order (an import keeps it)."""
+    claims = db.session.execute(
+        select(
+            Claim.id,
+            Claim.article_id,
+            Claim.key,
+            Claim.kind,
+            Claim.text,
+            Claim.quote_start,
+            Claim.quote_end,
+            Article.url,
+        )
+        .join(Article, Article.id == Claim.article_id)
+        .where(Claim.id.in_(claim_ids))
+    ).all()
+    keyless = [claim for claim in claims if claim.key is None]
+    ordinals: dict[int, int] = {}
+    if keyless:
+        seen: dict[tuple[Any, ...], int] = defaultdict(int)
+        alike = db.session.execute(
+            select(
+                Claim.id,
+                Claim.article_id,
+                Claim.kind,
+                Claim.text,
+                Claim.quote_start,
+                Claim.quote_end,
+            )
+            .where(
+                Claim.article_id.in_({claim.article_id for claim in keyless}),
+                Claim.key.is_(None),
+                Claim.deleted_at.is_(None),
+            )
+            .order_by(Claim.id)
+        )
+        for row in alike:
+            identity = (row.article_id, str(row.kind), row.text, row.quote_start, row.quote_end)
+            ordinals[row.id] = seen[identity]
+            seen[identity] += 1
+    references: dict[int, dict[str, Any]] = {}
+    for claim in claims:
+        reference: dict[str, Any] = {"article": claim.url}
+        if claim.key is not None:
+            reference["key"] = claim.key
+        else:
+            reference.update(
+                kind=str(claim.kind),
+                text=claim.text,
+                quote_start=claim.quote_start,
+                quote_end=claim.quote_end,
+                ordinal=ordinals[claim.id],
+            )
+        references[claim.id] = reference
+    return references
+
+
+def _position(pair: list[int], claim_id: int | None) -> int | None:
+    """Which of the pair (0 or 1) ``claim_id`` is: how a relation record names its newer claim."""
+    return None if claim_id is None else pair.index(claim_id)
+
+
+def _relations() -> Iterator[dict[str, Any]]:
+    """Every relation between two live claims (those an export holds), in id order, with
+    its history: the claims named as an import finds them, the newer one by position."""
+    low, high = aliased(Claim), aliased(Claim)
+    last_id = 0
+    while True:
+        relations = db.session.scalars(
+            select(ClaimRelation)
+            .join(low, low.id == ClaimRelation.claim_low_id)
+            .join(high, high.id == ClaimRelation.claim_high_id)
+            .where(ClaimRelation.id > last_id, low.deleted_at.is_(None), high.deleted_at.is_(None))
+            .order_by(ClaimRelation.id)
+            .limit(ARTICLES_PER_BATCH)
+        ).all()
+        if not relations:
+            return
+        references = claim_references(
+            [
+                claim_id
+                for relation in relations
+                for claim_id in (relation.claim_low_id, relation.claim_high_id)
+            ]
+        )
+        histories = decisions_of([relation.id for relation in relations])
+        for relation in relations:
+            pair = [relation.claim_low_id, relation.claim_high_id]
+            yield {
+                "claims": [references[claim_id] for claim_id in pair],
+                "relation": str(relation.relation),
+                "state": str(relation.state),
+                "newer_claim": _position(pair, relation.newer_claim_id),
+                "decisions": [
+                    {
+                        "decision": str(decision.decision),
+                        "relation": str(decision.relation),
+                        "newer_claim": _position(pair, decision.newer_claim_id),
+                        "actor": decision.actor,
+                        "note": decision.note,
+                        "created_at": _iso(decision.created_at),
+                    }
+                    for decision in histories[relation.id]
+                ],
+            }
+        last_id = relations[-1].id
+        db.session.expunge_all()
+
+
 def iter_documents(selection: ExportFilter) -> Iterator[dict[str, Any]]:
-    """Article documents, then (in a whole export) a source record for each source no
-    claim cites, so that the export holds every source."""
+    """Article documents; a whole export (a backup) also holds an entity record for each
+    entity, before them (claims link to entities by the names stored), a source record
+    for each source no claim cites, and a relation record for each relation between live
+    claims, last (it names claims by article and key)."""
+    if selection.is_everything:
+        for entity in _entities():
+            yield {"entity": entity}
     for batch in _batches(selection):
         reviews = reviews_by_claim([claim.id for _, claims in batch for claim in claims])
         versions = versions_by_article([article.id for article, _ in batch])
@@ -239,6 +393,8 @@ def iter_documents(selection: ExportFilter) -> Iterator[dict[str, Any]]:
     if selection.is_everything:
         for source in _uncited_sources():
             yield {"source": source_document(source)}
+        for relation in _relations():
+            yield {"relation": relation}
 
 
 def iter_claimreviews(selection: ExportFilter) -> Iterator[dict[str, Any]]:

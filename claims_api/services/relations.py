@@ -113,14 +113,20 @@ class Decision:
 
 
 def decide_relation(
-    claim_id: int, decision: Decision, precondition: Precondition, change: Change
+    claim_id: int,
+    decision: Decision,
+    precondition: Precondition,
+    change: Change,
+    *,
+    at: datetime | None = None,
 ) -> tuple[RelationView, bool]:
     """Record a reviewer's decision on the pair (claim, other claim); whether the
-    relation is new. ``precondition`` is on the relation's revision (0 before any)."""
+    relation is new. ``precondition`` is on the relation's revision (0 before any).
+    ``at`` is when it was decided, if not now: a restore replays a history as it was."""
     live(claim_id, db.session.get(Claim, claim_id))
     _check_decision(claim_id, decision)
     low, high = sorted((claim_id, decision.other_claim_id))
-    now = utcnow()
+    now = at or utcnow()
     relation = _pair(low, high, decision, now)
     created = relation.revision == 0
     precondition.check(relation.revision, f"The relation of claims {low} and {high}")
@@ -129,18 +135,83 @@ def decide_relation(
 
 
 def withdraw_relation(
-    claim_id: int, relation_id: int, precondition: Precondition, change: Change
+    claim_id: int,
+    relation_id: int,
+    precondition: Precondition,
+    change: Change,
+    *,
+    at: datetime | None = None,
 ) -> RelationView:
     """Take a decision back: the pair is undecided again (and may be suggested again)."""
     relation = _relation_of(claim_id, relation_id, for_update=True)
     precondition.check(relation.revision, f"Relation {relation_id}")
     if relation.state == RelationState.WITHDRAWN:
         raise Conflict(f"Relation {relation_id} is withdrawn already.")
-    now = utcnow()
+    now = at or utcnow()
     _apply(
         relation, RelationState.WITHDRAWN, relation.relation, relation.newer_claim_id, change, now
     )
     return _recorded(relation, claim_id, change.reason, change, now)
+
+
+@dataclass(frozen=True)
+class PastDecision:
+    """A decision of a relation's history as it was made: what, by whom, when, why."""
+
+    decision: RelationState
+    relation: RelationKind
+    newer_claim_id: int | None
+    actor: str
+    note: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: RelationDecision) -> PastDecision:
+        return cls(
+            row.decision, row.relation, row.newer_claim_id, row.actor, row.note, row.created_at
+        )
+
+
+def replay_relation(claim_id: int, other_claim_id: int, history: list[PastDecision]) -> str:
+    """Bring a relation's history (an export's) into the database by making its decisions
+    again, each as it was made, through ``decide_relation`` and ``withdraw_relation``: the
+    same rules, the same history rows, and the groups kept in step. The decisions the
+    stored history lacks after its own are made; a stored history that is this one or
+    goes on from it is left as it is (``unchanged``), one that went another way is a
+    conflict. Whether the relation was ``created``, ``updated`` or ``unchanged``."""
+    low, high = sorted((claim_id, other_claim_id))
+    relation = db.session.scalars(
+        select(ClaimRelation)
+        .where(ClaimRelation.claim_low_id == low, ClaimRelation.claim_high_id == high)
+        .with_for_update()
+    ).one_or_none()
+    stored = (
+        []
+        if relation is None
+        else list(map(PastDecision.of, decisions_of([relation.id])[relation.id]))
+    )
+    if history[: len(stored)] != stored:
+        if stored[: len(history)] == history:
+            return "unchanged"
+        message = "the stored history of the relation differs from this one"
+        raise Conflict(
+            f"The relation of claims {low} and {high}: {message}; it is left as it is.",
+            errors={"decisions": [message]},
+        )
+    for past in history[len(stored) :]:
+        change = Change(past.actor, past.note)
+        if past.decision == RelationState.WITHDRAWN:
+            assert relation is not None  # a withdrawal follows a decision (decode_relation)
+            withdraw_relation(claim_id, relation.id, ANY_VERSION, change, at=past.created_at)
+            continue
+        decision = Decision(
+            other_claim_id, past.relation, past.decision, past.newer_claim_id, past.note
+        )
+        view, _ = decide_relation(claim_id, decision, ANY_VERSION, change, at=past.created_at)
+        relation = view.row
+    if len(history) == len(stored):
+        return "unchanged"
+    return "updated" if stored else "created"
 
 
 def _check_decision(claim_id: int, decision: Decision) -> None:
@@ -223,7 +294,7 @@ def _recorded(
     )
     db.session.add(decision)
     db.session.flush()
-    view = RelationView(relation, claim_id, _decisions_of([relation.id])[relation.id])
+    view = RelationView(relation, claim_id, decisions_of([relation.id])[relation.id])
     record_event(
         EventType.RELATION_DECIDED,
         {"relation": _relation_schema.dump(view)},
@@ -353,7 +424,8 @@ def _component(claim_id: int) -> set[int]:
     return set(db.session.scalars(select(found.c.claim_id)))
 
 
-def _decisions_of(relation_ids: list[int]) -> dict[int, list[RelationDecision]]:
+def decisions_of(relation_ids: list[int]) -> dict[int, list[RelationDecision]]:
+    """The history of each relation, oldest first."""
     decisions: dict[int, list[RelationDecision]] = defaultdict(list)
     if relation_ids:
         for decision in db.session.scalars(
@@ -375,7 +447,7 @@ def _relation_of(claim_id: int, relation_id: int, *, for_update: bool = False) -
 
 def get_relation(claim_id: int, relation_id: int) -> RelationView:
     relation = _relation_of(claim_id, relation_id)
-    return RelationView(relation, claim_id, _decisions_of([relation_id])[relation_id])
+    return RelationView(relation, claim_id, decisions_of([relation_id])[relation_id])
 
 
 def list_relations(claim_id: int, page: PageRequest) -> Page[RelationView]:
@@ -391,7 +463,7 @@ def list_relations(claim_id: int, page: PageRequest) -> Page[RelationView]:
         order,
         page,
     )
-    decisions = _decisions_of([relation.id for relation in found.items])
+    decisions = decisions_of([relation.id for relation in found.items])
     return Page(
         [RelationView(relation, claim_id, decisions[relation.id]) for relation in found.items],
         found.next_cursor,

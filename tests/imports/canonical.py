@@ -1,7 +1,8 @@
 """A canonical dump of a database: everything a restore must reproduce, without ids.
 
-Rows are named by natural keys (article URL, source URL) and a claim carries its
-parts (tags, links, reviews) nested, so two databases whose ids differ compare equal
+Rows are named by natural keys (article URL, source URL, entity key; a claim by its
+article's URL, key, kind, text and quote offsets) and a claim carries its parts (tags,
+links, reviews, entity links) nested, so two databases whose ids differ compare equal
 when they hold the same data, alike keyless claims included (a sorted list keeps
 duplicates). A new table joins the comparison with one entry in TABLES, a new part
 of a claim with one entry in CLAIM_PARTS.
@@ -19,7 +20,20 @@ from flask import Flask
 from sqlalchemy import select
 
 from claims_api.extensions import db
-from claims_api.models import Article, ArticleAlias, ArticleVersion, Claim, Review, Source
+from claims_api.models import (
+    Article,
+    ArticleAlias,
+    ArticleVersion,
+    Claim,
+    ClaimEntity,
+    ClaimGroupMember,
+    ClaimRelation,
+    Entity,
+    EntityAlias,
+    RelationDecision,
+    Review,
+    Source,
+)
 from claims_api.services.claims import CLAIM_LOAD_OPTIONS
 
 Row = tuple[Any, ...]
@@ -34,7 +48,8 @@ def _json(value: Any) -> str:
 
 
 class Context:
-    """What the row builders share: article URLs by id, reviews by claim id."""
+    """What the row builders share: article URLs by id, reviews by claim id, entity keys
+    by id, each live claim's identity (what names it without an id) and entity links."""
 
     def __init__(self) -> None:
         self.article_urls = {
@@ -44,6 +59,33 @@ class Context:
         self.reviews: dict[int, list[Review]] = defaultdict(list)
         for review in db.session.scalars(select(Review).order_by(Review.created_at, Review.id)):
             self.reviews[review.claim_id].append(review)
+        self.entity_keys = dict(db.session.execute(select(Entity.id, Entity.key)).all())
+        self.claims: dict[int, Row] = {
+            row.id: (
+                self.article_urls[row.article_id],
+                row.key,
+                str(row.kind),
+                row.text,
+                row.quote_start,
+                row.quote_end,
+            )
+            for row in db.session.execute(
+                select(
+                    Claim.id,
+                    Claim.article_id,
+                    Claim.key,
+                    Claim.kind,
+                    Claim.text,
+                    Claim.quote_start,
+                    Claim.quote_end,
+                ).where(Claim.deleted_at.is_(None))
+            )
+        }
+        self.entity_links: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for claim_id, entity_id, role in db.session.execute(
+            select(ClaimEntity.claim_id, ClaimEntity.entity_id, ClaimEntity.role)
+        ):
+            self.entity_links[claim_id].append((self.entity_keys[entity_id], str(role)))
 
 
 def _articles(context: Context) -> list[Row]:
@@ -136,12 +178,84 @@ def _external_reviews(claim: Claim, context: Context) -> Row:
     return tuple(_json(review.as_document()) for review in claim.external_reviews)
 
 
+def _entity_links(claim: Claim, context: Context) -> Row:
+    """The entities the claim is about, by key, each with its role."""
+    return tuple(sorted(context.entity_links[claim.id]))
+
+
 CLAIM_PARTS: dict[str, Callable[[Claim, Context], Row]] = {
     "tags": _tags,
     "links": _links,
     "reviews": _reviews,
     "external_reviews": _external_reviews,
+    "entities": _entity_links,
 }
+
+
+def _entities(context: Context) -> list[Row]:
+    return [
+        (entity.key, entity.name, str(entity.kind), entity.wikidata_id, _iso(entity.created_at))
+        for entity in db.session.scalars(select(Entity))
+    ]
+
+
+def _entity_aliases(context: Context) -> list[Row]:
+    """Every name of every entity (users' aliases and merged entities' names included)."""
+    return [
+        (context.entity_keys[alias.entity_id], alias.alias, alias.normalised)
+        for alias in db.session.scalars(select(EntityAlias))
+    ]
+
+
+def _relations(context: Context) -> list[Row]:
+    """Relations between live claims, the pair by identity (in sorted order, since ids
+    decide which is "low"), with the relation's revision, times and whole history."""
+    decisions: dict[int, list[RelationDecision]] = defaultdict(list)
+    for decision in db.session.scalars(select(RelationDecision).order_by(RelationDecision.id)):
+        decisions[decision.relation_id].append(decision)
+    claims = context.claims
+    rows = []
+    for relation in db.session.scalars(select(ClaimRelation)):
+        if relation.claim_low_id not in claims or relation.claim_high_id not in claims:
+            continue
+        rows.append(
+            (
+                tuple(
+                    sorted(
+                        (claims[relation.claim_low_id], claims[relation.claim_high_id]), key=repr
+                    )
+                ),
+                str(relation.relation),
+                str(relation.state),
+                claims.get(relation.newer_claim_id or 0),
+                relation.revision,
+                _iso(relation.created_at),
+                _iso(relation.updated_at),
+                tuple(
+                    (
+                        str(decision.decision),
+                        str(decision.relation),
+                        claims.get(decision.newer_claim_id or 0),
+                        decision.actor,
+                        decision.note,
+                        _iso(decision.created_at),
+                    )
+                    for decision in decisions[relation.id]
+                ),
+            )
+        )
+    return rows
+
+
+def _groups(context: Context) -> list[Row]:
+    """Each claim group as the set of its live members' identities."""
+    members: dict[int, list[Row]] = defaultdict(list)
+    for claim_id, group_id in db.session.execute(
+        select(ClaimGroupMember.claim_id, ClaimGroupMember.group_id)
+    ):
+        if claim_id in context.claims:
+            members[group_id].append(context.claims[claim_id])
+    return [tuple(sorted(claims, key=repr)) for claims in members.values()]
 
 
 def _claims(context: Context) -> list[Row]:
@@ -173,6 +287,10 @@ TABLES: dict[str, Callable[[Context], list[Row]]] = {
     "aliases": _aliases,
     "sources": _sources,
     "claims": _claims,
+    "entities": _entities,
+    "entity_aliases": _entity_aliases,
+    "relations": _relations,
+    "groups": _groups,
 }
 
 

@@ -44,8 +44,14 @@ def lines(text: str) -> list[str]:
     return text.splitlines()
 
 
-def documents(text: str) -> list[dict[str, Any]]:
+def records(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines(text)]
+
+
+def documents(text: str) -> list[dict[str, Any]]:
+    """The article documents of an export, without the records beside them (entities,
+    sources, relations)."""
+    return [record for record in records(text) if "article" in record]
 
 
 def cli_export(database_url: str, *options: str) -> str:
@@ -94,7 +100,10 @@ def test_api_export_streams_one_article_document_per_line(client: FlaskClient) -
         embassy_document()["article"]["url"],
     ], "one line per article, in the order they were stored"
     assert [len(document["claims"]) for document in exported] == [3, 1]
-    assert text.endswith("\n") and text.count("\n") == 2, "each document on its own line"
+    assert text.endswith("\n") and text.count("\n") == len(records(text)), "one per line"
+    assert [next(iter(record)) for record in records(text)][-2:] == ["article", "article"], (
+        "entity records first, then the articles"
+    )
 
 
 def test_cli_export_prints_the_same_lines_as_the_api(
@@ -132,7 +141,8 @@ def test_round_trip_through_an_empty_database_reproduces_everything(
 
     assert result.exit_code == 0, result.output
     assert cli_reports(result)[0]["error_count"] == 0, cli_reports(result)[0]["errors"]
-    assert len(lines(first)) == ARTICLES + 3 + 2, "every article should be exported"
+    beside = [record for record in records(first) if {"entity", "relation"} & record.keys()]
+    assert len(lines(first)) - len(beside) == ARTICLES + 3 + 2, "every article is exported"
     assert lines(second) == lines(first), "the export of the re-import differs from the first"
     after = canonical_dump(app)
     assert after == before, differences(before, after)
@@ -403,3 +413,24 @@ def test_claimreview_reimported_keeps_one_external_review(app: Flask, client: Fl
     assert row_counts(app) == counts
     for claim in stored_claims(client):
         assert len(claim["external_reviews"]) == 1, claim["external_reviews"]
+
+
+def test_only_a_whole_export_holds_entity_and_relation_records(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Entities and relations belong to a backup; a filtered export is article documents."""
+    import_border_and_embassy(client)
+    troops, calm = (
+        next(claim for claim in stored_claims(client) if claim["key"] == key)
+        for key in ("troops", "calm")
+    )
+    reviewer = client_for(app, "rita", "reviewer")
+    body = {"claim_id": calm["id"], "relation": "related"}
+    check(reviewer.post(f"/claims/{troops['id']}/relations", json=body), 201)
+
+    kinds = [next(iter(record)) for record in records(api_export(client)[1])]
+    filtered = records(api_export(client, article_id=troops["article_id"])[1])
+
+    assert kinds[0] == "entity" and kinds[-1] == "relation", kinds
+    assert kinds.count("relation") == 1 and "article" in kinds, kinds
+    assert [next(iter(record)) for record in filtered] == ["article"], filtered

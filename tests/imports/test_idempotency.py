@@ -12,8 +12,11 @@ from flask.testing import FlaskClient
 
 from benchmarks.corpus import write_jsonl
 from tests.factories import SEED_FILE, check, client_for, seed_document
+from tests.imports.canonical import canonical_dump, differences
 from tests.imports.helpers import (
+    BORDER_URL,
     CLAIMREVIEW_EXAMPLES,
+    border_document,
     cli_reports,
     embassy_document,
     import_json,
@@ -246,3 +249,86 @@ def test_edited_article_title_updates_the_article_and_leaves_claims_alone(
     assert row_counts(app) == before
     titles = {article["title"] for article in pages(client, "/articles")}
     assert "Dispatch zero, revised" in titles, titles
+
+
+# --- Entity and relation records ---------------------------------------------------------------
+
+
+def decision(kind: str, state: str, minute: int) -> dict[str, Any]:
+    return {
+        "decision": state,
+        "relation": kind,
+        "actor": "rita",
+        "note": f"decided at {minute}",
+        "created_at": f"2026-01-05T10:{minute:02d}:00+00:00",
+    }
+
+
+def curated(*decisions: dict[str, Any], aliases: tuple[str, ...] = ("ACME",)) -> str:
+    """The border document with an entity before it and a relation between two of its
+    claims after it, with ``decisions`` as its history."""
+    url = border_document()["article"]["url"]
+    last = decisions[-1]
+    relation = {
+        "claims": [{"article": url, "key": "troops"}, {"article": url, "key": "calm"}],
+        "relation": last["relation"],
+        "state": last["decision"],
+        "decisions": list(decisions),
+    }
+    entity = {"name": "Acme Corp", "kind": "organization", "aliases": list(aliases)}
+    return jsonl([{"entity": entity}, border_document(), {"relation": relation}])
+
+
+def relations_of_troops(client: FlaskClient) -> list[dict[str, Any]]:
+    troops = claim_by_key(client, BORDER_URL, "troops")
+    return pages(client, f"/claims/{troops['id']}/relations")
+
+
+def test_reimport_of_entity_and_relation_records_changes_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    body = curated(decision("same", "confirmed", 0), decision("same", "withdrawn", 5))
+    first = check(post_import(client, body, "application/x-ndjson"), 201)
+    before = canonical_dump(app)
+
+    again = check(post_import(client, body, "application/x-ndjson"), 201)
+
+    assert (first["counts"]["entities_created"], first["counts"]["relations_created"]) == (1, 1)
+    assert (again["counts"]["entities_unchanged"], again["counts"]["relations_unchanged"]) == (1, 1)
+    assert canonical_dump(app) == before, differences(before, canonical_dump(app))
+    (relation,) = relations_of_troops(client)
+    assert [item["decision"] for item in relation["decisions"]] == ["confirmed", "withdrawn"]
+    assert relation["decisions"][1]["note"] == "decided at 5", relation
+
+
+def test_a_longer_history_adds_the_decisions_the_stored_one_lacks(
+    app: Flask, client: FlaskClient
+) -> None:
+    confirmed = decision("same", "confirmed", 0)
+    check(post_import(client, curated(confirmed), "application/x-ndjson"), 201)
+    troops = claim_by_key(client, BORDER_URL, "troops")
+    check(client.get(f"/claims/{troops['id']}/group"), 200)
+
+    longer = curated(confirmed, decision("same", "withdrawn", 5), aliases=("ACME", "Acme Inc."))
+    report = check(post_import(client, longer, "application/x-ndjson"), 201)
+
+    assert report["counts"]["relations_updated"] == 1, report["counts"]
+    assert report["counts"]["entities_updated"] == 1, "the alias it lacked is added"
+    (relation,) = relations_of_troops(client)
+    assert (relation["state"], relation["revision"]) == ("withdrawn", 2), relation
+    assert client.get(f"/claims/{troops['id']}/group").status_code == 404, "the group goes"
+    older = check(post_import(client, curated(confirmed), "application/x-ndjson"), 201)
+    assert older["counts"]["relations_unchanged"] == 1, "an older history takes nothing back"
+
+
+def test_a_history_that_went_another_way_is_refused(client: FlaskClient) -> None:
+    check(
+        post_import(client, curated(decision("same", "confirmed", 0)), "application/x-ndjson"), 201
+    )
+
+    other = curated(decision("contradicts", "rejected", 0))
+    problem = check(post_import(client, other, "application/x-ndjson"), 422)
+
+    (error,) = problem["import_errors"]
+    assert error["field"] == "relation.decisions", error
+    assert "differs" in error["reason"], error

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from claims_api.services import imports as import_service
-from tests.factories import check
+from tests.factories import check, client_for
 from tests.imports.helpers import (
     REVIEWS,
     border_document,
@@ -423,3 +423,134 @@ def test_api_dry_run_counts_and_writes_nothing(app: Flask, client: FlaskClient) 
 
     assert run["dry_run"] is True and run["counts"]["claims_created"] == 3, run
     assert nothing_stored(app) == {**EMPTY, "revisions": 0}, "a dry run wrote rows"
+
+
+# --- Entity and relation records ---------------------------------------------------------------
+
+ENTITY = {"entity": {"name": "Acme Corp", "kind": "organization", "aliases": ["ACME"]}}
+
+
+def relation_record(**changes: Any) -> dict[str, Any]:
+    """A relation between two claims of the border document: valid as it is."""
+    url = border_document()["article"]["url"]
+    decision = {
+        "decision": "confirmed",
+        "relation": "same",
+        "actor": "rita",
+        "created_at": "2026-01-05T10:00:00+00:00",
+    }
+    fields = {
+        "claims": [{"article": url, "key": "troops"}, {"article": url, "key": "calm"}],
+        "relation": "same",
+        "state": "confirmed",
+        "decisions": [decision],
+    }
+    return {"relation": {**fields, **changes}}
+
+
+@pytest.mark.parametrize(
+    ("record", "field", "reason"),
+    [
+        ({"entity": {"kind": "person"}}, "entity.name", "Missing data for required field."),
+        ({"entity": {"name": "A", "kind": "star"}}, "entity.kind", "Invalid enum value 'star'"),
+        ({"entity": {"name": " ", "kind": "other"}}, "entity.name", "Shorter than minimum"),
+        (
+            relation_record(relation="updates"),
+            "relation.relation",
+            "must be the last decision's",
+        ),
+        (
+            relation_record(
+                relation="updates",
+                decisions=[
+                    {
+                        "decision": "confirmed",
+                        "relation": "updates",
+                        "actor": "rita",
+                        "created_at": "2026-01-05T10:00:00Z",
+                    }
+                ],
+            ),
+            "relation.decisions.0.newer_claim",
+            "an updates relation names the newer claim",
+        ),
+        (
+            relation_record(
+                state="withdrawn",
+                decisions=[
+                    {
+                        "decision": "withdrawn",
+                        "relation": "same",
+                        "actor": "rita",
+                        "created_at": "2026-01-05T10:00:00Z",
+                    }
+                ],
+            ),
+            "relation.decisions.0.decision",
+            "only a confirmed or rejected decision is withdrawn",
+        ),
+        (relation_record(decisions=[]), "relation.decisions", "Expected `array` of length >= 1"),
+        (
+            relation_record(
+                claims=[
+                    {"article": "https://news.example.org/x"},
+                    {"article": "https://x.org", "key": "k"},
+                ]
+            ),
+            "relation.claims.0.kind",
+            "a keyless claim is named by its kind and text",
+        ),
+    ],
+)
+def test_a_bad_entity_or_relation_record_is_a_422_naming_its_field(
+    app: Flask, client: FlaskClient, record: dict[str, Any], field: str, reason: str
+) -> None:
+    body = jsonl([border_document(), record])
+
+    response = post_import(client, body, "application/x-ndjson", name="x.jsonl")
+    problem = check(response, 422)
+
+    assert response.mimetype == "application/problem+json"
+    (error,) = problem["import_errors"]
+    assert (error["location"], error.get("field")) == ("line 2", field), error
+    assert reason in error["reason"], error
+    assert nothing_stored(app) == {**EMPTY, "revisions": 0}
+
+
+def test_a_relation_naming_a_claim_that_is_not_there_is_a_422(client: FlaskClient) -> None:
+    record = relation_record()
+    record["relation"]["claims"][1]["key"] = "no-such-claim"
+
+    problem = check(
+        post_import(client, jsonl([border_document(), record]), "application/x-ndjson"), 422
+    )
+
+    (error,) = problem["import_errors"]
+    assert error["field"] == "relation.claims.1", error
+    assert "has no live claim of this key" in error["reason"], error
+
+
+def test_an_entity_record_naming_another_entitys_name_is_refused(client: FlaskClient) -> None:
+    check(client.post("/entities", json={"name": "Acme Inc", "kind": "organization"}), 201)
+    record = {"entity": {**ENTITY["entity"], "aliases": ["ACME", "Acme Inc."]}}
+
+    problem = check(post_import(client, jsonl([record]), "application/x-ndjson"), 422)
+
+    (error,) = problem["import_errors"]
+    assert error["field"] == "entity.aliases.1", error
+    assert "is already a name of entity" in error["reason"], error
+
+
+def test_a_contributors_relation_records_are_ignored_with_a_warning(app: Flask) -> None:
+    contributor = client_for(app, "cora", "contributor")
+
+    run = check(
+        post_import(
+            contributor, jsonl([border_document(), relation_record()]), "application/x-ndjson"
+        ),
+        201,
+    )
+
+    assert "relations_created" not in run["counts"], run["counts"]
+    (warning,) = [item for item in run["warnings"] if item["location"] == "line 2"]
+    assert "writes no relations' decisions" in warning["reason"], warning

@@ -28,10 +28,15 @@ from claims_api.services.claimreview import ClaimReviewError, document_from_clai
 from claims_api.services.imports.bulk import (
     BATCH_CLAIMS,
     PendingDocument,
-    PendingSource,
+    PendingRecord,
     write_batch,
 )
-from claims_api.services.imports.decoding import decode_document, decode_source
+from claims_api.services.imports.decoding import (
+    decode_document,
+    decode_entity,
+    decode_relation,
+    decode_source,
+)
 from claims_api.services.imports.readers import ReadError, Record, first_line, read_records
 from claims_api.services.revisions import Change
 
@@ -138,7 +143,15 @@ def _json_kind(value: Any) -> str:
     return "a string" if isinstance(value, str) else "an array"
 
 
-def _document(record: Record, report: ImportReport) -> PendingDocument | PendingSource | None:
+# The records beside article documents, by the one key each has: {"source": {...}}.
+RECORD_DECODERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "entity": decode_entity,
+    "source": decode_source,
+    "relation": decode_relation,
+}
+
+
+def _document(record: Record, report: ImportReport) -> PendingDocument | PendingRecord | None:
     """The validated article document (or source record) a record stands for, or None
     after reporting why not."""
     data = record.data
@@ -162,9 +175,10 @@ def _document(record: Record, report: ImportReport) -> PendingDocument | Pending
             f"not {_json_kind(data)}",
         )
         return None
-    if "source" in data and not {"article", "@type"} & set(data):
+    kind = next((name for name in RECORD_DECODERS if name in data), None)
+    if kind is not None and not {"article", "@type"} & set(data):
         try:
-            return PendingSource(record.location, decode_source(data))
+            return PendingRecord(record.location, kind, RECORD_DECODERS[kind](data))
         except InvalidInput as error:
             report.add_domain_error(record.location, error)
             return None
@@ -201,7 +215,7 @@ def import_stream(
     ``on_batch`` is called after each batch is written: the worker's checkpoint,
     where it renews its lease and may stop the import (by raising).
     """
-    pending: list[PendingDocument | PendingSource] = []
+    pending: list[PendingDocument | PendingRecord] = []
     pending_claims = 0
     for record in read_records(stream, input_format):
         report.counts["records"] += 1
@@ -233,7 +247,7 @@ REFUSED = (IntegrityError, DataError, psycopg.IntegrityError, psycopg.DataError)
 
 
 def _write(
-    pending: list[PendingDocument | PendingSource],
+    pending: list[PendingDocument | PendingRecord],
     report: ImportReport,
     change: Change,
     role: Role,

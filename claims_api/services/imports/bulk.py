@@ -37,10 +37,19 @@ from claims_api.models import (
 from claims_api.models.base import utcnow
 from claims_api.models.claim import DEFAULT_PRIORITY
 from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS
-from claims_api.models.vocabulary import EventType, RevisionAction, Role, VersionOrigin
+from claims_api.models.vocabulary import (
+    EventType,
+    RelationKind,
+    RelationState,
+    RevisionAction,
+    Role,
+    VersionOrigin,
+)
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
+from claims_api.services import entities as entity_service
 from claims_api.services import pending_matches
+from claims_api.services import relations as relation_service
 from claims_api.services.article_versions import (
     body_sha256,
     get_version,
@@ -94,10 +103,12 @@ class PendingDocument:
 
 
 @dataclass
-class PendingSource:
-    """A source record: a source no claim cites, as a whole export carries it."""
+class PendingRecord:
+    """A record beside the article documents, as a whole export carries them: a source
+    no claim cites, an entity, or a relation between claims (``kind``)."""
 
     location: str
+    kind: str
     fields: dict[str, Any]
 
 
@@ -147,14 +158,20 @@ def _normalized(url: str) -> str:
 
 
 def write_batch(
-    records: list[PendingDocument | PendingSource],
+    records: list[PendingDocument | PendingRecord],
     report: ImportReport,
     change: Change,
     role: Role,
 ) -> None:
+    """Entities first, so that claims link to them as they did where they were exported
+    (links are derived from the names stored); relations last, once their claims are."""
     now = utcnow()
-    sources_described = [item for item in records if isinstance(item, PendingSource)]
-    _write_sources(sources_described, report, change.actor)
+    beside: dict[str, list[PendingRecord]] = defaultdict(list)
+    for record in records:
+        if isinstance(record, PendingRecord):
+            beside[record.kind].append(record)
+    _write_entities(beside["entity"], report)
+    _write_sources(beside["source"], report, change.actor)
     pending = [item for item in records if isinstance(item, PendingDocument)]
     articles, created = _resolve_articles(pending, report, change, now)
     documents = [item for item in pending if item.location in articles]
@@ -214,12 +231,90 @@ def write_batch(
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
     _insert_claims(new_claims, report, change, now)
+    _write_relations(beside["relation"], report, role)
 
 
-def _write_sources(records: list[PendingSource], report: ImportReport, actor: str) -> None:
+def _write_entities(records: list[PendingRecord], report: ImportReport) -> None:
+    """Create or complete the entities of entity records, one by one (there are few)."""
+    for item in records:
+        try:
+            outcome = entity_service.upsert_entity(item.fields)
+        except DomainError as error:
+            report.add_domain_error(item.location, error.within("entity"))
+        else:
+            report.counts[f"entities_{outcome}"] += 1
+
+
+def _write_relations(records: list[PendingRecord], report: ImportReport, role: Role) -> None:
+    """Replay the history of each relation record through the relations service. Only an
+    admin's load does: a history names who decided and when, as reviews do."""
+    for item in records:
+        if role != Role.ADMIN:
+            report.add_warning(
+                item.location,
+                f"relation: ignored, an import by a {role.value} writes no relations' "
+                "decisions (a reviewer decides at POST /claims/{claim_id}/relations)",
+            )
+            continue
+        fields = item.fields
+        try:
+            claim_ids = [
+                _referenced_claim(ref, f"claims.{index}")
+                for index, ref in enumerate(fields["claims"])
+            ]
+            history = [
+                relation_service.PastDecision(
+                    RelationState(decision["decision"]),
+                    RelationKind(decision["relation"]),
+                    None if decision["newer_claim"] is None else claim_ids[decision["newer_claim"]],
+                    decision["actor"],
+                    decision["note"],
+                    decision["created_at"],
+                )
+                for decision in fields["decisions"]
+            ]
+            with db.session.begin_nested():
+                outcome = relation_service.replay_relation(claim_ids[0], claim_ids[1], history)
+        except DomainError as error:
+            report.add_domain_error(item.location, error.within("relation"))
+        else:
+            report.counts[f"relations_{outcome}"] += 1
+
+
+def _referenced_claim(ref: dict[str, Any], field: str) -> int:
+    """The live claim a relation record names (``decoding.ClaimRef``): by its article's
+    URL and key, else by kind, text and quote offsets, the ``ordinal``-th in id order."""
+    try:
+        url = _normalized(ref["article"])
+    except InvalidURL as error:
+        raise InvalidInput(str(error), errors={f"{field}.article": [str(error)]}) from None
+    article = article_service.articles_by_urls([url]).get(url)
+    if article is None:
+        message = f"there is no article {url}"
+        raise InvalidInput(message, errors={f"{field}.article": [message]})
+    statement = select(Claim.id).where(Claim.article_id == article.id, Claim.deleted_at.is_(None))
+    if "key" in ref:
+        statement = statement.where(Claim.key == ref["key"])
+    else:
+        statement = statement.where(
+            Claim.key.is_(None),
+            Claim.kind == ref["kind"],
+            Claim.text == ref["text"],
+            Claim.quote_start == ref["quote_start"],
+            Claim.quote_end == ref["quote_end"],
+        )
+    claim_id = db.session.scalar(statement.order_by(Claim.id).offset(ref["ordinal"]).limit(1))
+    if claim_id is None:
+        named = "key" if "key" in ref else "kind, text and quote"
+        message = f"article {article.id} has no live claim of this {named}"
+        raise InvalidInput(message, errors={field: [message]})
+    return claim_id
+
+
+def _write_sources(records: list[PendingRecord], report: ImportReport, actor: str) -> None:
     """Create the sources of source records that are new, all in one go; an existing one
     is left as it is (it is edited at /sources/{id}), as when a link names it."""
-    valid: list[tuple[PendingSource, str]] = []
+    valid: list[tuple[PendingRecord, str]] = []
     for item in records:
         try:
             url = _normalized(item.fields["url"])

@@ -24,6 +24,8 @@ from claims_api.limits import (
     MAX_ATTRIBUTION_LENGTH,
     MAX_AUTHORS,
     MAX_CLAIMS_PER_DOCUMENT,
+    MAX_DECISIONS_PER_RELATION,
+    MAX_ENTITY_ALIASES,
     MAX_EVIDENCE,
     MAX_EXTERNAL_REVIEWS,
     MAX_KEY_LENGTH,
@@ -48,17 +50,21 @@ from claims_api.limits import (
     MAX_VERSIONS_PER_ARTICLE,
     MIN_PRIORITY,
 )
+from claims_api.models.entity import EntityKindValue
 from claims_api.models.vocabulary import (
     STRUCTURED_KINDS,
     AnchorState,
     ClaimKind,
     MembershipRelation,
+    RelationKind,
+    RelationState,
     SourceKind,
     Stance,
     VersionOrigin,
 )
 from claims_api.schemas.claims import EXTERNAL_REVIEW_IDENTITY
 from claims_api.schemas.common import LANGUAGE_TAG, MAX_ID
+from claims_api.schemas.relations import newer_claim_error
 from claims_api.services.article_versions import history_errors
 
 Number = int | float
@@ -628,14 +634,170 @@ def decode_reviews(reviews: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def decode_source(raw: dict[str, Any]) -> dict[str, Any]:
     """The fields of a valid source record."""
+    fields: dict[str, Any] = msgspec.to_builtins(_record(raw, SourceRecord, "source").source)
+    if "accessed_at" in fields:
+        fields["accessed_at"] = _timestamp(fields["accessed_at"])
+    return fields
+
+
+# Entity and relation records: what a whole export carries beside its article documents.
+
+EntityName = Annotated[str, Meta(min_length=1, max_length=MAX_NAME_LENGTH)]
+
+
+class EntityFields(Strict):
+    """An entity claims are about, with every name it goes by (users' aliases and the names
+    of entities merged into it included). Found by key, else by name; a name another
+    entity goes by is a conflict."""
+
+    name: EntityName
+    kind: EntityKindValue
+    key: (
+        Annotated[
+            str,
+            Meta(min_length=1, max_length=MAX_KEY_LENGTH),
+            Meta(
+                description="The resolver's key (a Wikidata id, a slug such as org:csto) or "
+                "name: and the normalised name; by default the Wikidata id, else the latter."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    wikidata_id: Annotated[str, Meta(min_length=1, max_length=32)] | None = None
+    aliases: Annotated[
+        list[EntityName],
+        Meta(max_length=MAX_ENTITY_ALIASES, description="Its names other than name."),
+    ] = []
+    created_at: Timestamp | UnsetType = UNSET
+
+
+class EntityRecord(Strict):
+    """An entity, as a whole export carries it before its article documents."""
+
+    entity: EntityFields
+
+
+class ClaimRef(Strict):
+    """A claim named as an import finds it again, without ids (which a restore changes):
+    its article's URL and its key; a keyless claim by its kind, text and quote offsets,
+    and its ordinal among the article's live claims alike in all of those (0, the first,
+    unless given)."""
+
+    article: Url
+    key: Annotated[str, Meta(min_length=1, max_length=MAX_KEY_LENGTH)] | UnsetType = UNSET
+    kind: ClaimKind | UnsetType = UNSET
+    text: LongText | UnsetType = UNSET
+    quote_start: Annotated[int, Meta(ge=0)] | None = None
+    quote_end: Annotated[int, Meta(ge=0)] | None = None
+    ordinal: Annotated[int, Meta(ge=0)] = 0
+
+
+class DecisionEntry(Strict):
+    """One decision of a relation's history, as GET /claims/{id}/relations reads it;
+    ``newer_claim`` is the position in ``claims`` (0 or 1) of the claim with the later
+    value, for ``updates`` and only then."""
+
+    decision: RelationState
+    relation: RelationKind
+    actor: Annotated[str, Meta(min_length=1, max_length=MAX_ACTOR_LENGTH)]
+    created_at: datetime
+    newer_claim: Annotated[int, Meta(ge=0, le=1)] | None = None
+    note: Annotated[str, Meta(max_length=MAX_RATIONALE_LENGTH)] | None = None
+
+
+class RelationFields(Strict):
+    """How two claims relate: where the relation stands (its last decision's) and every
+    decision, oldest first; restored (an admin's import only) by replaying them through
+    the relations service, which rebuilds the groups confirmed ``same`` relations form."""
+
+    claims: Annotated[list[ClaimRef], Meta(min_length=2, max_length=2)]
+    relation: RelationKind
+    state: RelationState
+    decisions: Annotated[
+        list[DecisionEntry], Meta(min_length=1, max_length=MAX_DECISIONS_PER_RELATION)
+    ]
+    newer_claim: Annotated[int, Meta(ge=0, le=1)] | None = None
+
+
+class RelationRecord(Strict):
+    """A relation between two claims, as a whole export carries it after its articles."""
+
+    relation: RelationFields
+
+
+def _record(raw: dict[str, Any], struct: type[Struct], what: str) -> Any:
     try:
-        decoded = msgspec.convert(raw, SourceRecord)
+        return msgspec.convert(raw, struct)
     except msgspec.ValidationError as error:
         field, reason = _field(str(error))
         raise InvalidInput(
-            "The record is not a valid source record.", errors={field: [reason]}
+            f"The record is not a valid {what} record.", errors={field: [reason]}
         ) from None
-    fields: dict[str, Any] = msgspec.to_builtins(decoded.source)
-    if "accessed_at" in fields:
-        fields["accessed_at"] = _timestamp(fields["accessed_at"])
+
+
+def decode_entity(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a valid entity record."""
+    fields: dict[str, Any] = msgspec.to_builtins(_record(raw, EntityRecord, "entity").entity)
+    errors: dict[str, list[str]] = {}
+    _stripped(fields, "name", "entity.name", errors)
+    _stripped_items(fields["aliases"], "entity.aliases", errors)
+    if errors:
+        raise InvalidInput("The record is not a valid entity record.", errors=errors)
+    if "created_at" in fields:
+        fields["created_at"] = _timestamp(fields["created_at"])
+    return fields
+
+
+def _ref_errors(ref: dict[str, Any], path: str) -> dict[str, list[str]]:
+    if "key" in ref:
+        named = [name for name in ("kind", "text", "quote_start", "quote_end") if ref.get(name)]
+        return (
+            {f"{path}.{named[0]}": ["a claim with a key is named by its key alone"]}
+            if named
+            else {}
+        )
+    missing = [name for name in ("kind", "text") if name not in ref]
+    if missing:
+        return {f"{path}.{missing[0]}": ["a keyless claim is named by its kind and text"]}
+    if (ref["quote_start"] is None) != (ref["quote_end"] is None):
+        return {f"{path}.quote_end": ["give both quote_start and quote_end, or neither"]}
+    return {}
+
+
+def decode_relation(raw: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a valid relation record: a history a reviewer could have made."""
+    fields: dict[str, Any] = msgspec.to_builtins(_record(raw, RelationRecord, "relation").relation)
+    errors: dict[str, list[str]] = {}
+    for index, ref in enumerate(fields["claims"]):
+        errors.update(_ref_errors(ref, f"relation.claims.{index}"))
+    if fields["claims"][0] == fields["claims"][1]:
+        errors["relation.claims.1"] = ["a claim is not related to itself"]
+    previous: dict[str, Any] | None = None
+    for index, decision in enumerate(fields["decisions"]):
+        where = f"relation.decisions.{index}"
+        decision["created_at"] = _timestamp(decision["created_at"])
+        wrong_newer = newer_claim_error(decision["relation"], decision["newer_claim"] is not None)
+        if wrong_newer is not None:
+            errors[f"{where}.newer_claim"] = [wrong_newer]
+        if decision["decision"] == RelationState.WITHDRAWN:
+            if previous is None or previous["decision"] == RelationState.WITHDRAWN:
+                errors[f"{where}.decision"] = ["only a confirmed or rejected decision is withdrawn"]
+            elif (previous["relation"], previous["newer_claim"]) != (
+                decision["relation"],
+                decision["newer_claim"],
+            ):
+                errors[f"{where}.relation"] = ["a withdrawal keeps the relation it takes back"]
+        if previous is not None and decision["created_at"] < previous["created_at"]:
+            errors[f"{where}.created_at"] = ["decisions are given oldest first"]
+        previous = decision
+    assert previous is not None  # at least one decision (min_length)
+    for name, last in (
+        ("relation", "relation"),
+        ("state", "decision"),
+        ("newer_claim", "newer_claim"),
+    ):
+        if fields[name] != previous[last]:
+            errors[f"relation.{name}"] = ["must be the last decision's"]
+    if errors:
+        raise InvalidInput("The record is not a valid relation record.", errors=errors)
     return fields
