@@ -161,6 +161,13 @@ class Claim(StructuredByKind, QuotedByColumns, Base):
         Index("ix_claims_status_review_priority_id", "status", "review_priority", "id"),
         Index("ix_claims_speaker_created_at_id", "speaker", "created_at", "id"),
         Index("ix_claims_needs_review_since_id", "needs_review_since", "id"),
+        # Each filter in id order, the default order of claim lists: a page is read off
+        # the filter's own index and ends when it is full (SQLite's index on a column
+        # alone would serve too: it ends with the rowid).
+        Index("ix_claims_article_id_id", "article_id", "id"),
+        Index("ix_claims_kind_id", "kind", "id"),
+        Index("ix_claims_status_id", "status", "id"),
+        Index("ix_claims_speaker_id", "speaker", "id"),
         Index(
             "ix_claims_text_trgm",
             "text",
