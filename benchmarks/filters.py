@@ -53,7 +53,7 @@ PAGES = [
     ("status, deep", "/claims?status=verified&limit=50&cursor={deep}"),
     ("tag + status + q", "/claims?tag=NATO&status=verified&q=NATO&limit=50"),
     ("tag + status + q, deep", "/claims?tag=NATO&status=verified&q=NATO&limit=50&cursor={deep}"),
-    ("tag 1% + status + q", f"/claims?tag={RARE_TAG}&status=verified&q=NATO&limit=50"),
+    ("tag + status + q 1%", f"/claims?tag=NATO&status=verified&q={RARE_WORD}&limit=50"),
     ("review queue", "/review-queue?limit=50"),
     ("review queue, deep", "/review-queue?limit=50&cursor={deep_queue}"),
     ("review queue, tag", "/review-queue?tag=NATO&limit=50"),

@@ -210,14 +210,14 @@ def list_entity_claims(
     if role is None:
         link = exists().where(ClaimEntity.entity_id == entity_id, ClaimEntity.claim_id == Claim.id)
         return claim_page([(claim_rows_selected(live, link), order)], page)
-    links = IdLink(
+    in_role = IdLink(
         ClaimEntity,
         ClaimEntity.claim_id,
         (ClaimEntity.entity_id == entity_id, ClaimEntity.role == role),
     )
     if order.by_id:
-        return claim_page([links.walked(order, live)], page)
-    return claim_page([(claim_rows_selected(live, links.probe()), order)], page)
+        return claim_page([in_role.walked(order, live)], page)
+    return claim_page([(claim_rows_selected(live, in_role.probe()), order)], page)
 
 
 # The roles a quantity or membership fact is about its entity in ("mentioned" is not).
