@@ -71,8 +71,10 @@ class IdLink:
     conditions: tuple[ColumnElement[bool], ...]
 
     def probe(self) -> ColumnElement[bool]:
-        """The filter as a correlated EXISTS: one probe of the index per claim read."""
-        return exists().where(*self.conditions, self.claim_id == Claim.id)
+        """The filter as a correlated EXISTS: one probe of the index per claim read.
+        Correlated to the claim alone: the page may be read off this same table (two
+        tags), whose rows the probe must not take for its own."""
+        return exists().where(*self.conditions, self.claim_id == Claim.id).correlate(Claim)
 
     def walked(
         self, order: SortOrder, *conditions: ColumnElement[bool]
