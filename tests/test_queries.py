@@ -327,3 +327,15 @@ def test_a_claim_page_sends_the_database_as_many_statements_for_1_claim_as_for_2
         assert len(page["items"]) == limit and page["next_cursor"]
         assert all(len(item["sources"]) == 2 for item in page["items"])
     assert counts[200] == counts[1], counts
+
+
+def test_a_cursor_given_out_when_the_default_order_was_created_at_pages_the_id_order(
+    client: FlaskClient,
+) -> None:
+    claims = add_filtered_claims(client)
+    former = check(client.get("/claims?sort=created_at&limit=2"), 200)["next_cursor"]
+
+    page = check(client.get(f"/claims?limit=2&cursor={former}"), 200)
+
+    assert [item["id"] for item in page["items"]] == [claim["id"] for claim in claims[2:4]]
+    assert check(client.get(f"/claims?sort=updated_at&cursor={former}"), 422)
