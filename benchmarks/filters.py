@@ -33,9 +33,10 @@ from claims_api import create_app, migrations
 from claims_api.extensions import db
 from claims_api.models import Claim
 from claims_api.models.vocabulary import Role
-from claims_api.services.claims import CLAIM_SORT_COLUMNS
+from claims_api.services.claims import DEFAULT_CLAIM_SORT, claim_order
 from claims_api.services.imports import ImportReport, import_stream
-from claims_api.services.pagination import SortOrder, encode_cursor
+from claims_api.services.pagination import encode_cursor
+from claims_api.services.review_queue import QUEUE_ORDERS
 from claims_api.services.revisions import Change
 
 CLAIMS_PER_ARTICLE = 20
@@ -48,8 +49,16 @@ PAGES = [
     ("tag, 1%, deep", f"/claims?tag={RARE_TAG}&limit=50&cursor={{deep}}"),
     ("q, common, deep", "/claims?q=NATO&limit=50&cursor={deep}"),
     ("q, 1%, deep", f"/claims?q={RARE_WORD}&limit=50&cursor={{deep}}"),
+    ("status", "/claims?status=verified&limit=50"),
+    ("status, deep", "/claims?status=verified&limit=50&cursor={deep}"),
     ("tag + status + q", "/claims?tag=NATO&status=verified&q=NATO&limit=50"),
+    ("tag + status + q, deep", "/claims?tag=NATO&status=verified&q=NATO&limit=50&cursor={deep}"),
+    ("tag + status + q 1%", f"/claims?tag=NATO&status=verified&q={RARE_WORD}&limit=50"),
+    ("review queue", "/review-queue?limit=50"),
+    ("review queue, deep", "/review-queue?limit=50&cursor={deep_queue}"),
+    ("review queue, tag", "/review-queue?tag=NATO&limit=50"),
     ("review queue, tag 1%", f"/review-queue?tag={RARE_TAG}&limit=50"),
+    ("review queue, tag 1%, deep", f"/review-queue?tag={RARE_TAG}&limit=50&cursor={{deep_queue}}"),
     ("articles, q", "/articles?q=Blinken&limit=50"),
 ]
 
@@ -130,14 +139,14 @@ class Target:
         with self.app.app_context():
             total = db.session.scalar(select(func.count()).select_from(Claim)) or 0
             middle = db.session.get(Claim, total // 2)
-            order = SortOrder.parse("created_at", CLAIM_SORT_COLUMNS, Claim.id)
-            self.deep = encode_cursor(order, middle)
+            self.deep = encode_cursor(claim_order(DEFAULT_CLAIM_SORT), middle)
+            self.deep_queue = encode_cursor(QUEUE_ORDERS["created_at"], middle)
 
     def request(self, path: str) -> tuple[float, float]:
         """SQL seconds and whole seconds of one request."""
         with sql_time(self.app) as spent:
             started = time.perf_counter()
-            response = self.client.get(path.format(deep=self.deep))
+            response = self.client.get(path.format(deep=self.deep, deep_queue=self.deep_queue))
             whole = time.perf_counter() - started
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
         assert response.get_json()["items"], f"{path} found nothing"

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, select
+from sqlalchemy import text as sql_text  # the class has a column named text
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from claims_api.limits import MAX_KEY_LENGTH, MAX_NAME_LENGTH, MAX_STATUS_LENGTH, MAX_TAG_LENGTH
@@ -161,6 +162,25 @@ class Claim(StructuredByKind, QuotedByColumns, Base):
         Index("ix_claims_status_review_priority_id", "status", "review_priority", "id"),
         Index("ix_claims_speaker_created_at_id", "speaker", "created_at", "id"),
         Index("ix_claims_needs_review_since_id", "needs_review_since", "id"),
+        # Each filter in id order, the default order of claim lists: a page is read off
+        # the filter's own index and ends when it is full (SQLite's index on a column
+        # alone would serve too: it ends with the rowid).
+        Index("ix_claims_article_id_id", "article_id", "id"),
+        Index("ix_claims_kind_id", "kind", "id"),
+        Index("ix_claims_status_id", "status", "id"),
+        Index("ix_claims_speaker_id", "speaker", "id"),
+        # The review queue's flagged claims (quoted words changed) in each of its
+        # orders: few, and read in order only off indexes that hold them alone.
+        *(
+            Index(
+                f"ix_claims_flagged_{column}_id",
+                column,
+                "id",
+                sqlite_where=sql_text("needs_review_since IS NOT NULL"),
+                postgresql_where=sql_text("needs_review_since IS NOT NULL"),
+            )
+            for column in ("created_at", "review_priority")
+        ),
         Index(
             "ix_claims_text_trgm",
             "text",

@@ -75,4 +75,7 @@ class ClaimEntity(Base):
         enum_column_type(EntityRole, "entity_role"), primary_key=True
     )
 
-    __table_args__ = (Index("ix_claim_entities_entity_id_claim_id", "entity_id", "claim_id"),)
+    # An entity's claims in one role in id order: a tag filter reads its page off it.
+    __table_args__ = (
+        Index("ix_claim_entities_entity_id_role_claim_id", "entity_id", "role", "claim_id"),
+    )

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from claims_api.limits import MAX_ALIASES, MAX_NAME_LENGTH
 from claims_api.models.entity import EntityKindValue, EntityRole
-from claims_api.schemas.claims import CLAIM_SORTS, ClaimSchema
+from claims_api.schemas.claims import CLAIM_SORT_DESCRIPTION, CLAIM_SORTS, ClaimSchema
 from claims_api.schemas.common import Id, PageArgs, Timestamp, page_schema
 
 NAME = validate.Length(min=1, max=MAX_NAME_LENGTH)
@@ -62,7 +62,11 @@ class EntityListArgs(PageArgs):
 
 class EntityClaimListArgs(PageArgs):
     role = fields.Enum(EntityRole, by_value=True)
-    sort = fields.String(load_default="created_at", validate=validate.OneOf(CLAIM_SORTS))
+    sort = fields.String(
+        load_default="id",
+        validate=validate.OneOf(CLAIM_SORTS),
+        metadata={"description": CLAIM_SORT_DESCRIPTION},
+    )
 
 
 EntityPageSchema = page_schema(EntitySchema, "EntityPage")

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, exists, select
 
 from claims_api.errors import Gone, NotFound
 from claims_api.extensions import db
 from claims_api.models import Claim, ClaimSource, ClaimTag, ExternalReview, Review, Source
-from claims_api.services.pagination import Page, PageRequest, SortOrder, merged_keyset_page
+from claims_api.services.pagination import Page, PageRequest, SortOrder, walked_keyset_page
 from claims_api.services.revisions import ClaimRow, LinkRow
 
 CLAIM_COLUMNS = tuple(Claim.__table__.columns)
@@ -59,12 +60,40 @@ def claim_rows_selected(*conditions: ColumnElement[bool]) -> Select[Any]:
     return select(*CLAIM_COLUMNS).where(*conditions)
 
 
-def claim_page(
-    statements: list[Select[Any]], order: SortOrder, page: PageRequest
-) -> Page[ClaimRow]:
-    """One page of the claims that ``statements`` (from ``claim_rows_selected``) select,
-    merged in ``order`` when there are several, with their tags, links and reviews."""
-    found = merged_keyset_page(statements, order, page, rows=True)
+@dataclass(frozen=True)
+class IdLink:
+    """A filter as an index of claim ids: the rows of ``table`` (tags, entity links,
+    source links, an FTS table) under ``conditions``, whose ``claim_id`` column lists
+    the claims that pass, in id order, when an index leads with those conditions."""
+
+    table: Any
+    claim_id: Any
+    conditions: tuple[ColumnElement[bool], ...]
+
+    def probe(self) -> ColumnElement[bool]:
+        """The filter as a correlated EXISTS: one probe of the index per claim read.
+        Correlated to the claim alone: the page may be read off this same table (two
+        tags), whose rows the probe must not take for its own."""
+        return exists().where(*self.conditions, self.claim_id == Claim.id).correlate(Claim)
+
+    def walked(
+        self, order: SortOrder, *conditions: ColumnElement[bool]
+    ) -> tuple[Select[Any], SortOrder]:
+        """The claims that pass this filter and ``conditions``, read off this filter's
+        index in ``order`` (an id order), each joined to its claim by primary key."""
+        statement = (
+            claim_rows_selected(*self.conditions, *conditions)
+            .select_from(self.table)
+            .join(Claim, Claim.id == self.claim_id)
+        )
+        return statement, order.along(self.claim_id)
+
+
+def claim_page(parts: list[tuple[Select[Any], SortOrder]], page: PageRequest) -> Page[ClaimRow]:
+    """One page of the claims that the statements of ``parts`` (from
+    ``claim_rows_selected``) select, each in its order (one order, walked along each
+    part's index), merged when there are several, with their tags, links and reviews."""
+    found = walked_keyset_page(parts, page, rows=True)
     return Page(claim_rows(found.items), found.next_cursor)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +34,7 @@ from claims_api.models.vocabulary import (
 from claims_api.schemas.claims import VERDICT_FIELDS
 from claims_api.services.anchoring import anchor_quote
 from claims_api.services.claim_entities import entity_for_name
-from claims_api.services.claim_reads import claim_page, claim_rows_selected, live
+from claims_api.services.claim_reads import IdLink, claim_page, claim_rows_selected, live
 from claims_api.services.pagination import Page, PageRequest, SortOrder
 from claims_api.services.revisions import (
     Change,
@@ -42,7 +43,7 @@ from claims_api.services.revisions import (
     record_revision,
     snapshot_of,
 )
-from claims_api.services.search import contains_text, planned, planned_id
+from claims_api.services.search import contains_text, planned, planned_id, text_link
 from claims_api.services.sources import source_for_link
 
 # What a claim is read with: a fixed number of queries whatever the page size.
@@ -52,7 +53,12 @@ CLAIM_LOAD_OPTIONS = (
     selectinload(Claim.published_review),
     selectinload(Claim.external_reviews),
 )
-CLAIM_SORT_COLUMNS = {"created_at": Claim.created_at, "updated_at": Claim.updated_at}
+CLAIM_SORT_COLUMNS = {
+    "id": Claim.id,
+    "created_at": Claim.created_at,
+    "updated_at": Claim.updated_at,
+}
+DEFAULT_CLAIM_SORT = "id"
 LINK_FIELDS = ("stance", "excerpt", "note")
 QUOTE_COLUMNS = ("quote_exact", "quote_start", "quote_end", "quote_prefix", "quote_suffix")
 
@@ -405,30 +411,45 @@ def unlink_source(
     return claim
 
 
-def has_tag(name: str) -> ColumnElement[bool]:
-    """Claims tagged ``name``: a correlated EXISTS, one probe of an index per claim, so the
-    database walks the page's keyset index in order and stops when the page is full (an
-    IN over the tagged claims collected and sorted every one of them).
+def tag_link(name: str) -> IdLink:
+    """Claims tagged ``name``, as the index of their links to it: (tag, claim_id), or
+    (entity_id, role, claim_id), each holding the claim ids of one tag in order.
 
     Every write links a claim to the entity of each of its tags (and each name in its
-    text), role ``mentioned``: when ``name`` is a name of a stored entity, the probe is of
-    those links, so every name of the entity gives one answer (``tag=Nato`` finds claims
-    tagged ``NATO``, or naming NATO in their text); else of the tags as written.
+    text), role ``mentioned``: when ``name`` is a name of a stored entity, the links are
+    those, so every name of the entity gives one answer (``tag=Nato`` finds claims
+    tagged ``NATO``, or naming NATO in their text); else the tags as written.
     """
     entity_id = entity_for_name(name)
     if entity_id is None:
-        return exists().where(ClaimTag.tag == planned(name), ClaimTag.claim_id == Claim.id)
-    return exists().where(
-        ClaimEntity.claim_id == Claim.id,
-        ClaimEntity.entity_id == planned_id(entity_id),
-        ClaimEntity.role == EntityRole.MENTIONED,
+        return IdLink(ClaimTag, ClaimTag.claim_id, (ClaimTag.tag == planned(name),))
+    return IdLink(
+        ClaimEntity,
+        ClaimEntity.claim_id,
+        (
+            ClaimEntity.entity_id == planned_id(entity_id),
+            ClaimEntity.role == EntityRole.MENTIONED,
+        ),
     )
+
+
+def has_tag(name: str) -> ColumnElement[bool]:
+    """Claims tagged ``name``: a correlated probe of the tag's links per claim, for lists
+    walked along an index of their own order (the review queue, a date order)."""
+    return tag_link(name).probe()
+
+
+def claim_order(sort: str) -> SortOrder:
+    """The order a claim list's ``sort`` names. ``id`` (the default; ids grow with
+    creation) reads the cursors handed out when the default was ``created_at``."""
+    order = SortOrder.parse(sort, CLAIM_SORT_COLUMNS, Claim.id)
+    return replace(order, continues="created_at") if order.by_id else order
 
 
 def list_claims(
     page: PageRequest,
     *,
-    sort: str = "created_at",
+    sort: str = DEFAULT_CLAIM_SORT,
     article_id: int | None = None,
     kind: ClaimKind | None = None,
     status: str | None = None,
@@ -439,8 +460,16 @@ def list_claims(
     updated_since: datetime | None = None,
     matches_verdict: bool | None = None,
 ) -> Page[ClaimRow]:
-    """Live claims matching every filter given; each filter is served by an index."""
+    """Live claims matching every filter given; each filter is served by an index.
+
+    In id order, the page is read off one filter's link index (the text's FTS table
+    on SQLite, else a tag's or source's links), which holds its claim ids in order:
+    the database stops when the page is full, whatever the filter matches or the
+    table holds; every other filter is a probe of its own index per claim read. An
+    article's claims are few: read off (article_id, id), each probed for the others.
+    """
     conditions: list[ColumnElement[bool]] = [Claim.deleted_at.is_(None)]
+    links: list[IdLink] = []
     if article_id is not None:
         conditions.append(Claim.article_id == article_id)
     if kind is not None:
@@ -449,13 +478,19 @@ def list_claims(
         conditions.append(Claim.status == status)
     if speaker is not None:
         conditions.append(Claim.speaker == speaker)
-    conditions.extend(has_tag(name) for name in tag or ())
-    if source_id is not None:
-        conditions.append(
-            Claim.id.in_(select(ClaimSource.claim_id).where(ClaimSource.source_id == source_id))
-        )
+    order = claim_order(sort)
     if q is not None:
-        conditions.append(contains_text(Claim, q))
+        # FTS5 walks its matches in rowid order, so only an id order is read off it.
+        searched = text_link(Claim, q) if order.by_id else None
+        if searched is None:
+            conditions.append(contains_text(Claim, q))
+        else:
+            links.append(searched)
+    links.extend(tag_link(name) for name in tag or ())
+    if source_id is not None:
+        links.append(
+            IdLink(ClaimSource, ClaimSource.claim_id, (ClaimSource.source_id == source_id,))
+        )
     if updated_since is not None:
         conditions.append(Claim.updated_at >= updated_since)
     if matches_verdict is not None:
@@ -464,5 +499,9 @@ def list_claims(
             Proposition.claim_id == Claim.id, Proposition.verdict_claim_id.is_not(None)
         )
         conditions.append(answered if matches_verdict else ~answered)
-    order = SortOrder.parse(sort, CLAIM_SORT_COLUMNS, Claim.id)
-    return claim_page([claim_rows_selected(*conditions)], order, page)
+    if order.by_id and links and article_id is None:
+        driver, *probed = links
+        conditions.extend(link.probe() for link in probed)
+        return claim_page([driver.walked(order, *conditions)], page)
+    conditions.extend(link.probe() for link in links)
+    return claim_page([(claim_rows_selected(*conditions), order)], page)

@@ -21,8 +21,8 @@ from claims_api.models import Article, Claim, ClaimEntity, Entity, EntityAlias, 
 from claims_api.models.base import utcnow
 from claims_api.models.vocabulary import ClaimKind
 from claims_api.services.claim_entities import NAMED_PREFIX
-from claims_api.services.claim_reads import claim_page, claim_rows, claim_rows_selected
-from claims_api.services.claims import CLAIM_SORT_COLUMNS
+from claims_api.services.claim_reads import IdLink, claim_page, claim_rows, claim_rows_selected
+from claims_api.services.claims import DEFAULT_CLAIM_SORT, claim_order
 from claims_api.services.lookups import get_by_id
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.revisions import ClaimRow, snapshot_of
@@ -248,15 +248,27 @@ def list_entity_claims(
     page: PageRequest,
     *,
     role: EntityRole | None = None,
-    sort: str = "created_at",
+    sort: str = DEFAULT_CLAIM_SORT,
 ) -> Page[ClaimRow]:
-    """The live claims linked to the entity (in ``role``, if given), as /claims lists them."""
+    """The live claims linked to the entity (in ``role``, if given), as /claims lists them.
+
+    In one role, in id order, the page is read off the links' index (entity_id, role,
+    claim_id); in any role a claim may have several links, so each claim read probes
+    for one."""
     get_entity(entity_id)
-    link = exists().where(ClaimEntity.entity_id == entity_id, ClaimEntity.claim_id == Claim.id)
-    if role is not None:
-        link = link.where(ClaimEntity.role == role)
-    order = SortOrder.parse(sort, CLAIM_SORT_COLUMNS, Claim.id)
-    return claim_page([claim_rows_selected(Claim.deleted_at.is_(None), link)], order, page)
+    order = claim_order(sort)
+    live = Claim.deleted_at.is_(None)
+    if role is None:
+        link = exists().where(ClaimEntity.entity_id == entity_id, ClaimEntity.claim_id == Claim.id)
+        return claim_page([(claim_rows_selected(live, link), order)], page)
+    in_role = IdLink(
+        ClaimEntity,
+        ClaimEntity.claim_id,
+        (ClaimEntity.entity_id == entity_id, ClaimEntity.role == role),
+    )
+    if order.by_id:
+        return claim_page([in_role.walked(order, live)], page)
+    return claim_page([(claim_rows_selected(live, in_role.probe()), order)], page)
 
 
 # The roles a quantity or membership fact is about its entity in ("mentioned" is not).

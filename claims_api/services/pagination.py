@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import ColumnElement, Select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from claims_api.errors import InvalidInput
@@ -21,12 +21,37 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class SortOrder:
-    """A total order over rows: one column, then the primary key to break ties."""
+    """A total order over rows: one column, then the primary key to break ties; or the
+    primary key alone (``column`` is ``tiebreak``).
+
+    ``continues`` names a former sort order of the list whose cursors this one reads by
+    their row id: a link followed after the default changed keeps paging. ``keys`` are
+    the rows' attributes the cursor is made of, when the columns the statement is
+    ordered by are another table's (``along``).
+    """
 
     name: str
-    column: InstrumentedAttribute[Any]
-    tiebreak: InstrumentedAttribute[Any]
+    column: Any
+    tiebreak: Any
     descending: bool = False
+    continues: str | None = None
+    keys: tuple[str, str] | None = None
+
+    @property
+    def item_keys(self) -> tuple[str, str]:
+        return self.keys or (self.column.key, self.tiebreak.key)
+
+    @property
+    def by_id(self) -> bool:
+        return self.column is self.tiebreak
+
+    def along(self, column: Any) -> SortOrder:
+        """This id order, walked along ``column``: an id column equal to the row's id in
+        an index that leads with the filter (a tag's claim_id, the FTS table's rowid).
+        Ordered and bounded by that column, the database reads the page off that index
+        and stops when it is full, however many rows match."""
+        assert self.by_id, "only an id order can be walked along another id column"
+        return replace(self, column=column, tiebreak=column, keys=self.item_keys)
 
     @classmethod
     def parse(
@@ -50,9 +75,10 @@ class Page(Generic[T]):
 
 
 def encode_cursor(order: SortOrder, item: Any) -> str:
-    value = getattr(item, order.column.key)
+    key, tiebreak = order.item_keys
+    value = getattr(item, key)
     position = value.isoformat() if isinstance(value, datetime) else value
-    payload = json.dumps([order.name, position, getattr(item, order.tiebreak.key)])
+    payload = json.dumps([order.name, position, getattr(item, tiebreak)])
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
@@ -61,8 +87,12 @@ def decode_cursor(order: SortOrder, cursor: str) -> tuple[Any, Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         name, position, tiebreak = json.loads(raw)
-        if name != order.name or not _is_id(tiebreak):
+        if not _is_id(tiebreak):
             raise ValueError("cursor of another list")
+        if name != order.name:
+            if name != order.continues:
+                raise ValueError("cursor of another sort order")
+            position = tiebreak
         if order.column.type.python_type is datetime:
             position = datetime.fromisoformat(position)
             if position.tzinfo is None:
@@ -105,27 +135,46 @@ def merged_keyset_page(
     ``rows``, the statements select columns and the page holds their rows; else each
     selects one entity and the page holds the objects.
     """
-    keys = tuple_(order.column, order.tiebreak)
+    return walked_keyset_page([(statement, order) for statement in statements], request, rows=rows)
+
+
+def walked_keyset_page(
+    parts: list[tuple[Select[Any], SortOrder]], request: PageRequest, *, rows: bool = False
+) -> Page[Any]:
+    """``merged_keyset_page`` for parts each ordered by its own columns: the same order
+    (name, direction, row keys), walked along the index that serves the part."""
+    order = parts[0][1]
     position = decode_cursor(order, request.cursor) if request.cursor else None
     found: list[Any] = []
-    for statement in statements:
-        if position is not None:
-            statement = statement.where(keys < position if order.descending else keys > position)
-        if order.descending:
-            statement = statement.order_by(order.column.desc(), order.tiebreak.desc())
-        else:
-            statement = statement.order_by(order.column.asc(), order.tiebreak.asc())
+    for statement, walked in parts:
+        statement = statement.where(*_after(walked, position)).order_by(*_ordering(walked))
         statement = statement.limit(request.limit + 1)
         if rows:
             # Core rows, on the session's connection: no ORM result machinery at all.
             found.extend(db.session.connection().execute(statement).all())
         else:
             found.extend(db.session.scalars(statement))
-    if len(statements) > 1:
+    if len(parts) > 1:
+        key, tiebreak = order.item_keys
         found.sort(
-            key=lambda row: (getattr(row, order.column.key), getattr(row, order.tiebreak.key)),
-            reverse=order.descending,
+            key=lambda row: (getattr(row, key), getattr(row, tiebreak)), reverse=order.descending
         )
     items = found[: request.limit]
     has_more = len(found) > request.limit
     return Page(items, encode_cursor(order, items[-1]) if has_more else None)
+
+
+def _after(order: SortOrder, position: tuple[Any, Any] | None) -> list[ColumnElement[bool]]:
+    """The condition for rows after ``position`` in ``order`` (none for a first page)."""
+    if position is None:
+        return []
+    if order.by_id:
+        after = position[1]
+        return [order.column < after if order.descending else order.column > after]
+    keys = tuple_(order.column, order.tiebreak)
+    return [keys < position if order.descending else keys > position]
+
+
+def _ordering(order: SortOrder) -> list[Any]:
+    columns = [order.column] if order.by_id else [order.column, order.tiebreak]
+    return [column.desc() if order.descending else column.asc() for column in columns]

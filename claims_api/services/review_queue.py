@@ -57,12 +57,16 @@ def _waiting(
 
 
 def _queue_parts() -> list[ColumnElement[bool]]:
-    """Who is in the queue, as disjoint parts each served by an index of its own: claims
-    in a status awaiting review, and claims whose quoted words changed (flagged), which
-    wait for a reviewer whatever their status."""
+    """Who is in the queue, as disjoint parts each served by an index of its own: the
+    claims of each status awaiting review, and claims whose quoted words changed
+    (flagged), which wait for a reviewer whatever their status. One part per status:
+    an index (status, created_at, id) yields one status's claims in order, several
+    statuses' only once all of them are collected and sorted."""
     flagged = Claim.needs_review_since.is_not(None)
-    awaiting = Claim.status.in_(workflow.current().awaiting_review)
-    return [and_(awaiting, ~flagged), flagged]
+    awaiting = [
+        and_(Claim.status == status, ~flagged) for status in workflow.current().awaiting_review
+    ]
+    return [*awaiting, flagged]
 
 
 def list_queue(
@@ -70,8 +74,9 @@ def list_queue(
 ) -> Page[ClaimRow]:
     """Claims awaiting review, oldest or most urgent first, without those leased to others."""
     waiting = _waiting(reviewer, utcnow(), **filters)
-    parts = [claim_rows_selected(*waiting, part) for part in _queue_parts()]
-    return claim_page(parts, QUEUE_ORDERS[sort], page)
+    order = QUEUE_ORDERS[sort]
+    parts = [(claim_rows_selected(*waiting, part), order) for part in _queue_parts()]
+    return claim_page(parts, page)
 
 
 def take_next(

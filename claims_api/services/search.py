@@ -8,10 +8,15 @@ Both match case-insensitively and need at least three characters.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Integer, String, column, literal, or_, text
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, Integer, String, column, literal, or_, table, text
 
 from claims_api.extensions import db
 from claims_api.models import Article, Claim
+
+if TYPE_CHECKING:
+    from claims_api.services.claim_reads import IdLink
 
 SEARCHED_COLUMNS: dict[type, tuple[str, ...]] = {
     Claim: ("text", "quote_exact"),
@@ -61,11 +66,30 @@ def contains_text(model: type[Claim] | type[Article], q: str) -> ColumnElement[b
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = planned(f"%{escaped}%")
         return or_(*(getattr(model, name).ilike(pattern, escape="\\") for name in names))
-    phrase = '"' + q.replace('"', '""') + '"'
-    table = fts_table(model)
+    name = fts_table(model)
     matching = (
-        text(f"SELECT rowid FROM {table} WHERE {table} MATCH :phrase")
-        .bindparams(phrase=phrase)
+        text(f"SELECT rowid FROM {name} WHERE {name} MATCH :phrase")
+        .bindparams(phrase=_phrase(q))
         .columns(column("rowid", Integer))
     )
     return (model.id + 0).in_(matching)
+
+
+def text_link(model: type[Claim], q: str) -> IdLink | None:
+    """On SQLite, the rows containing ``q`` as the FTS table's matches: FTS5 walks them
+    in rowid order from a rowid bound and stops at the page's LIMIT, so a page read off
+    it costs what the page holds, however many rows match. None on PostgreSQL, where
+    ``contains_text`` is the condition (the planner walks the primary key with it for a
+    common term, the trigram index for a rare one, which ``planned`` lets it tell)."""
+    from claims_api.services.claim_reads import IdLink
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return None
+    name = fts_table(model)
+    fts = table(name, column("rowid", Integer), column(name))
+    return IdLink(fts, fts.c.rowid, (fts.c[name].op("MATCH")(literal(_phrase(q))),))
+
+
+def _phrase(q: str) -> str:
+    """``q`` as one FTS5 phrase: matched as written, whatever its quotes or operators."""
+    return '"' + q.replace('"', '""') + '"'
