@@ -36,6 +36,7 @@ ClaimReviews), then by score, then by claim id.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -46,8 +47,9 @@ from typing import Any
 
 from flask import current_app
 from rapidfuzz import fuzz
-from sqlalchemy import Integer, Select, and_, column, or_, select, text, update
+from sqlalchemy import Integer, Select, column, select, text, update
 
+from claims_api.entities import lookup
 from claims_api.extensions import db
 from claims_api.extraction.extractor import extract_claims
 from claims_api.models import Claim, ExternalReview, Proposition
@@ -228,20 +230,28 @@ def structural_candidates(probe: Probe, limit: int) -> list[int]:
     return found
 
 
+SEARCHED_WORDS = 12
+
+
 def search_words(text_: str) -> list[str]:
     """The words a text is looked up by: three characters or more (the trigram indexes'
-    least), no stop words, longest (rarest) first, at most eight."""
+    least), no stop words, longest first, at most SEARCHED_WORDS."""
     words = {word.casefold().strip(".,'’-") for word in WORD.findall(text_)}
     kept = [word for word in words if len(word) >= 3 and word not in STOP_WORDS]
-    return sorted(kept, key=lambda word: (-len(word), word))[:8]
+    return sorted(kept, key=lambda word: (-len(word), word))[:SEARCHED_WORDS]
 
 
 def text_candidates(probe: Probe, limit: int) -> list[int]:
-    """Claims sharing the probe's words, from the text indexes, at most ``limit``: the
-    newest having all the words, then the three longest, then any of them. Each query
-    stops at its limit, so the cost does not grow with the table the way ranking every
-    match would (FTS5's bm25, or pg_trgm's distance, whose GiST walk grew fourfold from
-    10,000 to 100,000 claims of look-alike texts).
+    """Claims sharing the probe's rarest words, from the text indexes, at most ``limit``,
+    best first.
+
+    One capped query per word (at most SEARCHED_WORDS): the newest ``limit`` claims
+    having it. A word with fewer hits than the cap is rare, and weighs more (log(1 + cap/hits),
+    an idf from the capped counts), so a claim sharing the probe's rare words ("Londoño",
+    "firebombed") ranks above the many sharing its common ones ("said", "government").
+    Each query stops at its cap, so the cost does not grow with the table the way
+    ranking every match would (FTS5's bm25, or pg_trgm's distance, whose GiST walk grew
+    fourfold from 10,000 to 100,000 claims of look-alike texts).
 
     SQLite: FTS5 (trigram) walked in rowid order. PostgreSQL: ILIKE per word, served
     by the pg_trgm GIN index, or for common words by the primary key walked backwards.
@@ -249,39 +259,34 @@ def text_candidates(probe: Probe, limit: int) -> list[int]:
     words = search_words(probe.text)
     if not words:
         return []
-    stages: list[list[str] | None] = [words, *([words[:3]] if len(words) > 3 else []), None]
-    found: list[int] = []
-    for stage in stages:
-        for claim_id in _having(words, stage, limit - len(found)):
-            if claim_id not in found:
-                found.append(claim_id)
-        if len(found) >= limit:
-            break
-    return found[:limit]
+    hits = {word: found for word in words if (found := _having(word, limit))}
+    relevance: dict[int, float] = {}
+    for found in hits.values():
+        weight = math.log(1 + limit / len(found))
+        for claim_id in found:
+            relevance[claim_id] = relevance.get(claim_id, 0.0) + weight
+    ranked = sorted(relevance, key=lambda claim_id: (-relevance[claim_id], -claim_id))
+    return ranked[:limit]
 
 
-def _having(words: list[str], every: list[str] | None, limit: int) -> list[int]:
-    """The newest claims having every word of ``every`` (None: any of ``words``)."""
+def _having(word: str, limit: int) -> list[int]:
+    """The newest ``limit`` claims having ``word``: one capped index query."""
     if db.session.get_bind().dialect.name == "postgresql":
-        escaped = [
-            word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            for word in (every or words)
-        ]
-        conditions = [Claim.text.ilike(planned(f"%{word}%"), escape="\\") for word in escaped]
-        matching = and_(*conditions) if every is not None else or_(*conditions)
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = (
             select(Claim.id)
-            .where(matching, Claim.deleted_at.is_(None))
+            .where(
+                Claim.text.ilike(planned(f"%{escaped}%"), escape="\\"),
+                Claim.deleted_at.is_(None),
+            )
             .order_by(Claim.id.desc())
             .limit(limit)
         )
         return list(db.session.scalars(statement))
     table = fts_table(Claim)
-    phrases = ['"' + word.replace('"', '""') + '"' for word in (every or words)]
-    query = (" AND " if every is not None else " OR ").join(phrases)
     statement_text = text(
         f"SELECT rowid FROM {table} WHERE {table} MATCH :query ORDER BY rowid DESC LIMIT :limit"
-    ).bindparams(query=query, limit=limit)
+    ).bindparams(query='"' + word.replace('"', '""') + '"', limit=limit)
     return list(db.session.scalars(statement_text.columns(column("rowid", Integer))))
 
 
@@ -378,11 +383,30 @@ def _time(probe: dict[str, Any], other: dict[str, Any], days: float) -> tuple[st
     return ("later" if distance > 0 else "earlier"), abs(distance)
 
 
-def compare(probe: dict[str, Any], other: dict[str, Any], days: float) -> dict[str, Any]:
+def entities_differ(mine: set[str], theirs: set[str]) -> bool:
+    """Whether each side names an entity of one kind the other does not ("China and the
+    Philippines" against "China and Syria", two speakers): then they are about different
+    things, whatever their words share."""
+    kinds: dict[str, list[set[str]]] = {}
+    for side, keys in enumerate((mine - theirs, theirs - mine)):
+        for key in keys:
+            known = lookup(key)
+            if known is not None:
+                kinds.setdefault(known.kind, [set(), set()])[side].add(key)
+    return any(left and right for left, right in kinds.values())
+
+
+def compare(
+    probe: dict[str, Any],
+    other: dict[str, Any],
+    days: float,
+    entities: tuple[set[str], set[str]] = (set(), set()),
+) -> dict[str, Any]:
     """The proposition comparison of the signals: each part of the candidate's
-    proposition against the probe's."""
+    proposition (and the entities its text names) against the probe's."""
     time, distance = _time(probe, other, days)
     return {
+        "entities": "different" if entities_differ(*entities) else "compatible",
         "subject": _same_key(probe["subject_key"], other["subject_key"]),
         "predicate": "same" if probe["predicate"] == other["predicate"] else "different",
         "object": _same_key(probe["object_key"], other["object_key"]),
@@ -401,23 +425,29 @@ def relation_of(
     comparison: dict[str, Any],
     kind: str,
     other_kind: str,
-    core_similarity: float,
+    wording: float,
     settings: Settings,
 ) -> tuple[str, bool]:
-    """The relation, and whether the candidate is the newer claim of an ``updates``."""
-    agrees = (
-        comparison["subject"] == "same"
-        and comparison["predicate"] == "same"
-        and comparison["object"] != "different"
-    )
-    if not agrees:
+    """The relation, and whether the candidate is the newer claim of an ``updates``.
+
+    Claims naming different entities of one kind are at most ``related``. A claim
+    without a value (statement, event, other) is compared by its ``wording`` (without
+    negations) when its subject agrees or is unknown on either side. A quantity's
+    compatible figure at another time still holds (``same``); another figure at another
+    time ``updates``."""
+    subject = comparison["subject"]
+    if comparison["entities"] == "different" or subject == "different":
+        return "related", False
+    if comparison["predicate"] != "same" or comparison["object"] == "different":
         return "related", False
     time, opposite = comparison["time"], comparison["polarity"] == "opposite"
     moved = time in ("later", "earlier")
     if kind not in (ClaimKind.QUANTITY, ClaimKind.MEMBERSHIP) or kind != other_kind:
-        if core_similarity < settings.statement_similarity:
+        if wording < settings.statement_similarity:
             return "related", False
         return ("contradicts" if opposite else "same"), False
+    if subject != "same":
+        return "related", False
     value = comparison["value"]
     if kind == ClaimKind.MEMBERSHIP:
         if value == "same":
@@ -431,9 +461,6 @@ def relation_of(
         if moved:
             return "updates", time == "later"
         return ("contradicts" if time == "same" else "related"), False
-    if moved:
-        # Another figure later is an update; the same figure later only related.
-        return ("related", False) if value == "same" else ("updates", time == "later")
     return "same", False
 
 
@@ -452,21 +479,43 @@ def similarity(left: str, right: str) -> float:
     return float(fuzz.token_set_ratio(left.casefold(), right.casefold())) / 100
 
 
+def content_words(text_: str) -> set[str]:
+    return {
+        word
+        for word in re.findall(r"\w+", text_.casefold())
+        if len(word) >= 3 and word not in STOP_WORDS
+    }
+
+
+def wording(left: str, right: str) -> float:
+    """How alike two texts are without their negations, 0..1: the mean of the words in
+    any order (``similarity``) and the share of the shorter text's content words the
+    other has, so a short paraphrase inside a longer wording counts ("The broadcasts
+    began on August 10")."""
+    left, right = _without_negations(left), _without_negations(right)
+    mine, theirs = content_words(left), content_words(right)
+    overlap = len(mine & theirs) / min(len(mine), len(theirs)) if mine and theirs else 0.0
+    return (similarity(left, right) + overlap) / 2
+
+
 def score_candidate(probe: Probe, candidate: Candidate, settings: Settings) -> Match:
-    comparison = compare(probe.proposition, candidate.proposition, settings.same_time_days)
-    text_similarity = similarity(probe.text, candidate.text)
-    core = similarity(_without_negations(probe.text), _without_negations(candidate.text))
     theirs = entities_of(candidate.text, candidate.proposition)
+    comparison = compare(
+        probe.proposition, candidate.proposition, settings.same_time_days, (probe.entities, theirs)
+    )
+    text_similarity = similarity(probe.text, candidate.text)
     union = probe.entities | theirs
     shared = len(probe.entities & theirs) / len(union) if union else 0.0
     relation, candidate_newer = relation_of(
         comparison,
         probe.proposition["kind"],
         candidate.proposition["kind"],
-        core,
+        wording(probe.text, candidate.text),
         settings,
     )
     score = 0.35 * text_similarity + 0.2 * shared + 0.45 * _agreement(comparison)
+    if comparison["entities"] == "different":
+        score *= 0.8  # a look-alike about another country ranks below the claim's own
     if relation != "related":
         score = max(score, 0.5 + 0.5 * score)
     newer = None
