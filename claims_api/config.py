@@ -118,7 +118,7 @@ class DefaultConfig:
     MATCH_SAME_TIME_DAYS = 3
     MATCH_CANDIDATES = 200
     MATCH_MIN_SCORE = 0.25
-    MATCH_STATEMENT_SIMILARITY = 0.65
+    MATCH_STATEMENT_SIMILARITY = 0.6
 
     API_TITLE = "claims-api"
     # The document's version is the package's: CHANGELOG.md lists what changed in each.

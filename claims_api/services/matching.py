@@ -43,13 +43,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from difflib import SequenceMatcher
 from typing import Any
 
 from flask import current_app
 from rapidfuzz import fuzz
 from sqlalchemy import Integer, Select, column, select, text, update
 
-from claims_api.entities import lookup
+from claims_api.entities import find_mentions
 from claims_api.extensions import db
 from claims_api.extraction.extractor import extract_claims
 from claims_api.models import Claim, ExternalReview, Proposition
@@ -231,6 +232,9 @@ def structural_candidates(probe: Probe, limit: int) -> list[int]:
 
 
 SEARCHED_WORDS = 12
+# What a word having as many claims as the cap weighs: a tie-breaker among claims
+# sharing only common words.
+COMMON_WORD_WEIGHT = 0.1
 
 
 def search_words(text_: str) -> list[str]:
@@ -246,8 +250,9 @@ def text_candidates(probe: Probe, limit: int) -> list[int]:
     best first.
 
     One capped query per word (at most SEARCHED_WORDS): the newest ``limit`` claims
-    having it. A word with fewer hits than the cap is rare, and weighs more (log(1 + cap/hits),
-    an idf from the capped counts), so a claim sharing the probe's rare words ("Londoño",
+    having it. A word with fewer hits than the cap is rare, and weighs more (an idf from
+    the capped counts: log((cap + hits) / 2 hits), plus COMMON_WORD_WEIGHT for a word
+    at the cap), so a claim sharing the probe's rare words ("Londoño",
     "firebombed") ranks above the many sharing its common ones ("said", "government").
     Each query stops at its cap, so the cost does not grow with the table the way
     ranking every match would (FTS5's bm25, or pg_trgm's distance, whose GiST walk grew
@@ -262,7 +267,7 @@ def text_candidates(probe: Probe, limit: int) -> list[int]:
     hits = {word: found for word in words if (found := _having(word, limit))}
     relevance: dict[int, float] = {}
     for found in hits.values():
-        weight = math.log(1 + limit / len(found))
+        weight = math.log((limit + len(found)) / (2 * len(found))) + COMMON_WORD_WEIGHT
         for claim_id in found:
             relevance[claim_id] = relevance.get(claim_id, 0.0) + weight
     ranked = sorted(relevance, key=lambda claim_id: (-relevance[claim_id], -claim_id))
@@ -383,17 +388,91 @@ def _time(probe: dict[str, Any], other: dict[str, Any], days: float) -> tuple[st
     return ("later" if distance > 0 else "earlier"), abs(distance)
 
 
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
+# Capitalised, but times, not names: "on 8 May" and "last week" are one claim.
+_MONTHS_AND_DAYS = (
+    "january february march april may june july august september october november "
+    "december monday tuesday wednesday thursday friday saturday sunday"
+)
+_CALENDAR = frozenset(_MONTHS_AND_DAYS.split())
+_OPENS_SENTENCE = tuple('.:!?"“‘(')
+
+
+def names_of(text_: str) -> set[str]:
+    """The words of the names ``text_`` has that are no known entity ("Bo Xilai",
+    "Toccafondi"): capitalised words not opening a sentence or a quote, outside the
+    known entities' mentions."""
+    spans = [(mention.start, mention.end) for mention in find_mentions(text_)]
+    found = set()
+    for word in _CAPITALISED.finditer(text_):
+        before = text_[: word.start()].rstrip()
+        if not before or before.endswith(_OPENS_SENTENCE):
+            continue
+        if any(start <= word.start() < end for start, end in spans):
+            continue
+        name = re.sub(r"['’]s$", "", word.group().casefold())
+        if name not in STOP_WORDS and name not in _CALENDAR:
+            found.add(name)
+    return found
+
+
 def entities_differ(mine: set[str], theirs: set[str]) -> bool:
-    """Whether each side names an entity of one kind the other does not ("China and the
-    Philippines" against "China and Syria", two speakers): then they are about different
-    things, whatever their words share."""
-    kinds: dict[str, list[set[str]]] = {}
-    for side, keys in enumerate((mine - theirs, theirs - mine)):
-        for key in keys:
-            known = lookup(key)
-            if known is not None:
-                kinds.setdefault(known.kind, [set(), set()])[side].add(key)
-    return any(left and right for left, right in kinds.values())
+    """Whether each side names an entity or a name the other does not ("China and the
+    Philippines" against "China and Syria", "Bo Xilai's wife" against "Kim Jong-un's
+    wife", "Interim President Dioncounda Traoré" against "Interim President Canada"):
+    then they are about different things, whatever their words share. A name only one
+    side has is a paraphrase's ("Gloria Sam" and "Gloria"). ``mine`` and ``theirs``
+    hold entity keys and ``names_of`` words (as ``name <word>``)."""
+    return bool(mine - theirs) and bool(theirs - mine)
+
+
+_TOKEN = re.compile(r"\w+")
+_PERSONAL = "he she him her his hers it we our you your i me my"
+_PRONOUNS = frozenset(_PERSONAL.split())
+# Texts at least this alike (difflib's ratio of their words) are one wording, one
+# phrase of it swapped: a look-alike, or a rewording.
+LOOK_ALIKE = 0.65
+
+
+def swaps_a_name(left: str, right: str) -> bool:
+    """Whether ``right`` is ``left``'s wording with a name put in place of other words,
+    or other words in place of a name ("NASA rejected ..." against "Media rejected ...",
+    "the local media" against "the local Cuba"): the same sentence about someone else.
+    A name dropped ("Gloria Sam" → "Gloria") or replaced by a pronoun ("She") is not."""
+    mine, theirs = _TOKEN.findall(left), _TOKEN.findall(right)
+    matcher = SequenceMatcher(None, [w.casefold() for w in mine], [w.casefold() for w in theirs])
+    if matcher.ratio() < LOOK_ALIKE:
+        return False
+    for operation, start, end, other_start, other_end in matcher.get_opcodes():
+        if operation != "replace":
+            continue
+        spans = (mine[start:end], start), (theirs[other_start:other_end], other_start)
+        if all(_content(words) for words, _ in spans) and any(
+            _names(words, at) for words, at in spans
+        ):
+            return True
+    return False
+
+
+def _content(words: list[str]) -> bool:
+    return any(
+        word.casefold() not in STOP_WORDS
+        and word.casefold() not in _PRONOUNS
+        and word.casefold() not in ("the", "a", "an")
+        for word in words
+    )
+
+
+def _names(words: list[str], at: int) -> bool:
+    """Whether ``words`` (a text's from word ``at``) hold a name: a known entity, or a
+    capitalised word not opening the text."""
+    if find_mentions(" ".join(words)):
+        return True
+    return any(
+        word[:1].isupper() and word.casefold() not in _CALENDAR
+        for index, word in enumerate(words, start=at)
+        if index > 0
+    )
 
 
 def compare(
@@ -488,21 +567,25 @@ def content_words(text_: str) -> set[str]:
 
 
 def wording(left: str, right: str) -> float:
-    """How alike two texts are without their negations, 0..1: the mean of the words in
-    any order (``similarity``) and the share of the shorter text's content words the
+    """How alike two texts are without their negations, 0..1: the mean of the words
+    sorted (rapidfuzz's token_sort_ratio) and the share of the shorter text's content words the
     other has, so a short paraphrase inside a longer wording counts ("The broadcasts
     began on August 10")."""
-    left, right = _without_negations(left), _without_negations(right)
+    left, right = _without_negations(left).casefold(), _without_negations(right).casefold()
     mine, theirs = content_words(left), content_words(right)
     overlap = len(mine & theirs) / min(len(mine), len(theirs)) if mine and theirs else 0.0
-    return (similarity(left, right) + overlap) / 2
+    return (float(fuzz.token_sort_ratio(left, right)) / 100 + overlap) / 2
 
 
 def score_candidate(probe: Probe, candidate: Candidate, settings: Settings) -> Match:
     theirs = entities_of(candidate.text, candidate.proposition)
-    comparison = compare(
-        probe.proposition, candidate.proposition, settings.same_time_days, (probe.entities, theirs)
+    named = (
+        probe.entities | {f"name {word}" for word in names_of(probe.text)},
+        theirs | {f"name {word}" for word in names_of(candidate.text)},
     )
+    comparison = compare(probe.proposition, candidate.proposition, settings.same_time_days, named)
+    if swaps_a_name(probe.text, candidate.text):
+        comparison["entities"] = "different"
     text_similarity = similarity(probe.text, candidate.text)
     union = probe.entities | theirs
     shared = len(probe.entities & theirs) / len(union) if union else 0.0
@@ -515,7 +598,7 @@ def score_candidate(probe: Probe, candidate: Candidate, settings: Settings) -> M
     )
     score = 0.35 * text_similarity + 0.2 * shared + 0.45 * _agreement(comparison)
     if comparison["entities"] == "different":
-        score *= 0.8  # a look-alike about another country ranks below the claim's own
+        score *= 0.7  # a look-alike about another country ranks below the claim's own
     if relation != "related":
         score = max(score, 0.5 + 0.5 * score)
     newer = None
