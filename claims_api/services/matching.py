@@ -10,25 +10,30 @@ Candidates, never a scan, at most MATCH_CANDIDATES of them:
 - structural: claims whose proposition has the same subject and predicate, nearest
   in time on either side (index on (subject_key, predicate, time_start): two bounded
   range scans and one for undated ones);
-- textual: claims having the claim's words, from the text indexes: pg_trgm on
-  PostgreSQL, FTS5 (trigram) on SQLite (``text_candidates``). Neither drops "not"
+- textual: claims sharing the claim's rarest words, from the text indexes (pg_trgm on
+  PostgreSQL, FTS5 (trigram) on SQLite): one capped query per word, each claim scored
+  by the rarity of the words it shares (``text_candidates``). Neither index drops "not"
   (PostgreSQL's ``english`` text search configuration would: it is a stop word there).
 
 Relation, from the propositions (the issue's defaults, configurable):
 
-- ``same``: same subject, predicate (and object) at the same time, values compatible
-  (their ranges overlap), same polarity. Quantities within MATCH_SAME_TIME_DAYS are at
-  the same time; a membership state holds from its time until a later claim says
-  otherwise, so the same state at another time is still ``same``.
+- ``same``: same subject, predicate (and object), values compatible (their ranges
+  overlap), same polarity. Quantities within MATCH_SAME_TIME_DAYS are at the same
+  time, and a compatible figure at another time still holds; a membership state holds
+  from its time until a later claim says otherwise, so the same state at another time
+  is still ``same``.
 - ``contradicts``: opposite polarity, or incompatible values, at the same time; with
   the time unknown on either side, opposite polarity still contradicts.
-- ``updates``: a later time with another value (``newer_claim_id`` the later claim);
-  never when either time is unknown.
-- ``related``: anything else that scores at least MATCH_MIN_SCORE.
+- ``updates``: another figure (or membership state) at another time (``newer_claim_id``
+  the later claim); never when either time is unknown.
+- ``related``: anything else that scores at least MATCH_MIN_SCORE, and always when the
+  two name different entities or names (``entities_differ``, ``swaps_a_name``: "China
+  and Syria" is not "China and the Philippines").
 
 Statements, events and other claims carry no value: they are ``same`` (or
-``contradicts``, polarity opposite) when subject and predicate agree and their words
-without the negations are at least MATCH_STATEMENT_SIMILARITY alike.
+``contradicts``, polarity opposite) when their subjects agree or either is unknown,
+their predicates agree, and their wording without the negations is at least
+MATCH_STATEMENT_SIMILARITY alike (``wording``).
 
 Ranking: published verdicts first (ours, then other fact-checkers' imported
 ClaimReviews), then by score, then by claim id.
