@@ -1,7 +1,7 @@
 """Claim matching on labelled pairs hidden in a pool of look-alikes (issue 12).
 
     python -m benchmarks.matching [--split dev|heldout|all] [--database sqlite|postgresql]
-                                  [--pool 10000]
+                                  [--pool 10000] [--failures]
 
 For each database: migrate a fresh one, import (through the project's bulk import, as
 import documents) the claims of the pairs in benchmarks/data/matching/pairs.json and a
@@ -15,6 +15,9 @@ Prints per split and per way of asking: recall@5 of b (pairs whose relation is n
 relation accuracy per class (``none``: b is not suggested as same, contradicts or
 updates), ``newer_claim_id`` right on ``updates`` pairs, and the number of contradicting
 or different-valued pairs (contradicts, updates) that came back ``same`` (target 0).
+
+``--failures`` (with ``--split dev`` only: held-out pairs are never shown) prints each
+development pair the service got wrong, what it answered and its signals.
 
 The cost of a match at 10,000 against 100,000 claims is benchmarks/matching_scale.py's.
 
@@ -290,6 +293,13 @@ class Outcome:
     label: str | None  # the relation the service gave b
     newer_right: bool | None  # on an updates pair suggested as updates: newer_claim_id is b's
     top_is_match: bool | None  # None when nothing was suggested
+    signals: dict[str, Any] | None = None  # b's signals, when suggested
+
+    @property
+    def wrong(self) -> bool:
+        if self.relation == "none":
+            return self.label in (*DIFFERENT_VALUED, "same")
+        return self.label != self.relation or self.rank is None or self.rank > TOP
 
 
 def outcome(
@@ -309,7 +319,8 @@ def outcome(
         newer = {"a": a_id, "b": b_id}[pair["newer"]]
         newer_right = ranked[rank - 1].get("newer_claim_id") == newer  # type: ignore[index]
     top = ranked[0]["claim"]["id"] in matches_of_a if ranked else None
-    return Outcome(pair["id"], pair["relation"], rank, label, newer_right, top)
+    signals = ranked[rank - 1]["signals"] if rank else None
+    return Outcome(pair["id"], pair["relation"], rank, label, newer_right, top, signals)
 
 
 def labelled_matches(pairs: Sequence[dict[str, Any]], ids: dict[str, int]) -> dict[int, set[int]]:
@@ -378,6 +389,25 @@ def report(title: str, scores: Scores) -> Iterator[str]:
         yield f"    {label:<34}{value}"
 
 
+def failures(pairs: Sequence[dict[str, Any]], outcomes: Sequence[Outcome]) -> Iterator[str]:
+    """The development pairs answered wrongly, to read (never held-out ones: see main)."""
+    by_id = {pair["id"]: pair for pair in pairs}
+    for item in outcomes:
+        if not item.wrong:
+            continue
+        pair = by_id[item.pair_id]
+        yield (
+            f"    pair {item.pair_id} ({pair['variant']}) {item.relation}: got {item.label}"
+            f" at rank {item.rank}"
+        )
+        for side in ("a", "b"):
+            claim = pair[side]["claim"]
+            fields = {kind: claim[kind] for kind in STRUCTURED if claim.get(kind)}
+            yield f"      {side} [{claim['kind']}] {claim['text']} {json.dumps(fields)}"
+        if item.signals is not None:
+            yield f"      signals {json.dumps(item.signals)}"
+
+
 def match_request(pair_side: dict[str, Any]) -> dict[str, Any]:
     """The body of POST /claims/match for a claim not yet stored: its text, kind and
     fields, and its article's date (its time when the fields give none)."""
@@ -435,10 +465,13 @@ def main() -> None:
     parser.add_argument("--split", choices=("dev", "heldout", "all"), default="all")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), action="append")
     parser.add_argument("--pool", type=int, default=10_000)
+    parser.add_argument("--failures", action="store_true", help="print dev pairs got wrong")
     parser.add_argument(
         "--postgres-url", default=os.environ.get("CLAIMS_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
     )
     options = parser.parse_args()
+    if options.failures and options.split != "dev":
+        parser.error("--failures shows development pairs only: add --split dev")
     pairs = load_pairs()  # every pair is stored, whichever split is scored
     splits = ("dev", "heldout") if options.split == "all" else (options.split,)
     with tempfile.TemporaryDirectory() as scratch:
@@ -454,6 +487,9 @@ def main() -> None:
                 for way, outcomes in ask(reader_client(app), chosen, ids).items():
                     for line in report(f"{split}, {way}", score(outcomes)):
                         print(line, flush=True)
+                    if options.failures and split == "dev":
+                        for line in failures(chosen, outcomes):
+                            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -32,12 +32,14 @@ def recorded_statements(app: Flask) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def add_claims(client: FlaskClient, count: int) -> dict[str, Any]:
-    article = create_article(client)
+def add_claims(
+    client: FlaskClient, count: int, article: dict[str, Any] | None = None, first: int = 0
+) -> dict[str, Any]:
+    article = article or create_article(client)
     body = seed_body()
     word = "Ukraine"
     offsets = [index for index in range(len(body)) if body.startswith(word, index)]
-    for number in range(count):
+    for number in range(first, first + count):
         start = offsets[number % len(offsets)]
         create_claim(
             client,
@@ -339,3 +341,17 @@ def test_a_cursor_given_out_when_the_default_order_was_created_at_pages_the_id_o
 
     assert [item["id"] for item in page["items"]] == [claim["id"] for claim in claims[2:4]]
     assert check(client.get(f"/claims?sort=updated_at&cursor={former}"), 422)
+
+
+def test_a_match_issues_the_same_statements_whatever_the_claims_it_has(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Candidates come from capped queries (one per word of the claim, at most
+    SEARCHED_WORDS), so a table holding more look-alikes costs no more statements."""
+    article = add_claims(client, 2)
+    with recorded_statements(app) as few:
+        check(client.get("/claims/1/matches"), 200)
+    add_claims(client, 40, article, first=2)
+    with recorded_statements(app) as many:
+        check(client.get("/claims/1/matches"), 200)
+    assert len(many) == len(few), [statement for statement, _ in many]

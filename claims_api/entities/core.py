@@ -45,7 +45,7 @@ class Mention:
 _JOINERS = re.compile(r"[.'’ʼ`]")
 _POSSESSIVE = re.compile(r"['’]s$")
 _SEPARATORS = re.compile(r"[^\w]+")
-_LEADING_THE = re.compile(r"^the ")
+_LEADING_THE = re.compile(r"^(?:the )+")  # "the The Hague" is The Hague
 
 
 @lru_cache(maxsize=65536)

@@ -69,6 +69,13 @@ class PropositionComparisonSchema(Schema):
         }
     )
     polarity = fields.String(metadata={"enum": ["same", "opposite"]})
+    entities = fields.String(
+        metadata={
+            "enum": ["compatible", "different"],
+            "description": "different: each names an entity of one kind (a country, a "
+            "person) the other does not; such claims are at most related.",
+        }
+    )
 
 
 class MatchSignalsSchema(Schema):

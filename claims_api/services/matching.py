@@ -10,25 +10,30 @@ Candidates, never a scan, at most MATCH_CANDIDATES of them:
 - structural: claims whose proposition has the same subject and predicate, nearest
   in time on either side (index on (subject_key, predicate, time_start): two bounded
   range scans and one for undated ones);
-- textual: claims having the claim's words, from the text indexes: pg_trgm on
-  PostgreSQL, FTS5 (trigram) on SQLite (``text_candidates``). Neither drops "not"
+- textual: claims sharing the claim's rarest words, from the text indexes (pg_trgm on
+  PostgreSQL, FTS5 (trigram) on SQLite): one capped query per word, each claim scored
+  by the rarity of the words it shares (``text_candidates``). Neither index drops "not"
   (PostgreSQL's ``english`` text search configuration would: it is a stop word there).
 
 Relation, from the propositions (the issue's defaults, configurable):
 
-- ``same``: same subject, predicate (and object) at the same time, values compatible
-  (their ranges overlap), same polarity. Quantities within MATCH_SAME_TIME_DAYS are at
-  the same time; a membership state holds from its time until a later claim says
-  otherwise, so the same state at another time is still ``same``.
+- ``same``: same subject, predicate (and object), values compatible (their ranges
+  overlap), same polarity. Quantities within MATCH_SAME_TIME_DAYS are at the same
+  time, and a compatible figure at another time still holds; a membership state holds
+  from its time until a later claim says otherwise, so the same state at another time
+  is still ``same``.
 - ``contradicts``: opposite polarity, or incompatible values, at the same time; with
   the time unknown on either side, opposite polarity still contradicts.
-- ``updates``: a later time with another value (``newer_claim_id`` the later claim);
-  never when either time is unknown.
-- ``related``: anything else that scores at least MATCH_MIN_SCORE.
+- ``updates``: another figure (or membership state) at another time (``newer_claim_id``
+  the later claim); never when either time is unknown.
+- ``related``: anything else that scores at least MATCH_MIN_SCORE, and always when the
+  two name different entities or names (``entities_differ``, ``swaps_a_name``: "China
+  and Syria" is not "China and the Philippines").
 
 Statements, events and other claims carry no value: they are ``same`` (or
-``contradicts``, polarity opposite) when subject and predicate agree and their words
-without the negations are at least MATCH_STATEMENT_SIMILARITY alike.
+``contradicts``, polarity opposite) when their subjects agree or either is unknown,
+their predicates agree, and their wording without the negations is at least
+MATCH_STATEMENT_SIMILARITY alike (``wording``).
 
 Ranking: published verdicts first (ours, then other fact-checkers' imported
 ClaimReviews), then by score, then by claim id.
@@ -36,18 +41,21 @@ ClaimReviews), then by score, then by claim id.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from difflib import SequenceMatcher
 from typing import Any
 
 from flask import current_app
 from rapidfuzz import fuzz
-from sqlalchemy import Integer, Select, and_, column, or_, select, text, update
+from sqlalchemy import Integer, Select, column, select, text, update
 
+from claims_api.entities import find_mentions
 from claims_api.extensions import db
 from claims_api.extraction.extractor import extract_claims
 from claims_api.models import Claim, ExternalReview, Proposition
@@ -228,20 +236,32 @@ def structural_candidates(probe: Probe, limit: int) -> list[int]:
     return found
 
 
+SEARCHED_WORDS = 12
+# What a word having as many claims as the cap weighs: a tie-breaker among claims
+# sharing only common words.
+COMMON_WORD_WEIGHT = 0.1
+
+
 def search_words(text_: str) -> list[str]:
     """The words a text is looked up by: three characters or more (the trigram indexes'
-    least), no stop words, longest (rarest) first, at most eight."""
+    least), no stop words, longest first, at most SEARCHED_WORDS."""
     words = {word.casefold().strip(".,'’-") for word in WORD.findall(text_)}
     kept = [word for word in words if len(word) >= 3 and word not in STOP_WORDS]
-    return sorted(kept, key=lambda word: (-len(word), word))[:8]
+    return sorted(kept, key=lambda word: (-len(word), word))[:SEARCHED_WORDS]
 
 
 def text_candidates(probe: Probe, limit: int) -> list[int]:
-    """Claims sharing the probe's words, from the text indexes, at most ``limit``: the
-    newest having all the words, then the three longest, then any of them. Each query
-    stops at its limit, so the cost does not grow with the table the way ranking every
-    match would (FTS5's bm25, or pg_trgm's distance, whose GiST walk grew fourfold from
-    10,000 to 100,000 claims of look-alike texts).
+    """Claims sharing the probe's rarest words, from the text indexes, at most ``limit``,
+    best first.
+
+    One capped query per word (at most SEARCHED_WORDS): the newest ``limit`` claims
+    having it. A word with fewer hits than the cap is rare, and weighs more (an idf from
+    the capped counts: log((cap + hits) / 2 hits), plus COMMON_WORD_WEIGHT for a word
+    at the cap), so a claim sharing the probe's rare words ("Londoño",
+    "firebombed") ranks above the many sharing its common ones ("said", "government").
+    Each query stops at its cap, so the cost does not grow with the table the way
+    ranking every match would (FTS5's bm25, or pg_trgm's distance, whose GiST walk grew
+    fourfold from 10,000 to 100,000 claims of look-alike texts).
 
     SQLite: FTS5 (trigram) walked in rowid order. PostgreSQL: ILIKE per word, served
     by the pg_trgm GIN index, or for common words by the primary key walked backwards.
@@ -249,39 +269,34 @@ def text_candidates(probe: Probe, limit: int) -> list[int]:
     words = search_words(probe.text)
     if not words:
         return []
-    stages: list[list[str] | None] = [words, *([words[:3]] if len(words) > 3 else []), None]
-    found: list[int] = []
-    for stage in stages:
-        for claim_id in _having(words, stage, limit - len(found)):
-            if claim_id not in found:
-                found.append(claim_id)
-        if len(found) >= limit:
-            break
-    return found[:limit]
+    hits = {word: found for word in words if (found := _having(word, limit))}
+    relevance: dict[int, float] = {}
+    for found in hits.values():
+        weight = math.log((limit + len(found)) / (2 * len(found))) + COMMON_WORD_WEIGHT
+        for claim_id in found:
+            relevance[claim_id] = relevance.get(claim_id, 0.0) + weight
+    ranked = sorted(relevance, key=lambda claim_id: (-relevance[claim_id], -claim_id))
+    return ranked[:limit]
 
 
-def _having(words: list[str], every: list[str] | None, limit: int) -> list[int]:
-    """The newest claims having every word of ``every`` (None: any of ``words``)."""
+def _having(word: str, limit: int) -> list[int]:
+    """The newest ``limit`` claims having ``word``: one capped index query."""
     if db.session.get_bind().dialect.name == "postgresql":
-        escaped = [
-            word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            for word in (every or words)
-        ]
-        conditions = [Claim.text.ilike(planned(f"%{word}%"), escape="\\") for word in escaped]
-        matching = and_(*conditions) if every is not None else or_(*conditions)
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = (
             select(Claim.id)
-            .where(matching, Claim.deleted_at.is_(None))
+            .where(
+                Claim.text.ilike(planned(f"%{escaped}%"), escape="\\"),
+                Claim.deleted_at.is_(None),
+            )
             .order_by(Claim.id.desc())
             .limit(limit)
         )
         return list(db.session.scalars(statement))
     table = fts_table(Claim)
-    phrases = ['"' + word.replace('"', '""') + '"' for word in (every or words)]
-    query = (" AND " if every is not None else " OR ").join(phrases)
     statement_text = text(
         f"SELECT rowid FROM {table} WHERE {table} MATCH :query ORDER BY rowid DESC LIMIT :limit"
-    ).bindparams(query=query, limit=limit)
+    ).bindparams(query='"' + word.replace('"', '""') + '"', limit=limit)
     return list(db.session.scalars(statement_text.columns(column("rowid", Integer))))
 
 
@@ -378,11 +393,104 @@ def _time(probe: dict[str, Any], other: dict[str, Any], days: float) -> tuple[st
     return ("later" if distance > 0 else "earlier"), abs(distance)
 
 
-def compare(probe: dict[str, Any], other: dict[str, Any], days: float) -> dict[str, Any]:
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
+# Capitalised, but times, not names: "on 8 May" and "last week" are one claim.
+_MONTHS_AND_DAYS = (
+    "january february march april may june july august september october november "
+    "december monday tuesday wednesday thursday friday saturday sunday"
+)
+_CALENDAR = frozenset(_MONTHS_AND_DAYS.split())
+_OPENS_SENTENCE = tuple('.:!?"“‘(')
+
+
+def names_of(text_: str) -> set[str]:
+    """The words of the names ``text_`` has that are no known entity ("Bo Xilai",
+    "Toccafondi"): capitalised words not opening a sentence or a quote, outside the
+    known entities' mentions."""
+    spans = [(mention.start, mention.end) for mention in find_mentions(text_)]
+    found = set()
+    for word in _CAPITALISED.finditer(text_):
+        before = text_[: word.start()].rstrip()
+        if not before or before.endswith(_OPENS_SENTENCE):
+            continue
+        if any(start <= word.start() < end for start, end in spans):
+            continue
+        name = re.sub(r"['’]s$", "", word.group().casefold())
+        if name not in STOP_WORDS and name not in _CALENDAR:
+            found.add(name)
+    return found
+
+
+def entities_differ(mine: set[str], theirs: set[str]) -> bool:
+    """Whether each side names an entity or a name the other does not ("China and the
+    Philippines" against "China and Syria", "Bo Xilai's wife" against "Kim Jong-un's
+    wife", "Interim President Dioncounda Traoré" against "Interim President Canada"):
+    then they are about different things, whatever their words share. A name only one
+    side has is a paraphrase's ("Gloria Sam" and "Gloria"). ``mine`` and ``theirs``
+    hold entity keys and ``names_of`` words (as ``name <word>``)."""
+    return bool(mine - theirs) and bool(theirs - mine)
+
+
+_TOKEN = re.compile(r"\w+")
+_PERSONAL = "he she him her his hers it we our you your i me my"
+_PRONOUNS = frozenset(_PERSONAL.split())
+# Texts at least this alike (difflib's ratio of their words) are one wording, one
+# phrase of it swapped: a look-alike, or a rewording.
+LOOK_ALIKE = 0.65
+
+
+def swaps_a_name(left: str, right: str) -> bool:
+    """Whether ``right`` is ``left``'s wording with a name put in place of other words,
+    or other words in place of a name ("NASA rejected ..." against "Media rejected ...",
+    "the local media" against "the local Cuba"): the same sentence about someone else.
+    A name dropped ("Gloria Sam" → "Gloria") or replaced by a pronoun ("She") is not."""
+    mine, theirs = _TOKEN.findall(left), _TOKEN.findall(right)
+    matcher = SequenceMatcher(None, [w.casefold() for w in mine], [w.casefold() for w in theirs])
+    if matcher.ratio() < LOOK_ALIKE:
+        return False
+    for operation, start, end, other_start, other_end in matcher.get_opcodes():
+        if operation != "replace":
+            continue
+        spans = (mine[start:end], start), (theirs[other_start:other_end], other_start)
+        if all(_content(words) for words, _ in spans) and any(
+            _names(words, at) for words, at in spans
+        ):
+            return True
+    return False
+
+
+def _content(words: list[str]) -> bool:
+    return any(
+        word.casefold() not in STOP_WORDS
+        and word.casefold() not in _PRONOUNS
+        and word.casefold() not in ("the", "a", "an")
+        for word in words
+    )
+
+
+def _names(words: list[str], at: int) -> bool:
+    """Whether ``words`` (a text's from word ``at``) hold a name: a known entity, or a
+    capitalised word not opening the text."""
+    if find_mentions(" ".join(words)):
+        return True
+    return any(
+        word[:1].isupper() and word.casefold() not in _CALENDAR
+        for index, word in enumerate(words, start=at)
+        if index > 0
+    )
+
+
+def compare(
+    probe: dict[str, Any],
+    other: dict[str, Any],
+    days: float,
+    entities: tuple[set[str], set[str]] = (set(), set()),
+) -> dict[str, Any]:
     """The proposition comparison of the signals: each part of the candidate's
-    proposition against the probe's."""
+    proposition (and the entities its text names) against the probe's."""
     time, distance = _time(probe, other, days)
     return {
+        "entities": "different" if entities_differ(*entities) else "compatible",
         "subject": _same_key(probe["subject_key"], other["subject_key"]),
         "predicate": "same" if probe["predicate"] == other["predicate"] else "different",
         "object": _same_key(probe["object_key"], other["object_key"]),
@@ -401,23 +509,29 @@ def relation_of(
     comparison: dict[str, Any],
     kind: str,
     other_kind: str,
-    core_similarity: float,
+    wording: float,
     settings: Settings,
 ) -> tuple[str, bool]:
-    """The relation, and whether the candidate is the newer claim of an ``updates``."""
-    agrees = (
-        comparison["subject"] == "same"
-        and comparison["predicate"] == "same"
-        and comparison["object"] != "different"
-    )
-    if not agrees:
+    """The relation, and whether the candidate is the newer claim of an ``updates``.
+
+    Claims naming different entities of one kind are at most ``related``. A claim
+    without a value (statement, event, other) is compared by its ``wording`` (without
+    negations) when its subject agrees or is unknown on either side. A quantity's
+    compatible figure at another time still holds (``same``); another figure at another
+    time ``updates``."""
+    subject = comparison["subject"]
+    if comparison["entities"] == "different" or subject == "different":
+        return "related", False
+    if comparison["predicate"] != "same" or comparison["object"] == "different":
         return "related", False
     time, opposite = comparison["time"], comparison["polarity"] == "opposite"
     moved = time in ("later", "earlier")
     if kind not in (ClaimKind.QUANTITY, ClaimKind.MEMBERSHIP) or kind != other_kind:
-        if core_similarity < settings.statement_similarity:
+        if wording < settings.statement_similarity:
             return "related", False
         return ("contradicts" if opposite else "same"), False
+    if subject != "same":
+        return "related", False
     value = comparison["value"]
     if kind == ClaimKind.MEMBERSHIP:
         if value == "same":
@@ -431,9 +545,6 @@ def relation_of(
         if moved:
             return "updates", time == "later"
         return ("contradicts" if time == "same" else "related"), False
-    if moved:
-        # Another figure later is an update; the same figure later only related.
-        return ("related", False) if value == "same" else ("updates", time == "later")
     return "same", False
 
 
@@ -452,21 +563,47 @@ def similarity(left: str, right: str) -> float:
     return float(fuzz.token_set_ratio(left.casefold(), right.casefold())) / 100
 
 
+def content_words(text_: str) -> set[str]:
+    return {
+        word
+        for word in re.findall(r"\w+", text_.casefold())
+        if len(word) >= 3 and word not in STOP_WORDS
+    }
+
+
+def wording(left: str, right: str) -> float:
+    """How alike two texts are without their negations, 0..1: the mean of the words
+    sorted (rapidfuzz's token_sort_ratio) and the share of the shorter text's content words the
+    other has, so a short paraphrase inside a longer wording counts ("The broadcasts
+    began on August 10")."""
+    left, right = _without_negations(left).casefold(), _without_negations(right).casefold()
+    mine, theirs = content_words(left), content_words(right)
+    overlap = len(mine & theirs) / min(len(mine), len(theirs)) if mine and theirs else 0.0
+    return (float(fuzz.token_sort_ratio(left, right)) / 100 + overlap) / 2
+
+
 def score_candidate(probe: Probe, candidate: Candidate, settings: Settings) -> Match:
-    comparison = compare(probe.proposition, candidate.proposition, settings.same_time_days)
-    text_similarity = similarity(probe.text, candidate.text)
-    core = similarity(_without_negations(probe.text), _without_negations(candidate.text))
     theirs = entities_of(candidate.text, candidate.proposition)
+    named = (
+        probe.entities | {f"name {word}" for word in names_of(probe.text)},
+        theirs | {f"name {word}" for word in names_of(candidate.text)},
+    )
+    comparison = compare(probe.proposition, candidate.proposition, settings.same_time_days, named)
+    if swaps_a_name(probe.text, candidate.text):
+        comparison["entities"] = "different"
+    text_similarity = similarity(probe.text, candidate.text)
     union = probe.entities | theirs
     shared = len(probe.entities & theirs) / len(union) if union else 0.0
     relation, candidate_newer = relation_of(
         comparison,
         probe.proposition["kind"],
         candidate.proposition["kind"],
-        core,
+        wording(probe.text, candidate.text),
         settings,
     )
     score = 0.35 * text_similarity + 0.2 * shared + 0.45 * _agreement(comparison)
+    if comparison["entities"] == "different":
+        score *= 0.7  # a look-alike about another country ranks below the claim's own
     if relation != "related":
         score = max(score, 0.5 + 0.5 * score)
     newer = None

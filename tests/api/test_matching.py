@@ -260,3 +260,75 @@ def test_claims_matching_a_published_verdict_are_found_by_a_filter(client: Flask
     )
     assert response.status_code == 200
     assert listed("matches_verdict=true") == [earlier["id"]], "an edit matches it again"
+
+
+def plain(client: FlaskClient, text: str, kind: str = "other", **extra: Any) -> dict[str, Any]:
+    data = {"article_id": article(client, "2015-08-20T09:00:00+00:00"), "text": text, "kind": kind}
+    return check(client.post("/claims", json={**data, **extra}), 201)
+
+
+def test_the_claim_sharing_the_rare_words_is_found_among_many_sharing_common_ones(
+    client: FlaskClient,
+) -> None:
+    claim = plain(client, "The bomb blast targeted former minister Fernando Londoño.")
+    rephrased = plain(client, "Fernando Londoño, a former minister, was the bomb's target.")
+    for number in range(12):  # newer, and sharing only common words
+        plain(client, f"The former minister said the blast of report {number} was a bomb.")
+    client.application.config["MATCH_CANDIDATES"] = 8
+    assert rephrased["id"] in matches(client, claim)
+
+
+def test_claims_without_a_subject_are_compared_by_their_words(client: FlaskClient) -> None:
+    claim = plain(client, "Construction was underway at the mosque to enlarge it.", "event")
+    again = plain(client, "Construction was underway at the mosque so as to enlarge it.", "event")
+    denied = plain(client, "Construction was not underway at the mosque to enlarge it.", "event")
+    found = matches(client, claim)
+    assert found[again["id"]]["relation"] == "same", found[again["id"]]
+    assert found[again["id"]]["signals"]["proposition"]["subject"] == "unknown"
+    assert found[denied["id"]]["relation"] == "contradicts", found[denied["id"]]
+
+
+def test_a_compatible_figure_at_another_time_is_the_same_claim(client: FlaskClient) -> None:
+    earlier = troops(client, 130_000, "2022-02-08T09:00:00+00:00")
+    later = troops(client, 130_500, "2022-02-20T09:00:00+00:00")
+    item = matches(client, earlier)[later["id"]]
+    assert (item["relation"], item["newer_claim_id"]) == ("same", None), item
+    assert item["signals"]["proposition"]["time"] == "later"
+
+
+def test_claims_naming_other_countries_or_people_are_at_most_related(
+    client: FlaskClient,
+) -> None:
+    claim = plain(client, "Tension between China and the Philippines over the shoal has risen.")
+    country = plain(client, "Tension between China and Syria over the shoal has risen.")
+    said = {"kind": "statement", "statement": {"speaker": "Xinhua"}}
+    wife = plain(client, "Xinhua announced the role of Bo Xilai's wife in the murder.", **said)
+    other = plain(client, "Xinhua announced the role of Wang Lijun's wife in the murder.", **said)
+    item = matches(client, claim)[country["id"]]
+    assert item["relation"] == "related", item
+    assert item["signals"]["proposition"]["entities"] == "different"
+    assert matches(client, wife)[other["id"]]["relation"] == "related"
+
+
+def test_an_acronym_of_a_news_agency_is_the_same_speaker(client: FlaskClient) -> None:
+    said = "the foolhardy provocation deserves harsh punishment"
+    claim = plain(
+        client,
+        f"KCNA said {said}.",
+        "statement",
+        statement={"speaker": "Korean Central News Agency"},
+    )
+    again = plain(client, f"KCNA added that {said}.", "statement", statement={"speaker": "KCNA"})
+    item = matches(client, claim)[again["id"]]
+    assert item["relation"] == "same", item
+    assert item["signals"]["proposition"]["subject"] == "same"
+
+
+def test_a_look_alike_with_a_name_put_for_other_words_is_at_most_related(
+    client: FlaskClient,
+) -> None:
+    claim = plain(client, "Much of the local media failed to report on the arson attack.")
+    swapped = plain(client, "Much of the local Cuba failed to report on the arson attack.")
+    item = matches(client, claim)[swapped["id"]]
+    assert item["relation"] == "related", item
+    assert item["signals"]["proposition"]["entities"] == "different"
