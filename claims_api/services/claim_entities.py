@@ -149,24 +149,29 @@ def ensure_entities(specs: Iterable[EntitySpec]) -> dict[str, int]:
     missing = sorted((spec for key, spec in wanted.items() if key not in ids), key=_key)
     if missing:
         now = utcnow()
-        insert_missing_rows(
-            Entity.__table__,
-            [
-                {
-                    "key": spec.key,
-                    "name": spec.name,
-                    "kind": spec.kind,
-                    "wikidata_id": spec.wikidata_id,
-                    "created_at": now,
-                }
-                for spec in missing
-            ],
-        )
         created = dict(
-            db.session.execute(
-                select(Entity.key, Entity.id).where(Entity.key.in_([s.key for s in missing]))
-            ).all()
+            insert_missing_rows(
+                Entity.__table__,
+                [
+                    {
+                        "key": spec.key,
+                        "name": spec.name,
+                        "kind": spec.kind,
+                        "wikidata_id": spec.wikidata_id,
+                        "created_at": now,
+                    }
+                    for spec in missing
+                ],
+                returning=("key", "id"),
+            )
         )
+        taken = [spec.key for spec in missing if spec.key not in created]
+        if taken:  # by a concurrent writer, between our look-up and our insert
+            created.update(
+                db.session.execute(
+                    select(Entity.key, Entity.id).where(Entity.key.in_(taken))
+                ).tuples()
+            )
         insert_missing_rows(
             EntityAlias.__table__,
             [

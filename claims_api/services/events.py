@@ -16,7 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from claims_api.models.vocabulary import ADDRESSED_EVENT_TYPES, EventType
 from claims_api.services.rows import insert_rows
 
 _TRANSACTION_KEY = "claims_api.transaction_id"
+_COLLECTED_KEY = "claims_api.collected_events"
 
 
 def transaction_id() -> int:
@@ -70,11 +72,32 @@ def event_row(
 
 def record_events(rows: Iterable[dict[str, Any]]) -> None:
     """Write events in the caller's transaction, in one statement (COPY on PostgreSQL,
-    as the bulk import writes its other rows)."""
+    as the bulk import writes its other rows); within ``collected``, on leaving it."""
     rows = list(rows)
-    if rows:
+    gathered = db.session().info.get(_COLLECTED_KEY)
+    if gathered is not None:
+        gathered.extend(rows)
+    elif rows:
         stamp = transaction_id()
         insert_rows(Event.__table__, [{**row, "txid": stamp} for row in rows])
+
+
+@contextmanager
+def collected() -> Iterator[None]:
+    """Gather the events recorded within and write them together on leaving, in the
+    order recorded: a bulk import's batch writes its sources', articles' and claims'
+    events in one statement, not one each. Nothing in the writing transaction reads
+    events back (the feed and webhooks read committed ones). Left by an error, nothing
+    is written: the caller's savepoint takes back what they tell of."""
+    info = db.session().info
+    outer = info.get(_COLLECTED_KEY)
+    rows: list[dict[str, Any]] = []
+    info[_COLLECTED_KEY] = rows
+    try:
+        yield
+    finally:
+        info[_COLLECTED_KEY] = outer
+    record_events(rows)
 
 
 def record_event(

@@ -40,7 +40,7 @@ from claims_api.models.external_review import EXTERNAL_REVIEW_FIELDS
 from claims_api.models.vocabulary import EventType, RevisionAction, Role, VersionOrigin
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
-from claims_api.services import pending_matches
+from claims_api.services import events, pending_matches
 from claims_api.services.article_versions import (
     body_sha256,
     get_version,
@@ -108,6 +108,7 @@ class ArticleRef:
     id: int
     body: str | None
     body_version: int | None
+    published_at: datetime | None
 
 
 def _quoted_body(
@@ -147,6 +148,17 @@ def _normalized(url: str) -> str:
 
 
 def write_batch(
+    records: list[PendingDocument | PendingSource],
+    report: ImportReport,
+    change: Change,
+    role: Role,
+) -> None:
+    """Write a batch; its events, whichever writer raises them, in one statement."""
+    with events.collected():
+        _write_batch(records, report, change, role)
+
+
+def _write_batch(
     records: list[PendingDocument | PendingSource],
     report: ImportReport,
     change: Change,
@@ -213,7 +225,8 @@ def write_batch(
             report.counts[_update(found, article, entry, links, change, role)] += 1
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
-    _insert_claims(new_claims, report, change, now)
+    dates = {article.id: article.published_at for article in articles.values()}
+    _insert_claims(new_claims, dates, report, change, now)
 
 
 def _write_sources(records: list[PendingSource], report: ImportReport, actor: str) -> None:
@@ -428,7 +441,10 @@ def _resolve_articles(
     insert_rows(ArticleVersion.__table__, version_rows)
     insert_rows(ArticleAlias.__table__, alias_rows)
     found.update(
-        (row["url"], ArticleRef(article_id, row["body"], row["body_version"]))
+        (
+            row["url"],
+            ArticleRef(article_id, row["body"], row["body_version"], row["published_at"]),
+        )
         for article_id, row in zip(ids, rows, strict=True)
     )
     report.counts["articles_created"] += len(ids)
@@ -728,7 +744,11 @@ def _claim_row(
 
 
 def _insert_claims(
-    new_claims: list[NewClaim], report: ImportReport, change: Change, now: datetime
+    new_claims: list[NewClaim],
+    published_dates: dict[int, datetime | None],
+    report: ImportReport,
+    change: Change,
+    now: datetime,
 ) -> None:
     """Insert new claims, then their tags, links, reviews and revision 1: one statement
     (or COPY) each, and one to point claims at their public review; then their entity
@@ -816,7 +836,8 @@ def _insert_claims(
     insert_rows(Revision.__table__, revision_rows)
     record_events(event_rows)
     link_claims(snapshots, created=True)
-    follow_claims(inserted)
+    new_tags = {claim.id: claim.tag_names for claim in inserted}
+    follow_claims(inserted, new_tags=new_tags, published=published_dates)
     pending_matches.queue(ids)  # matched by the worker, not in the import's transaction
     report.counts["claims_created"] += len(ids)
 
