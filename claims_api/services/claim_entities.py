@@ -168,9 +168,7 @@ def ensure_entities(specs: Iterable[EntitySpec]) -> dict[str, int]:
         taken = [spec.key for spec in missing if spec.key not in created]
         if taken:  # by a concurrent writer, between our look-up and our insert
             created.update(
-                db.session.execute(
-                    select(Entity.key, Entity.id).where(Entity.key.in_(taken))
-                ).tuples()
+                db.session.execute(select(Entity.key, Entity.id).where(Entity.key.in_(taken))).all()
             )
         insert_missing_rows(
             EntityAlias.__table__,
