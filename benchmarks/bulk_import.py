@@ -7,8 +7,9 @@ the service's import code, and load exactly the rows it wrote (every table it
 fills: events and article versions too) into the same freshly migrated tables
 with the raw driver alone (sqlite3 executemany; psycopg COPY). The two alternate,
 ``--rounds`` times each, and the medians give raw_time / import_time. Also: the
-statements the database received per 1,000 claims (one more import, traced:
-see benchmarks/statements.py for what counts), and the peak RSS of
+statements the database received per 1,000 claims, counted at the driver (one more
+import and one more raw load, traced, never timed: see benchmarks/statements.py for
+what counts; the raw load's executemany is a statement per row), and the peak RSS of
 `claims-api import` for a tenth of the corpus and all of it. Prints figures;
 asserts nothing.
 """
@@ -96,7 +97,6 @@ def table_rows(url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
             rows[table] = ([column[0] for column in cursor.description], cursor.fetchall())
         connection.close()
         return {table: found for table, found in rows.items() if found[1]}
-        return rows
     with psycopg.connect(
         make_url(url).set(drivername="postgresql").render_as_string(False)
     ) as connection:
@@ -106,8 +106,13 @@ def table_rows(url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
     return {table: found for table, found in rows.items() if found[1]}
 
 
-def timed_raw_load(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
-    """Seconds the raw driver takes to load ``rows`` into freshly migrated tables."""
+def timed_raw_load(
+    url: str,
+    rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]],
+    counter: StatementCounter | None = None,
+) -> float:
+    """Seconds the raw driver takes to load ``rows`` into freshly migrated tables;
+    ``counter``, when given, watches the raw connection (a counted run is never timed)."""
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
         migrations.upgrade(db.engine)
@@ -117,6 +122,8 @@ def timed_raw_load(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ..
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA foreign_keys = ON")
+        if counter is not None:
+            counter.watch(connection)
         started = time.perf_counter()
         connection.execute("BEGIN IMMEDIATE")
         for table, (columns, values) in rows.items():
@@ -133,6 +140,8 @@ def timed_raw_load(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ..
     with psycopg.connect(
         make_url(url).set(drivername="postgresql").render_as_string(False)
     ) as connection:
+        if counter is not None:
+            counter.watch(connection)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             for table, (columns, values) in rows.items():
@@ -209,6 +218,10 @@ def compare(kind: str, folder: Path, corpus: Path, postgres_url: str, rounds: in
     counted = fresh_database(kind, folder, "counted", postgres_url)
     _, statements, created = timed_import(counted, corpus, counted=True)
     rows = table_rows(counted)
+    raw_counter = StatementCounter()
+    timed_raw_load(fresh_database(kind, folder, "raw", postgres_url), rows, raw_counter)
+    raw_statements = raw_counter.count
+    raw_counter.stop()
     imports: list[float] = []
     raws: list[float] = []
     for round_ in range(rounds):
@@ -228,7 +241,8 @@ def compare(kind: str, folder: Path, corpus: Path, postgres_url: str, rounds: in
         f"{kind:10} import {seconds:7.2f} s ({created / seconds:,.0f} claims/s)"
         f"  raw {raw:6.2f} s  raw/import {raw / seconds:.2f}"
         f" (rounds {ratios[0]:.2f}..{ratios[-1]:.2f}, {rounds} rounds, medians)"
-        f"  statements per 1,000 claims {statements / (created / 1000):.1f}"
+        f"  statements per 1,000 claims: import {statements / (created / 1000):.1f},"
+        f" raw {raw_statements / (created / 1000):.1f}"
         f"  tables {len(rows)}"
     )
 

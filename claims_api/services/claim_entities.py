@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, delete, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select, tuple_
 
 from claims_api.entities import (
     EntityKind,
@@ -39,7 +38,7 @@ from claims_api.extensions import db
 from claims_api.limits import MAX_KEY_LENGTH, MAX_NAME_LENGTH
 from claims_api.models import Claim, ClaimEntity, Entity, EntityAlias, EntityRole
 from claims_api.models.base import utcnow
-from claims_api.services.rows import insert_rows
+from claims_api.services.rows import insert_missing_rows, insert_rows
 
 # The snapshot fields links are derived from: a change that moves none of them keeps them.
 LINKED_FIELDS = frozenset({"text", "kind", "quantity", "membership", "statement", "tags"})
@@ -131,13 +130,6 @@ def _key(spec: EntitySpec) -> str:
     return spec.key
 
 
-def _insert_new(table: Any) -> Insert:
-    """An INSERT that skips rows a unique constraint already holds (another writer's)."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement: Insert = dialect.insert(table).on_conflict_do_nothing()
-    return statement
-
-
 def ensure_entities(specs: Iterable[EntitySpec]) -> dict[str, int]:
     """The entity id of each spec (by its key), found by an alias or the key, else created
     with its aliases (one statement per table for all of them)."""
@@ -157,26 +149,29 @@ def ensure_entities(specs: Iterable[EntitySpec]) -> dict[str, int]:
     missing = sorted((spec for key, spec in wanted.items() if key not in ids), key=_key)
     if missing:
         now = utcnow()
-        db.session.execute(
-            _insert_new(Entity.__table__),
-            [
-                {
-                    "key": spec.key,
-                    "name": spec.name,
-                    "kind": spec.kind,
-                    "wikidata_id": spec.wikidata_id,
-                    "created_at": now,
-                }
-                for spec in missing
-            ],
-        )
         created = dict(
-            db.session.execute(
-                select(Entity.key, Entity.id).where(Entity.key.in_([s.key for s in missing]))
-            ).all()
+            insert_missing_rows(
+                Entity.__table__,
+                [
+                    {
+                        "key": spec.key,
+                        "name": spec.name,
+                        "kind": spec.kind,
+                        "wikidata_id": spec.wikidata_id,
+                        "created_at": now,
+                    }
+                    for spec in missing
+                ],
+                returning=("key", "id"),
+            )
         )
-        db.session.execute(
-            _insert_new(EntityAlias.__table__),
+        taken = [spec.key for spec in missing if spec.key not in created]
+        if taken:  # by a concurrent writer, between our look-up and our insert
+            created.update(
+                db.session.execute(select(Entity.key, Entity.id).where(Entity.key.in_(taken))).all()
+            )
+        insert_missing_rows(
+            EntityAlias.__table__,
             [
                 {"entity_id": created[spec.key], "alias": alias, "normalised": form}
                 for spec in missing

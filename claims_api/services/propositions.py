@@ -27,7 +27,7 @@ article's published_at, else unknown.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -252,17 +252,35 @@ class ClaimLike(Protocol):
     def deleted_at(self) -> datetime | None: ...
 
 
-def follow_claims(claims: Sequence[ClaimLike]) -> None:
+def follow_claims(
+    claims: Sequence[ClaimLike],
+    *,
+    new_tags: Mapping[int, Sequence[str]] | None = None,
+    published: Mapping[int, datetime | None] | None = None,
+) -> None:
     """Rewrite the propositions of ``claims`` as they now are: live ones get theirs
-    again, deleted ones lose theirs. One statement per table, whatever their number."""
+    again, deleted ones lose theirs. One statement per table, whatever their number.
+
+    A bulk import saves three statements per batch with what it holds already:
+    ``new_tags``, the claims were just inserted with these tags (by claim id), so there
+    are no propositions to remove nor tags to read back; ``published``, the
+    publication date of each of their articles (by article id)."""
     if not claims:
         return
     session = db.session
-    ids = [claim.id for claim in claims]
-    session.execute(delete(Proposition).where(Proposition.claim_id.in_(ids)))
     live = [claim for claim in claims if claim.deleted_at is None]
-    dates = _published_dates({claim.article_id for claim in live})
-    tags = _tags([claim.id for claim in live])
+    tags: Mapping[int, Sequence[str]]
+    if new_tags is None:
+        ids = [claim.id for claim in claims]
+        session.execute(delete(Proposition).where(Proposition.claim_id.in_(ids)))
+        tags = _tags([claim.id for claim in live])
+    else:
+        tags = new_tags
+    dates = (
+        published
+        if published is not None
+        else _published_dates({claim.article_id for claim in live})
+    )
     within = tolerances()
     rows = [
         {

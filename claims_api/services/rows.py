@@ -94,7 +94,7 @@ def _bind_processors(
 
 def _insert_values(
     connection: Any, table: Table, rows: list[dict[str, Any]], suffix: str = ""
-) -> None:
+) -> list[Any]:
     """Multi-row INSERT ... VALUES statements, as few as SQLite's variable limit allows
     (not an executemany: SQLite runs one of those as a statement per row). Each value
     goes through its column type's bind processor once: what SQLAlchemy stores,
@@ -102,9 +102,10 @@ def _insert_values(
     names = list(rows[0])
     processors = _bind_processors(connection, table, names)
     one = "(" + ", ".join("?" * len(names)) + ")"
+    returned: list[Any] = []
     for chunk in _chunks(connection, rows, len(names)):
         values = ", ".join([one] * len(chunk))
-        connection.exec_driver_sql(
+        result = connection.exec_driver_sql(
             f"INSERT INTO {table.name} ({', '.join(names)}) VALUES {values}{suffix}",
             tuple(
                 process(row[name]) if process else row[name]
@@ -112,6 +113,9 @@ def _insert_values(
                 for name, process in zip(names, processors, strict=True)
             ),
         )
+        if result.returns_rows:
+            returned.extend(result.all())
+    return returned
 
 
 def insert_rows(
@@ -153,10 +157,13 @@ def insert_rows(
     return ids
 
 
-def insert_missing_rows(model_table: FromClause, rows: list[dict[str, Any]]) -> None:
+def insert_missing_rows(
+    model_table: FromClause, rows: list[dict[str, Any]], returning: tuple[str, ...] = ()
+) -> list[Any]:
     """Insert those of ``rows`` (all with the same keys) whose unique keys are free,
     leaving the others as they are (ON CONFLICT DO NOTHING): two writers inserting
-    the same new row at once both end up with the one row.
+    the same new row at once both end up with the one row. ``returning``: the columns
+    of the rows this call inserted to return (in no promised order), saving a SELECT.
 
     PostgreSQL: one statement, each column sent as an array and unnested; SQLite:
     multi-row INSERTs. Rows go in the order given (lock order, for callers that need
@@ -165,11 +172,11 @@ def insert_missing_rows(model_table: FromClause, rows: list[dict[str, Any]]) -> 
     assert isinstance(model_table, Table)
     table = model_table
     if not rows:
-        return
+        return []
+    suffix = " ON CONFLICT DO NOTHING" + (f" RETURNING {', '.join(returning)}" if returning else "")
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        _insert_values(connection, table, rows, " ON CONFLICT DO NOTHING")
-        return
+        return _insert_values(connection, table, rows, suffix)
     names = list(rows[0])
     columns = []
     for name, process in zip(names, _bind_processors(connection, table, names), strict=True):
@@ -178,11 +185,11 @@ def insert_missing_rows(model_table: FromClause, rows: list[dict[str, Any]]) -> 
     arrays = ", ".join(
         f"CAST(%s AS {table.c[name].type.compile(connection.dialect)}[])" for name in names
     )
-    connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
-        "ON CONFLICT DO NOTHING",
+    result = connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}){suffix}",
         tuple(columns),
     )
+    return list(result.all()) if returning else []
 
 
 def update_rows(model_table: FromClause, rows: list[dict[str, Any]]) -> None:

@@ -1,13 +1,17 @@
-"""A bulk import sends a fixed number of statements per batch, however many records it holds.
+"""A bulk import sends a fixed number of statements per batch, however many records it holds,
+and at most 5 per 1,000 claims.
 
 Counted at the driver: every statement SQLAlchemy hands the DB-API cursor, each row
 of an executemany as one (both drivers run it as a statement per row: psycopg 3
 pipelines them, SQLite steps them), and on PostgreSQL every COPY, which goes to
-psycopg's own cursor and counts once however many rows it carries.
+psycopg's own cursor and counts once however many rows it carries. The per-1,000
+pin counts below SQLAlchemy altogether (``benchmarks.statements``: libpq's protocol
+trace on PostgreSQL; on SQLite the DB-API calls, COMMIT included).
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +23,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from benchmarks.corpus import article_documents
+from benchmarks.statements import StatementCounter
 from claims_api.extensions import db
+from claims_api.models.vocabulary import Role
+from claims_api.services.imports import ImportReport, import_stream
+from claims_api.services.imports.bulk import BATCH_CLAIMS
+from claims_api.services.revisions import Change
 from tests.factories import check, client_for
 from tests.imports.helpers import post_import, row_counts
 
@@ -130,3 +140,30 @@ def test_an_admins_load_with_reviews_sends_the_same_statements_for_50_or_500(
     assert all(claim["published_review_id"] is not None for claim in claims), [
         claim for claim in claims if claim["published_review_id"] is None
     ][:1]
+
+
+def test_a_10000_claim_import_sends_at_most_5_statements_per_1000_claims(app: Flask) -> None:
+    # The import itself, as benchmarks/bulk_import.py counts it: import_stream and its
+    # commit, BEGIN and COMMIT included (a request adds its run record's bookkeeping,
+    # a fixed nine or so, whatever its size). The corpus is the benchmark's: 20 claims
+    # an article, two source links each, tags and entities; on SQLite its inserts are
+    # as many as the variable limit makes them. Two whole batches, so that the first
+    # one's entities are not all of it.
+    claims = 2 * BATCH_CLAIMS
+    body = "".join(json.dumps(document) + "\n" for document in article_documents(claims // 20, 20))
+    report = ImportReport("corpus.jsonl")
+    with app.app_context():
+        counter = StatementCounter(db.engine)
+        try:
+            import_stream(
+                io.BytesIO(body.encode()), "jsonl", report, Change("t", "t"), role=Role.ADMIN
+            )
+            db.session.commit()
+            sent = counter.count
+        finally:
+            counter.stop()
+
+    assert report.error_count == 0, report.errors[:3]
+    assert report.counts["claims_created"] == claims, report.counts
+    per_1000 = sent / (claims / 1000)
+    assert per_1000 <= 5, f"{sent} statements for {claims} claims: {per_1000:.1f} per 1,000"

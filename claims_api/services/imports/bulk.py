@@ -48,7 +48,7 @@ from claims_api.models.vocabulary import (
 from claims_api.services import articles as article_service
 from claims_api.services import claims as claim_service
 from claims_api.services import entities as entity_service
-from claims_api.services import pending_matches
+from claims_api.services import events, pending_matches
 from claims_api.services import relations as relation_service
 from claims_api.services.article_versions import (
     body_sha256,
@@ -119,6 +119,7 @@ class ArticleRef:
     id: int
     body: str | None
     body_version: int | None
+    published_at: datetime | None
 
 
 def _quoted_body(
@@ -158,6 +159,17 @@ def _normalized(url: str) -> str:
 
 
 def write_batch(
+    records: list[PendingDocument | PendingRecord],
+    report: ImportReport,
+    change: Change,
+    role: Role,
+) -> None:
+    """Write a batch; its events, whichever writer raises them, in one statement."""
+    with events.collected():
+        _write_batch(records, report, change, role)
+
+
+def _write_batch(
     records: list[PendingDocument | PendingRecord],
     report: ImportReport,
     change: Change,
@@ -230,7 +242,8 @@ def write_batch(
             report.counts[_update(found, article, entry, links, change, role)] += 1
         except DomainError as error:
             report.add_domain_error(item.location, error.within(f"claims.{index}"))
-    _insert_claims(new_claims, report, change, now)
+    dates = {article.id: article.published_at for article in articles.values()}
+    _insert_claims(new_claims, dates, report, change, now)
     _write_relations(beside["relation"], report, role)
 
 
@@ -523,7 +536,10 @@ def _resolve_articles(
     insert_rows(ArticleVersion.__table__, version_rows)
     insert_rows(ArticleAlias.__table__, alias_rows)
     found.update(
-        (row["url"], ArticleRef(article_id, row["body"], row["body_version"]))
+        (
+            row["url"],
+            ArticleRef(article_id, row["body"], row["body_version"], row["published_at"]),
+        )
         for article_id, row in zip(ids, rows, strict=True)
     )
     report.counts["articles_created"] += len(ids)
@@ -823,7 +839,11 @@ def _claim_row(
 
 
 def _insert_claims(
-    new_claims: list[NewClaim], report: ImportReport, change: Change, now: datetime
+    new_claims: list[NewClaim],
+    published_dates: dict[int, datetime | None],
+    report: ImportReport,
+    change: Change,
+    now: datetime,
 ) -> None:
     """Insert new claims, then their tags, links, reviews and revision 1: one statement
     (or COPY) each, and one to point claims at their public review; then their entity
@@ -911,7 +931,8 @@ def _insert_claims(
     insert_rows(Revision.__table__, revision_rows)
     record_events(event_rows)
     link_claims(snapshots, created=True)
-    follow_claims(inserted)
+    new_tags = {claim.id: claim.tag_names for claim in inserted}
+    follow_claims(inserted, new_tags=new_tags, published=published_dates)
     pending_matches.queue(ids)  # matched by the worker, not in the import's transaction
     report.counts["claims_created"] += len(ids)
 
