@@ -55,7 +55,9 @@ from claims_api.services.revisions import Change
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/claims_bench"
 CLAIMS_PER_ARTICLE = 20
-ORDER = SortOrder("created_at", Claim.created_at, Claim.id)
+# Each list's default order: claim lists by id, the review queue by creation.
+ID_ORDER = SortOrder("id", Claim.id, Claim.id)
+CREATED_ORDER = SortOrder("created_at", Claim.created_at, Claim.id)
 DEFAULT_REQUESTS = (
     "/claims?limit=50,/claims?limit=200,/claims/50000,/articles/2500/claims,/review-queue?limit=50"
 )
@@ -214,30 +216,39 @@ def claim_json(dialect: str) -> str:
     )
 
 
-# What each list reads, as its WHERE clause (the order is created_at, id for all).
+# What each list reads, as its WHERE clause, and in which order.
 LISTS = {
-    "claims": "deleted_at IS NULL",
-    "article": "deleted_at IS NULL AND article_id = :article_id",
+    "claims": ("deleted_at IS NULL", ID_ORDER),
+    "article": ("deleted_at IS NULL AND article_id = :article_id", ID_ORDER),
     # The review queue: awaiting review (a status without a verdict, or flagged), and
     # leased to nobody (services/review_queue.py).
-    "queue": "deleted_at IS NULL AND (status IN :awaiting OR needs_review_since IS NOT NULL)"
-    " AND NOT EXISTS (SELECT 1 FROM claim_assignments a WHERE a.claim_id = claims.id"
-    " AND a.expires_at > :now)",
+    "queue": (
+        "deleted_at IS NULL AND (status IN :awaiting OR needs_review_since IS NOT NULL)"
+        " AND NOT EXISTS (SELECT 1 FROM claim_assignments a WHERE a.claim_id = claims.id"
+        " AND a.expires_at > :now)",
+        CREATED_ORDER,
+    ),
 }
 
 
-def page_statement(dialect: str, where: str) -> str:
-    """One statement: the page's claims (those ``where`` selects) as a JSON array,
-    whether there is a next page, and the position of its last claim (for the cursor)."""
-    page = f"SELECT * FROM claims WHERE {where} ORDER BY created_at, id LIMIT :limit + 1"
-    shown = "SELECT * FROM page ORDER BY created_at, id LIMIT :limit"
-    items = json_array(claim_json(dialect), "FROM shown c", "c.created_at, c.id", dialect)
+def page_statement(dialect: str, where: str, order: SortOrder) -> str:
+    """One statement: the page's claims (those ``where`` selects, in ``order``) as a JSON
+    array, whether there is a next page, and the position of its last claim (for the
+    cursor)."""
+    key = order.item_keys[0]
+    keys = "id" if key == "id" else f"{key}, id"
+    page = f"SELECT * FROM claims WHERE {where} ORDER BY {keys} LIMIT :limit + 1"
+    shown = f"SELECT * FROM page ORDER BY {keys} LIMIT :limit"
+    ordered = ", ".join(f"c.{column.strip()}" for column in keys.split(","))
+    items = json_array(claim_json(dialect), "FROM shown c", ordered, dialect)
     if dialect == "postgresql":
         items += "::text"  # as the database wrote it: the driver would decode json
-    last = "(SELECT {} FROM shown c ORDER BY c.created_at DESC, c.id DESC LIMIT 1)"
+    backwards = ", ".join(f"{column} DESC" for column in ordered.split(", "))
+    last = f"(SELECT {{}} FROM shown c ORDER BY {backwards} LIMIT 1)"
+    position = "c.id" if key == "id" else iso(f"c.{key}", dialect)
     return (
         f"WITH page AS ({page}), shown AS ({shown}) SELECT {items},"
-        f" (SELECT count(*) FROM page) > :limit, {last.format(iso('c.created_at', dialect))},"
+        f" (SELECT count(*) FROM page) > :limit, {last.format(position)},"
         f" {last.format('c.id')}"
     )
 
@@ -256,23 +267,24 @@ def reference_app(url: str) -> Flask:
     engine = create_engine(url, pool_size=4)
     dialect = engine.dialect.name
     lists = {
-        name: text(page_statement(dialect, where)).bindparams(
+        name: text(page_statement(dialect, where, order)).bindparams(
             *([bindparam("awaiting", expanding=True), bindparam("now", type_=DateTime(True))])
             if name == "queue"
             else ()
         )
-        for name, where in LISTS.items()
+        for name, (where, order) in LISTS.items()
     }
     one_claim = text(claim_statement(dialect))
 
     def page(name: str, **parameters: object) -> Response:
         parameters["limit"] = int(request.args.get("limit", PAGE_SIZE_DEFAULT))
         with engine.connect() as connection:
-            items, more, last_at, last_id = connection.execute(lists[name], parameters).one()
+            items, more, last_key, last_id = connection.execute(lists[name], parameters).one()
         cursor = "null"
         if more:
-            cursor = '"' + encode_cursor(ORDER, SimpleNamespace(created_at=last_at, id=last_id))
-            cursor += '"'
+            order = LISTS[name][1]
+            last = SimpleNamespace(**{order.item_keys[0]: last_key, "id": last_id})
+            cursor = f'"{encode_cursor(order, last)}"'
         body = f'{{"items":{items},"next_cursor":{cursor}}}\n'.encode()
         return Response(ascii_escaped(body), mimetype="application/json")
 
