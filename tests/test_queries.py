@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from benchmarks.statements import StatementCounter
 from claims_api.extensions import db
+from claims_api.models import Claim
+from claims_api.models.base import utcnow
 from tests.factories import check, create_article, create_claim, seed_body
 
 
@@ -225,6 +227,32 @@ def test_filters_read_their_page_off_their_own_index_and_sort_nothing(
             written = ("'Rare'", "Kaliningrad%", "claim_entities.entity_id = ")
             assert any(value in statement for value in written), statement
             assert "entity_id = %(" not in statement, statement
+
+
+@pytest.mark.parametrize("url", ["/review-queue?sort=created_at", "/claims?sort=created_at"])
+def test_claims_sharing_a_creation_time_page_through_once_each_by_seeks(
+    app: Flask, client: FlaskClient, dialect: str, url: str
+) -> None:
+    """A bulk import's claims share one created_at. Paging them by creation gives each
+    once, in id order, and a page after a cursor among them seeks to it: on SQLite,
+    the ties after its id, then the later times, rather than a walk through every
+    tied claim before it."""
+    ids = [claim["id"] for claim in add_filtered_claims(client)]
+    with app.app_context():
+        db.session.execute(update(Claim).values(created_at=utcnow()))
+        db.session.commit()
+
+    assert every_page(client, url) == ids
+
+    first = check(client.get(f"{url}&limit=2"), 200)
+    with recorded_statements(app) as statements:
+        check(client.get(f"{url}&limit=2&cursor={first['next_cursor']}"), 200)
+    pages = [(s, p) for s, p in statements if s.lstrip().startswith("SELECT claims.id")]
+    plans = [plan(app, statement, parameters) for statement, parameters in pages]
+    for steps, (statement, _) in zip(plans, pages, strict=True):
+        assert not full_scans(steps, statement), f"{url}:\n{steps}"
+    if dialect == "sqlite":
+        assert any("created_at=? AND id>?" in steps for steps in plans), plans
 
 
 def add_filtered_claims(client: FlaskClient, *, sources: bool = False) -> list[dict[str, Any]]:

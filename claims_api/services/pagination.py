@@ -146,15 +146,18 @@ def walked_keyset_page(
     order = parts[0][1]
     position = decode_cursor(order, request.cursor) if request.cursor else None
     found: list[Any] = []
+    ranges = 0
     for statement, walked in parts:
-        statement = statement.where(*_after(walked, position)).order_by(*_ordering(walked))
-        statement = statement.limit(request.limit + 1)
-        if rows:
-            # Core rows, on the session's connection: no ORM result machinery at all.
-            found.extend(db.session.connection().execute(statement).all())
-        else:
-            found.extend(db.session.scalars(statement))
-    if len(parts) > 1:
+        for after in _after(walked, position):
+            ranged = statement.where(*after).order_by(*_ordering(walked))
+            ranged = ranged.limit(request.limit + 1)
+            ranges += 1
+            if rows:
+                # Core rows, on the session's connection: no ORM result machinery at all.
+                found.extend(db.session.connection().execute(ranged).all())
+            else:
+                found.extend(db.session.scalars(ranged))
+    if ranges > 1:
         key, tiebreak = order.item_keys
         found.sort(
             key=lambda row: (getattr(row, key), getattr(row, tiebreak)), reverse=order.descending
@@ -164,15 +167,27 @@ def walked_keyset_page(
     return Page(items, encode_cursor(order, items[-1]) if has_more else None)
 
 
-def _after(order: SortOrder, position: tuple[Any, Any] | None) -> list[ColumnElement[bool]]:
-    """The condition for rows after ``position`` in ``order`` (none for a first page)."""
+def _after(order: SortOrder, position: tuple[Any, Any] | None) -> list[list[ColumnElement[bool]]]:
+    """The conditions for rows after ``position`` in ``order``: one list of them per
+    range of the index that one seek serves (none for a first page).
+
+    A (column, id) position is one row comparison on PostgreSQL, which seeks to it. SQLite
+    seeks on the column alone and then steps through every row tied with the position
+    (a bulk import's claims share their created_at: 5,000 rows stepped through on a
+    page deep in a 100,000-claim review queue), so there it is two ranges, each a seek:
+    the ties after the position's id, then the rows after its value.
+    """
     if position is None:
-        return []
+        return [[]]
+    value, tiebreak = position
     if order.by_id:
-        after = position[1]
-        return [order.column < after if order.descending else order.column > after]
+        return [[order.column < tiebreak if order.descending else order.column > tiebreak]]
+    if db.session.get_bind().dialect.name == "sqlite":
+        later_id = order.tiebreak < tiebreak if order.descending else order.tiebreak > tiebreak
+        later = order.column < value if order.descending else order.column > value
+        return [[order.column == value, later_id], [later]]
     keys = tuple_(order.column, order.tiebreak)
-    return [keys < position if order.descending else keys > position]
+    return [[keys < position if order.descending else keys > position]]
 
 
 def _ordering(order: SortOrder) -> list[Any]:
