@@ -215,9 +215,7 @@ def test_claims_read_as_rows_dump_exactly_as_claim_schema_dumps_them(
         for claim in drawn:
             insert_claim(article["id"], claim)
         ids = db.session.scalars(
-            select(Claim.id)
-            .where(Claim.article_id == article["id"])
-            .order_by(Claim.created_at, Claim.id)
+            select(Claim.id).where(Claim.article_id == article["id"]).order_by(Claim.id)
         ).all()
         expected = [schema_dump(claim_id) for claim_id in ids]
         page = list_claims(PageRequest(limit=len(ids)), article_id=article["id"])
