@@ -179,7 +179,13 @@ IDS = {side_identity(_pair("same")["a"]): 1, side_identity(_pair("same")["b"]): 
 
 
 def _item(claim_id: int, relation: str, newer: int | None = None) -> dict[str, Any]:
-    return {"claim": {"id": claim_id}, "relation": relation, "newer_claim_id": newer, "score": 1}
+    return {
+        "claim": {"id": claim_id},
+        "relation": relation,
+        "newer_claim_id": newer,
+        "score": 1,
+        "signals": {"text": 1.0},
+    }
 
 
 def test_b_is_ranked_among_the_suggestions_without_a_itself() -> None:
