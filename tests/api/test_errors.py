@@ -422,6 +422,8 @@ def in_order(path: str, world: dict[str, int], name: str) -> str:
     """The list at ``path``, sorted by ``name`` where the list takes a sort."""
     url = fill(path, world)
     return f"{url}?sort={name}&" if path in SORTABLE_LISTS else f"{url}?"
+
+
 TIMESTAMP_LISTS = [path for path, (_, position) in CURSOR_ORDERS.items() if position != 1]
 
 
