@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -369,6 +371,77 @@ def test_a_cursor_given_out_when_the_default_order_was_created_at_pages_the_id_o
 
     assert [item["id"] for item in page["items"]] == [claim["id"] for claim in claims[2:4]]
     assert check(client.get(f"/claims?sort=updated_at&cursor={former}"), 422)
+
+
+def encoded_cursor(payload: list[Any]) -> str:
+    """A cursor as the service writes them: ``[sort, position, id]``, base64url JSON."""
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def add_searched_articles(client: FlaskClient) -> list[dict[str, Any]]:
+    """Six articles, of which every second says Kaliningrad in its title."""
+    return [
+        create_article(
+            client,
+            url=f"https://example.org/article-{number}",
+            title=f"Article {number}" + (" on Kaliningrad" if number % 2 == 0 else ""),
+        )
+        for number in range(6)
+    ]
+
+
+def test_an_article_search_reads_its_page_off_the_text_index_and_sorts_nothing(
+    app: Flask, client: FlaskClient, dialect: str
+) -> None:
+    articles = add_searched_articles(client)
+    first = check(client.get("/articles?q=Kaliningrad&limit=1"), 200)
+    assert [item["id"] for item in first["items"]] == [articles[0]["id"]]
+    cursor = first["next_cursor"]
+    for url in (
+        "/articles?q=Kaliningrad&limit=1",
+        f"/articles?q=Kaliningrad&limit=1&cursor={cursor}",
+    ):
+        with recorded_statements(app) as statements:
+            check(client.get(url), 200)
+        statement, parameters = next(
+            (statement, parameters)
+            for statement, parameters in statements
+            if statement.lstrip().startswith("SELECT") and "articles" in statement
+        )
+        steps = plan(app, statement, parameters)
+        assert not full_scans(steps, statement), f"{url}:\n{steps}"
+        if dialect == "sqlite":
+            assert "SCAN articles_fts VIRTUAL TABLE" in steps.splitlines()[0], f"{url}:\n{steps}"
+            assert "TEMP B-TREE" not in steps, f"{url} sorts its matches:\n{steps}"
+        else:
+            assert "Kaliningrad%" in statement, statement
+
+
+def test_article_search_pages_through_exactly_its_articles_in_id_order(
+    client: FlaskClient,
+) -> None:
+    articles = add_searched_articles(client)
+    ids: list[int] = []
+    page = check(client.get("/articles?q=kaliningrad&limit=2"), 200)
+    ids.extend(item["id"] for item in page["items"])
+    while page["next_cursor"]:
+        url = f"/articles?q=kaliningrad&limit=2&cursor={page['next_cursor']}"
+        page = check(client.get(url), 200)
+        ids.extend(item["id"] for item in page["items"])
+    assert ids == [article["id"] for article in articles[::2]]
+
+
+def test_an_article_cursor_given_out_in_creation_order_pages_the_id_order(
+    client: FlaskClient,
+) -> None:
+    articles = add_searched_articles(client)
+    first, second = articles[0], articles[1]
+    former = encoded_cursor(["created_at", second["created_at"], second["id"]])
+
+    page = check(client.get(f"/articles?limit=2&cursor={former}"), 200)
+
+    assert first["id"] < second["id"]
+    assert [item["id"] for item in page["items"]] == [article["id"] for article in articles[2:4]]
 
 
 def test_a_match_issues_the_same_statements_whatever_the_claims_it_has(

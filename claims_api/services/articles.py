@@ -20,7 +20,7 @@ from claims_api.services.events import record_event
 from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
 from claims_api.services.propositions import follow_article
 from claims_api.services.revisions import Change, Precondition
-from claims_api.services.search import contains_text
+from claims_api.services.search import contains_text, text_matches
 from claims_api.services.sources import checked_url
 
 ARTICLE_FIELDS = ("title", "publisher", "authors", "published_at", "language")
@@ -251,6 +251,16 @@ def delete_article(article_id: int, precondition: Precondition, change: Change) 
     )
 
 
+# Articles are listed in id order (ids grow with creation), which a text search reads off
+# its index; cursors given out when the order was created_at keep paging.
+ARTICLE_ORDER = SortOrder(
+    "id",
+    Article.id,
+    Article.id,
+    continues=SortOrder("created_at", Article.created_at, Article.id),
+)
+
+
 def list_articles(
     page: PageRequest,
     *,
@@ -266,7 +276,16 @@ def list_articles(
         conditions.append(Article.published_at >= published_after)
     if published_before is not None:
         conditions.append(Article.published_at < published_before)
-    if q is not None:
+    order = ARTICLE_ORDER
+    statement = select(Article)
+    searched = text_matches(Article, q) if q is not None else None
+    if searched is not None:
+        # Read off the FTS table's matches in rowid order (see text_matches).
+        fts, rowid, matched = searched
+        statement = statement.select_from(fts).join(Article, Article.id == rowid)
+        conditions.append(matched)
+        order = order.along(rowid)
+    elif q is not None:
         conditions.append(contains_text(Article, q))
-    statement = select(Article).where(*conditions).options(undefer(Article.claim_count))
-    return keyset_page(statement, SortOrder("created_at", Article.created_at, Article.id), page)
+    statement = statement.where(*conditions).options(undefer(Article.claim_count))
+    return keyset_page(statement, order, page)

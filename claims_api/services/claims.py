@@ -443,7 +443,9 @@ def claim_order(sort: str) -> SortOrder:
     """The order a claim list's ``sort`` names. ``id`` (the default; ids grow with
     creation) reads the cursors handed out when the default was ``created_at``."""
     order = SortOrder.parse(sort, CLAIM_SORT_COLUMNS, Claim.id)
-    return replace(order, continues="created_at") if order.by_id else order
+    if not order.by_id:
+        return order
+    return replace(order, continues=SortOrder("created_at", Claim.created_at, Claim.id))
 
 
 def list_claims(

@@ -24,7 +24,7 @@ class SortOrder:
     """A total order over rows: one column, then the primary key to break ties; or the
     primary key alone (``column`` is ``tiebreak``).
 
-    ``continues`` names a former sort order of the list whose cursors this one reads by
+    ``continues`` is a former sort order of the list whose cursors this one reads by
     their row id: a link followed after the default changed keeps paging. ``keys`` are
     the rows' attributes the cursor is made of, when the columns the statement is
     ordered by are another table's (``along``).
@@ -34,7 +34,7 @@ class SortOrder:
     column: Any
     tiebreak: Any
     descending: bool = False
-    continues: str | None = None
+    continues: SortOrder | None = None
     keys: tuple[str, str] | None = None
 
     @property
@@ -89,17 +89,13 @@ def decode_cursor(order: SortOrder, cursor: str) -> tuple[Any, Any]:
         name, position, tiebreak = json.loads(raw)
         if not _is_id(tiebreak):
             raise ValueError("cursor of another list")
-        if name != order.name:
-            if name != order.continues:
-                raise ValueError("cursor of another sort order")
+        if name == order.name:
+            position = _position(order, position)
+        elif order.continues is not None and name == order.continues.name:
+            _position(order.continues, position)
             position = tiebreak
-        if order.column.type.python_type is datetime:
-            position = datetime.fromisoformat(position)
-            if position.tzinfo is None:
-                raise ValueError("naive timestamp")
-            position = position.astimezone(UTC)
-        elif not _is_id(position):
-            raise ValueError("bad position")
+        else:
+            raise ValueError("cursor of another sort order")
     except (
         ValueError,
         TypeError,
@@ -113,6 +109,19 @@ def decode_cursor(order: SortOrder, cursor: str) -> tuple[Any, Any]:
             errors={"cursor": ["Not a cursor of this list with this sort order."]},
         ) from None
     return position, tiebreak
+
+
+def _position(order: SortOrder, position: Any) -> Any:
+    """A cursor's position in ``order`` as its column's value; ValueError if it is not one
+    that ``encode_cursor`` writes (an aware ISO timestamp, or an id)."""
+    if order.column.type.python_type is datetime:
+        moment = datetime.fromisoformat(position)
+        if moment.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return moment.astimezone(UTC)
+    if not _is_id(position):
+        raise ValueError("bad position")
+    return position
 
 
 def _is_id(value: Any) -> bool:

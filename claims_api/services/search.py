@@ -8,7 +8,7 @@ Both match case-insensitively and need at least three characters.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Integer, String, column, literal, or_, table, text
 
@@ -75,19 +75,31 @@ def contains_text(model: type[Claim] | type[Article], q: str) -> ColumnElement[b
     return (model.id + 0).in_(matching)
 
 
-def text_link(model: type[Claim], q: str) -> IdLink | None:
-    """On SQLite, the rows containing ``q`` as the FTS table's matches: FTS5 walks them
-    in rowid order from a rowid bound and stops at the page's LIMIT, so a page read off
-    it costs what the page holds, however many rows match. None on PostgreSQL, where
-    ``contains_text`` is the condition (the planner walks the primary key with it for a
-    common term, the trigram index for a rare one, which ``planned`` lets it tell)."""
-    from claims_api.services.claim_reads import IdLink
-
+def text_matches(
+    model: type[Claim] | type[Article], q: str
+) -> tuple[Any, ColumnElement[int], ColumnElement[bool]] | None:
+    """On SQLite, the rows containing ``q`` as the FTS table's matches: the table, its
+    rowid and the MATCH condition. FTS5 walks them in rowid order from a rowid bound and
+    stops at the page's LIMIT, so a page read off it costs what the page holds, however
+    many rows match. None on PostgreSQL, where ``contains_text`` is the condition (the
+    planner walks the primary key with it for a common term, the trigram index for a
+    rare one, which ``planned`` lets it tell)."""
     if db.session.get_bind().dialect.name == "postgresql":
         return None
     name = fts_table(model)
     fts = table(name, column("rowid", Integer), column(name))
-    return IdLink(fts, fts.c.rowid, (fts.c[name].op("MATCH")(literal(_phrase(q))),))
+    return fts, fts.c.rowid, fts.c[name].op("MATCH")(literal(_phrase(q)))
+
+
+def text_link(model: type[Claim], q: str) -> IdLink | None:
+    """``text_matches`` as a claim filter's link."""
+    from claims_api.services.claim_reads import IdLink
+
+    matches = text_matches(model, q)
+    if matches is None:
+        return None
+    fts, rowid, condition = matches
+    return IdLink(fts, rowid, (condition,))
 
 
 def _phrase(q: str) -> str:
