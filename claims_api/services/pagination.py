@@ -27,7 +27,8 @@ class SortOrder:
     ``continues`` is a former sort order of the list whose cursors this one reads by
     their row id: a link followed after the default changed keeps paging. ``keys`` are
     the rows' attributes the cursor is made of, when the columns the statement is
-    ordered by are another table's (``along``).
+    ordered by are another table's (``along``), and ``row_id`` the row's own id column,
+    equal to the one walked.
     """
 
     name: str
@@ -36,6 +37,7 @@ class SortOrder:
     descending: bool = False
     continues: SortOrder | None = None
     keys: tuple[str, str] | None = None
+    row_id: Any = None
 
     @property
     def item_keys(self) -> tuple[str, str]:
@@ -51,7 +53,9 @@ class SortOrder:
         Ordered and bounded by that column, the database reads the page off that index
         and stops when it is full, however many rows match."""
         assert self.by_id, "only an id order can be walked along another id column"
-        return replace(self, column=column, tiebreak=column, keys=self.item_keys)
+        return replace(
+            self, column=column, tiebreak=column, keys=self.item_keys, row_id=self.column
+        )
 
     @classmethod
     def parse(
@@ -189,9 +193,13 @@ def _after(order: SortOrder, position: tuple[Any, Any] | None) -> list[list[Colu
     if position is None:
         return [[]]
     value, tiebreak = position
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
     if order.by_id:
-        return [[order.column < tiebreak if order.descending else order.column > tiebreak]]
-    if db.session.get_bind().dialect.name == "sqlite":
+        # PostgreSQL carries equalities across a join, not ranges: the row's own id is
+        # bounded too, or a merge join reads the rows' key from the table's start.
+        walked = [order.column] if sqlite or order.row_id is None else [order.column, order.row_id]
+        return [[column < tiebreak if order.descending else column > tiebreak for column in walked]]
+    if sqlite:
         later_id = order.tiebreak < tiebreak if order.descending else order.tiebreak > tiebreak
         later = order.column < value if order.descending else order.column > value
         return [[order.column == value, later_id], [later]]
