@@ -18,6 +18,7 @@ from claims_api.schemas.common import (
     LANGUAGE_TAG,
     JSONBoolean,
     PageArgs,
+    SerialNumber,
     StrippedString,
     Text,
     Timestamp,
@@ -61,7 +62,7 @@ class ArticleCreateSchema(ArticleFieldsSchema):
 class DocumentVersionSchema(Schema):
     """One body the article has had, as an article document (an export) carries it."""
 
-    number = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    number = SerialNumber(strict=True, required=True)
     body = fields.String(required=True)
     body_sha256 = fields.String(required=True, validate=validate.Regexp("^[0-9a-f]{64}$"))
     origin = fields.String(
@@ -189,9 +190,11 @@ class ArticleVersionSchema(ArticleVersionSummarySchema):
 
 
 class VersionDiffArgs(Schema):
-    against = fields.Integer(
-        validate=validate.Range(min=0),
-        metadata={"description": "The version to compare with; default the previous one."},
+    against = SerialNumber(
+        minimum=0,
+        metadata={
+            "description": "The version to compare with; default the previous one, 0 an empty body."
+        },
     )
 
 

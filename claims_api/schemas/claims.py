@@ -39,6 +39,7 @@ from claims_api.schemas.common import (
     JSONBoolean,
     JSONNumber,
     PageArgs,
+    SerialNumber,
     StrippedString,
     Text,
     Timestamp,
@@ -98,9 +99,8 @@ class AnchorSchema(Schema):
 class AnchorPointSchema(Schema):
     """Where a reviewer anchors a quote: a body version and the quote's place in it."""
 
-    version = fields.Integer(
+    version = SerialNumber(
         strict=True,
-        validate=validate.Range(min=1),
         metadata={"description": "The body version; default the article's current one."},
     )
     exact = fields.String(
@@ -135,7 +135,7 @@ class DocumentAnchorSchema(Schema):
     state = fields.String(
         required=True, validate=validate.OneOf([state.value for state in AnchorState])
     )
-    version = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    version = SerialNumber(strict=True, required=True)
     score = JSONFloat(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100))
     previous_exact = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=MAX_TEXT_LENGTH)

@@ -59,6 +59,12 @@ def Id(**kwargs: Any) -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+def SerialNumber(minimum: int = 1, **kwargs: Any) -> fields.Integer:
+    """A version or revision number: bounded like a row id, since the database compares it
+    (SQLite cannot bind an integer past 64 bits)."""
+    return fields.Integer(validate=validate.Range(min=minimum, max=MAX_ID), **kwargs)
+
+
 class JSONNumber(fields.Number[float]):
     """A JSON number kept as the client wrote it: 130000 stays an int, 1.5 a float."""
 

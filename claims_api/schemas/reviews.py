@@ -13,7 +13,7 @@ from claims_api.limits import (
     MAX_REASON_LENGTH,
 )
 from claims_api.schemas.claims import SourceLinkInputSchema, VerdictRatingSchema, WorkflowStatus
-from claims_api.schemas.common import Id, JSONBoolean, Timestamp, page_schema
+from claims_api.schemas.common import Id, JSONBoolean, SerialNumber, Timestamp, page_schema
 
 MAX_BULK_CLAIMS = 200
 
@@ -53,9 +53,7 @@ class BulkClaimSchema(Schema):
     }
 
     claim_id = Id(required=True)
-    revision = fields.Integer(
-        validate=validate.Range(min=1), metadata={"description": "The claim's revision (ETag)."}
-    )
+    revision = SerialNumber(metadata={"description": "The claim's revision (ETag)."})
     if_match = fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": 'An If-Match value, such as "3".'},

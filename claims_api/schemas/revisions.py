@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from claims_api.schemas.common import MAX_ID, PageArgs, Timestamp, page_schema
+from claims_api.schemas.common import PageArgs, SerialNumber, Timestamp, page_schema
 
 
 class RevisionSchema(Schema):
@@ -35,8 +35,7 @@ class RevisionListArgs(PageArgs):
 
 
 class DiffArgs(Schema):
-    against = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_ID),
+    against = SerialNumber(
         metadata={"description": "The revision to compare with; the previous one by default."},
     )
 

@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from tests.factories import create_article
+from tests.factories import create_article, create_claim
 
 
 def test_an_integer_past_pythons_digit_limit_is_a_400(client: FlaskClient) -> None:
@@ -54,3 +54,28 @@ def test_a_connection_dying_at_the_end_of_a_request_keeps_the_response(
     monkeypatch.undo()
     assert response.status_code == 200
     assert client.get(f"/articles/{article['id']}").status_code == 200
+
+
+HUGE = 2**120
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/articles/{article}/versions/1/diff?against={huge}", None),
+        ("get", "/claims/{claim}/revisions/1/diff?against={huge}", None),
+        ("put", "/claims/{claim}/anchor", {"version": HUGE}),
+        ("put", "/claims/{claim}/anchor", {"start": HUGE, "end": HUGE + 1}),
+        ("post", "/reviews/bulk", {"items": [{"claim_id": 1, "revision": HUGE}]}),
+    ],
+)
+def test_a_number_past_the_databases_integer_range_is_a_422_naming_it(
+    client: FlaskClient, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    """SQLite raises OverflowError binding an integer past 64 bits: the schema bounds it first."""
+    article = create_article(client)
+    claim = create_claim(client, article["id"])
+    url = path.format(article=article["id"], claim=claim["id"], huge=HUGE)
+    response = getattr(client, method)(url, json=body, headers={"If-Match": '"1"'})
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/problem+json"
