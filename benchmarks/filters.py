@@ -8,8 +8,11 @@ common tag), then request each filtered page through the app's test client, the
 sizes alternating round by round, and print the median SQL time of the request (the
 time its statements spend in the driver), its median whole time, and the
 larger / smaller ratio of the SQL times: about 1 when a page costs what its rows
-cost, whatever the table holds. "deep" pages start from a cursor half-way down the
-table. With --keep the corpora stay in DIR (and PostgreSQL databases) and are reused.
+cost, whatever the table holds. Then the peak of Python memory one request allocates
+(tracemalloc, one traced request per size after the timed ones) beside its page's item
+count: the same for pages of as many items when no request holds more than its page.
+"deep" pages start from a cursor half-way down the table. With --keep the corpora stay
+in DIR (and PostgreSQL databases) and are reused.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import statistics
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,8 +35,9 @@ from benchmarks.bulk_import import DEFAULT_POSTGRES, fresh_database
 from benchmarks.corpus import RARE_TAG, RARE_WORD, write_jsonl
 from claims_api import create_app, migrations
 from claims_api.extensions import db
-from claims_api.models import Claim
+from claims_api.models import Article, Claim
 from claims_api.models.vocabulary import Role
+from claims_api.services.articles import ARTICLE_ORDER
 from claims_api.services.claims import DEFAULT_CLAIM_SORT, claim_order
 from claims_api.services.imports import ImportReport, import_stream
 from claims_api.services.pagination import encode_cursor
@@ -60,6 +65,8 @@ PAGES = [
     ("review queue, tag 1%", f"/review-queue?tag={RARE_TAG}&limit=50"),
     ("review queue, tag 1%, deep", f"/review-queue?tag={RARE_TAG}&limit=50&cursor={{deep_queue}}"),
     ("articles, q", "/articles?q=Blinken&limit=50"),
+    ("articles, q, deep", "/articles?q=Blinken&limit=50&cursor={deep_article}"),
+    ("articles, q 2%", "/articles?q=Dispatch%2049&limit=50"),
 ]
 
 
@@ -141,16 +148,37 @@ class Target:
             middle = db.session.get(Claim, total // 2)
             self.deep = encode_cursor(claim_order(DEFAULT_CLAIM_SORT), middle)
             self.deep_queue = encode_cursor(QUEUE_ORDERS["created_at"], middle)
+            articles = db.session.scalar(select(func.count()).select_from(Article)) or 0
+            self.deep_article = encode_cursor(ARTICLE_ORDER, db.session.get(Article, articles // 2))
+
+    def get(self, path: str) -> Any:
+        cursors = {
+            "deep": self.deep,
+            "deep_queue": self.deep_queue,
+            "deep_article": self.deep_article,
+        }
+        response = self.client.get(path.format(**cursors))
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        assert response.get_json()["items"], f"{path} found nothing"
+        return response.get_json()["items"]
 
     def request(self, path: str) -> tuple[float, float]:
         """SQL seconds and whole seconds of one request."""
         with sql_time(self.app) as spent:
             started = time.perf_counter()
-            response = self.client.get(path.format(deep=self.deep, deep_queue=self.deep_queue))
+            self.get(path)
             whole = time.perf_counter() - started
-        assert response.status_code == 200, response.get_data(as_text=True)[:300]
-        assert response.get_json()["items"], f"{path} found nothing"
         return sum(spent), whole
+
+    def peak_memory(self, path: str) -> tuple[int, int]:
+        """The most Python memory one request held at once, in bytes (its response
+        included), and the items on its page."""
+        tracemalloc.start()
+        try:
+            items = self.get(path)
+            return tracemalloc.get_traced_memory()[1], len(items)
+        finally:
+            tracemalloc.stop()
 
 
 def measure(targets: dict[int, Target], rounds: int) -> Iterator[str]:
@@ -172,7 +200,12 @@ def measure(targets: dict[int, Target], rounds: int) -> Iterator[str]:
             for size in sizes
         )
         ratio = medians[sizes[-1]] / medians[sizes[0]]
-        yield f"  {name:22} {figures}  SQL {sizes[-1] // 1000}k/{sizes[0] // 1000}k {ratio:5.2f}"
+        peaks = {size: targets[size].peak_memory(path) for size in sizes}
+        memory = "/".join(f"{peak // 1024} KiB ({items})" for peak, items in peaks.values())
+        yield (
+            f"  {name:26} {figures}  SQL {sizes[-1] // 1000}k/{sizes[0] // 1000}k {ratio:5.2f}"
+            f"  peak (items) {memory}"
+        )
 
 
 def run_across_sizes(

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 
 from benchmarks.statements import StatementCounter
 from claims_api.extensions import db
-from claims_api.models import Claim
+from claims_api.models import Article, Claim
 from claims_api.models.base import utcnow
 from tests.factories import check, create_article, create_claim, seed_body
 
@@ -435,6 +435,64 @@ def test_article_search_pages_through_exactly_its_articles_in_id_order(
         page = check(client.get(url), 200)
         ids.extend(item["id"] for item in page["items"])
     assert ids == [article["id"] for article in articles[::2]]
+
+
+def test_an_article_search_on_postgresql_tests_a_window_of_the_id_order_first(
+    app: Flask, client: FlaskClient, dialect: str
+) -> None:
+    """A word in every body (and no title) fills its page from the next articles in id
+    order, sorting nothing, whatever the planner estimates: PostgreSQL keeps no statistics
+    on bodies this wide (over 1 kB) and takes any word in them for a rare one (at 5,000
+    articles it then collected every match through the trigram index and sorted them)."""
+    if dialect != "postgresql":
+        pytest.skip("SQLite reads every search off its FTS5 index in id order")
+    create_article(client)
+    with app.app_context():  # 3,000 copies of it: enough rows for the planner to choose
+        columns = [c.name for c in Article.__table__.columns if c.name not in ("id", "url")]
+        listed = ", ".join(columns)
+        db.session.execute(
+            text(
+                f"INSERT INTO articles (url, {listed}) SELECT url || '/' || copy, {listed}"
+                " FROM articles, generate_series(1, 3000) AS copy"
+            )
+        )
+        db.session.commit()
+        db.session.execute(text("ANALYZE articles"))
+        db.session.commit()
+    with recorded_statements(app) as statements:
+        check(client.get("/articles?q=Blinken&limit=2"), 200)
+    searches = [(s, p) for s, p in statements if "ILIKE" in s and "articles" in s]
+    assert len(searches) == 1, "a full page needs no read past the window"
+    statement, parameters = searches[0]
+    steps = plan(app, statement, parameters)
+    assert not full_scans(steps, statement), steps
+    assert "Sort" not in steps, f"the window's matches are sorted:\n{steps}"
+
+
+def test_an_article_search_pages_past_its_window_to_rare_matches(client: FlaskClient) -> None:
+    """With limit=1 the window is 20 articles: matches far apart are found beyond it."""
+    articles = [
+        create_article(
+            client,
+            url=f"https://example.org/sparse-{number}",
+            title=f"Sparse {number}" + (" on Kaliningrad" if number in (0, 23, 24, 47) else ""),
+        )
+        for number in range(50)
+    ]
+    expected = [articles[number]["id"] for number in (0, 23, 24, 47)]
+    assert every_article_page(client, "/articles?q=Kaliningrad&limit=1") == expected
+    assert every_article_page(client, "/articles?q=Kaliningrad&limit=3") == expected
+    assert every_article_page(client, "/articles?q=nowhere-said&limit=1") == []
+
+
+def every_article_page(client: FlaskClient, url: str) -> list[int]:
+    ids: list[int] = []
+    page = check(client.get(url), 200)
+    ids.extend(item["id"] for item in page["items"])
+    while page["next_cursor"]:
+        page = check(client.get(f"{url}&cursor={page['next_cursor']}"), 200)
+        ids.extend(item["id"] for item in page["items"])
+    return ids
 
 
 def test_an_article_cursor_given_out_in_creation_order_pages_the_id_order(

@@ -17,7 +17,13 @@ from claims_api.models.vocabulary import EventType, VersionOrigin
 from claims_api.schemas.articles import ArticleSummarySchema
 from claims_api.services.article_versions import body_sha256, change_body, version_row
 from claims_api.services.events import record_event
-from claims_api.services.pagination import Page, PageRequest, SortOrder, keyset_page
+from claims_api.services.pagination import (
+    Page,
+    PageRequest,
+    SortOrder,
+    keyset_page,
+    windowed_keyset_page,
+)
 from claims_api.services.propositions import follow_article
 from claims_api.services.revisions import Change, Precondition
 from claims_api.services.search import contains_text, text_matches
@@ -259,6 +265,9 @@ ARTICLE_ORDER = SortOrder(
     Article.id,
     continues=SortOrder("created_at", Article.created_at, Article.id),
 )
+# On PostgreSQL a text search first tests this many pages' worth of the next articles in
+# order (see windowed_keyset_page): a word in one article in ten fills its page there.
+SEARCH_WINDOW_PAGES = 10
 
 
 def list_articles(
@@ -285,7 +294,9 @@ def list_articles(
         statement = statement.select_from(fts).join(Article, Article.id == rowid)
         conditions.append(matched)
         order = order.along(rowid)
-    elif q is not None:
-        conditions.append(contains_text(Article, q))
     statement = statement.where(*conditions).options(undefer(Article.claim_count))
+    if q is not None and searched is None:
+        searched_text = contains_text(Article, q)
+        window = SEARCH_WINDOW_PAGES * (page.limit + 1)
+        return windowed_keyset_page(statement, searched_text, order, page, window=window)
     return keyset_page(statement, order, page)

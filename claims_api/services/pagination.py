@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from claims_api.errors import InvalidInput
@@ -175,6 +175,49 @@ def walked_keyset_page(
         found.sort(
             key=lambda row: (getattr(row, key), getattr(row, tiebreak)), reverse=order.descending
         )
+    items = found[: request.limit]
+    has_more = len(found) > request.limit
+    return Page(items, encode_cursor(order, items[-1]) if has_more else None)
+
+
+def windowed_keyset_page(
+    statement: Select[T],
+    condition: ColumnElement[bool],
+    order: SortOrder,
+    request: PageRequest,
+    *,
+    window: int,
+) -> Page[T]:
+    """A page of the rows of ``statement`` meeting ``condition``, in an id ``order``, when
+    the planner cannot tell how many rows meet it (text in bodies too wide for
+    PostgreSQL's statistics: a word in most articles is planned as a rare one, whose
+    every match is collected through the trigram index and sorted).
+
+    First the next ``window`` rows of the order are read off its index and tested, which
+    fills the page of a common condition from as many rows as it needs; only a page that
+    stays short reads the rest, the rows after the window, through the condition's own
+    index, and those are few when it is rare. Either way the cost follows the page and
+    the window, not the table.
+    """
+    assert order.by_id and not order.descending, "a window is a run of ascending ids"
+    position = decode_cursor(order, request.cursor) if request.cursor else None
+    [after] = _after(order, position)
+    # The condition is a column of the window, so no index can serve it: it is tested on
+    # the window's rows, in order, until the page is full. The table's own id is bounded
+    # too, or a merge join reads it from the start (see _after).
+    ids = (
+        select(order.column.label("id"), condition.label("hit"))
+        .where(*after)
+        .order_by(order.column)
+        .limit(window)
+        .subquery()
+    )
+    first = statement.join(ids, order.column == ids.c.id).where(ids.c.hit, *after)
+    found: list[T] = list(db.session.scalars(first.order_by(ids.c.id).limit(request.limit + 1)))
+    if len(found) <= request.limit:
+        beyond = order.column > select(func.max(ids.c.id)).scalar_subquery()
+        rest = statement.where(condition, beyond).order_by(order.column)
+        found.extend(db.session.scalars(rest.limit(request.limit + 1 - len(found))))
     items = found[: request.limit]
     has_more = len(found) > request.limit
     return Page(items, encode_cursor(order, items[-1]) if has_more else None)
