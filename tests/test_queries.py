@@ -282,13 +282,13 @@ def add_filtered_claims(client: FlaskClient, *, sources: bool = False) -> list[d
     return claims
 
 
-def every_page(client: FlaskClient, url: str) -> list[int]:
-    """The claim ids of every page of ``url``, two at a time, following the cursors."""
+def every_page(client: FlaskClient, url: str, limit: int = 2) -> list[int]:
+    """The ids of every page of ``url``, ``limit`` at a time, following the cursors."""
     ids: list[int] = []
-    page = check(client.get(f"{url}&limit=2"), 200)
+    page = check(client.get(f"{url}&limit={limit}"), 200)
     ids.extend(item["id"] for item in page["items"])
     while page["next_cursor"]:
-        page = check(client.get(f"{url}&limit=2&cursor={page['next_cursor']}"), 200)
+        page = check(client.get(f"{url}&limit={limit}&cursor={page['next_cursor']}"), 200)
         ids.extend(item["id"] for item in page["items"])
     return ids
 
@@ -480,19 +480,9 @@ def test_an_article_search_pages_past_its_window_to_rare_matches(client: FlaskCl
         for number in range(50)
     ]
     expected = [articles[number]["id"] for number in (0, 23, 24, 47)]
-    assert every_article_page(client, "/articles?q=Kaliningrad&limit=1") == expected
-    assert every_article_page(client, "/articles?q=Kaliningrad&limit=3") == expected
-    assert every_article_page(client, "/articles?q=nowhere-said&limit=1") == []
-
-
-def every_article_page(client: FlaskClient, url: str) -> list[int]:
-    ids: list[int] = []
-    page = check(client.get(url), 200)
-    ids.extend(item["id"] for item in page["items"])
-    while page["next_cursor"]:
-        page = check(client.get(f"{url}&cursor={page['next_cursor']}"), 200)
-        ids.extend(item["id"] for item in page["items"])
-    return ids
+    assert every_page(client, "/articles?q=Kaliningrad", limit=1) == expected
+    assert every_page(client, "/articles?q=Kaliningrad", limit=3) == expected
+    assert every_page(client, "/articles?q=nowhere-said", limit=1) == []
 
 
 def test_an_article_cursor_given_out_in_creation_order_pages_the_id_order(
