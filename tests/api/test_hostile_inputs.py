@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
@@ -60,17 +62,22 @@ HUGE = 2**120
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "body"),
+    ("method", "path", "body", "field"),
     [
-        ("get", "/articles/{article}/versions/1/diff?against={huge}", None),
-        ("get", "/claims/{claim}/revisions/1/diff?against={huge}", None),
-        ("put", "/claims/{claim}/anchor", {"version": HUGE}),
-        ("put", "/claims/{claim}/anchor", {"start": HUGE, "end": HUGE + 1}),
-        ("post", "/reviews/bulk", {"items": [{"claim_id": 1, "revision": HUGE}]}),
+        ("get", "/articles/{article}/versions/1/diff?against={huge}", None, "against"),
+        ("get", "/claims/{claim}/revisions/1/diff?against={huge}", None, "against"),
+        ("put", "/claims/{claim}/anchor", {"version": HUGE}, "version"),
+        ("put", "/claims/{claim}/anchor", {"start": HUGE, "end": HUGE + 1}, "end"),
+        (
+            "post",
+            "/reviews/bulk",
+            {"status": "in_review", "claims": [{"claim_id": 1, "revision": HUGE}]},
+            "revision",
+        ),
     ],
 )
 def test_a_number_past_the_databases_integer_range_is_a_422_naming_it(
-    client: FlaskClient, method: str, path: str, body: dict[str, object] | None
+    client: FlaskClient, method: str, path: str, body: dict[str, object] | None, field: str
 ) -> None:
     """SQLite raises OverflowError binding an integer past 64 bits: the schema bounds it first."""
     article = create_article(client)
@@ -79,3 +86,4 @@ def test_a_number_past_the_databases_integer_range_is_a_422_naming_it(
     response = getattr(client, method)(url, json=body, headers={"If-Match": '"1"'})
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     assert response.mimetype == "application/problem+json"
+    assert field in json.dumps(response.get_json()["errors"]), response.get_json()
